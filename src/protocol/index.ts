@@ -1,0 +1,4 @@
+export * from './channel-name.js';
+export * from './event-id.js';
+export * from './errors.js';
+export * from './wire.js';
