@@ -1,0 +1,75 @@
+/**
+ * The one interface between the endpoints and where messages live. The embedded in-memory broker
+ * (memory.ts) and the Redis broker (redis.ts) both implement it; nothing above this file knows
+ * which one runs.
+ *
+ * Ordering and ids (see src/protocol/event-id.ts): the broker gives every published message the
+ * next `seq` of ONE counter shared by all channels, in the broker's current `epoch`. A message's
+ * seq is larger than every seq published before it, on any channel; per channel, subscribers see
+ * messages in increasing seq.
+ *
+ * Fan-out is the server's job, not the broker's: a node subscribes a channel once (one listener,
+ * however many clients want it) and encodes each message once per transport.
+ */
+import type { EventId } from '../../src/protocol/event-id.js';
+
+export interface StoredMessage {
+  readonly channel: string;
+  /** The resume token, `formatEventId(epoch, seq)`. */
+  readonly id: string;
+  readonly epoch: string;
+  readonly seq: number;
+  /** The published value as JSON text, encoded once at publish time. */
+  readonly json: string;
+}
+
+export type MessageListener = (message: StoredMessage) => void;
+
+/** Where a channel's replay starts: after this id, or (undefined) from now: no replay. */
+export interface ReplayRequest {
+  readonly channel: string;
+  readonly after: EventId | undefined;
+}
+
+export interface ReplayResult {
+  /** Every retained message after its channel's cursor, over all requested channels, in seq order. */
+  readonly messages: readonly StoredMessage[];
+  /**
+   * Channels whose cursor the history no longer reaches (messages after the cursor were evicted),
+   * or whose cursor is of another epoch. Their replay holds what is retained; a gap may precede it.
+   */
+  readonly gaps: readonly string[];
+  /** The broker's head when the replay was read: every message up to it is in `messages` or older. */
+  readonly head: EventId;
+}
+
+export interface BrokerHealth {
+  readonly ok: boolean;
+  /** Why not, in a sentence safe to show to a client (no addresses, no stack). */
+  readonly reason?: string;
+}
+
+export interface Broker {
+  /** Assigns the id, appends to the channel's history, then delivers to every subscribed listener. */
+  publish(channel: string, json: string): Promise<StoredMessage>;
+  /**
+   * Adds a listener for a channel's live messages. Resolves once delivery is guaranteed for every
+   * message published after it resolved. A replay read AFTER that, merged with the live messages
+   * de-duplicated by seq, is gapless.
+   */
+  subscribe(channel: string, listener: MessageListener): Promise<void>;
+  unsubscribe(channel: string, listener: MessageListener): void;
+  /** Retained history after the given cursors (see ReplayResult). */
+  replay(requests: readonly ReplayRequest[]): Promise<ReplayResult>;
+  /** The id of the newest message of any channel (seq 0 when none yet). */
+  head(): Promise<EventId>;
+  health(): BrokerHealth;
+  /** Called with every change of health, so /health and publishes can answer 503 at once. */
+  onHealthChange(listener: (health: BrokerHealth) => void): () => void;
+  close(): Promise<void>;
+}
+
+export interface BrokerOptions {
+  /** Messages kept per channel for resume. */
+  readonly history: number;
+}

@@ -1,0 +1,63 @@
+/**
+ * A loopback TCP proxy for fault injection: it forwards to a target that can be switched at any
+ * time (node A → node B) and can cut every open connection at once, as a network drop would.
+ */
+import net from 'node:net';
+
+export interface TcpProxy {
+  readonly port: number;
+  /** Connections accepted so far (every upstream the clients opened through the proxy). */
+  readonly accepted: number;
+  /** Open client connections now. */
+  readonly open: number;
+  setTarget(port: number, host?: string): void;
+  /** Destroys every open connection (both sides), like a dropped network. */
+  cutAll(): void;
+  close(): Promise<void>;
+}
+
+export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+  let target = { port: targetPort, host: targetHost };
+  let accepted = 0;
+  const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
+  const server = net.createServer((client) => {
+    accepted++;
+    const upstream = net.connect(target.port, target.host);
+    const pair = { client, upstream };
+    pairs.add(pair);
+    const end = () => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    port,
+    get accepted() {
+      return accepted;
+    },
+    get open() {
+      return pairs.size;
+    },
+    setTarget(port, host = '127.0.0.1') {
+      target = { port, host };
+    },
+    cutAll() {
+      for (const { client, upstream } of [...pairs]) {
+        client.destroy();
+        upstream.destroy();
+      }
+      pairs.clear();
+    },
+    close() {
+      this.cutAll();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
