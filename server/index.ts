@@ -1,1 +1,125 @@
-export {};
+/**
+ * `createPushServer(options)` — the tabmux push server (CONTRACT.md "The server"). Run it alone
+ * with `listen()`, or mount `handleRequest` / `handleUpgrade` on an existing http.Server,
+ * Express, Fastify or Koa app.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { PublishResponse } from '../src/protocol/wire.js';
+import type { Broker } from './broker/broker.js';
+import { createMemoryBroker } from './broker/memory.js';
+import type { ServerContext } from './context.js';
+import { PushError, writeRawError } from './errors.js';
+import { createMetrics } from './metrics.js';
+import { resolveOptions } from './options.js';
+import type { PushServerOptions } from './options.js';
+import { publishValue } from './publish.js';
+import { ChannelRegistry } from './registry.js';
+import { createRequestHandler } from './router.js';
+import type { Next } from './router.js';
+import { isSseConnection } from './sse.js';
+import { createWsEndpoint } from './ws.js';
+
+export type { PushServerOptions } from './options.js';
+export { DEFAULTS } from './options.js';
+export type { Logger } from './logger.js';
+export { consoleLogger, silentLogger } from './logger.js';
+export type { Broker } from './broker/broker.js';
+export { createMemoryBroker } from './broker/memory.js';
+export { PushError } from './errors.js';
+
+export interface PushServer {
+  /** Starts an http.Server of its own; resolves once listening. */
+  listen(port?: number, host?: string): Promise<{ port: number; host: string }>;
+  /** Graceful: stop accepting, tell streaming clients to come back, then end within closeTimeout. */
+  close(): Promise<void>;
+  publish(channel: string, data: unknown): Promise<PublishResponse>;
+  handleRequest(req: IncomingMessage, res: ServerResponse, next?: Next): void;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** The http.Server started by listen(), if any. */
+  readonly httpServer: Server | undefined;
+}
+
+// One SSE comment for every stream: encoded once, written to all (WHATWG HTML §9.2.6: a line
+// starting with a colon is ignored; it keeps proxies and NATs from timing the stream out).
+const HEARTBEAT_FRAME = Buffer.from(':\n\n');
+
+export function createPushServer(options: PushServerOptions = {}): PushServer {
+  const resolved = resolveOptions(options);
+  const { logger } = resolved;
+  const ownBroker = options.broker === undefined;
+  const broker: Broker = options.broker ?? createMemoryBroker({ history: resolved.history });
+  const context: ServerContext = {
+    options: resolved,
+    broker,
+    registry: new ChannelRegistry(broker, logger),
+    metrics: createMetrics(),
+    connections: new Set(),
+    closing: false,
+  };
+  const ws = createWsEndpoint(context);
+  const handleRequest = createRequestHandler(context);
+  let httpServer: Server | undefined;
+  let closed: Promise<void> | undefined;
+
+  const heartbeat = setInterval(() => {
+    for (const connection of context.connections) if (isSseConnection(connection)) connection.heartbeat(HEARTBEAT_FRAME);
+    ws.heartbeat();
+  }, resolved.heartbeatMs);
+  heartbeat.unref();
+
+  async function close(): Promise<void> {
+    context.closing = true;
+    clearInterval(heartbeat);
+    const server = httpServer;
+    const stopped = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    server?.closeIdleConnections();
+    for (const connection of [...context.connections]) connection.shutdown();
+    ws.close();
+    const deadline = new Promise<'timeout'>((resolve) => setTimeout(resolve, resolved.closeTimeout, 'timeout').unref());
+    if ((await Promise.race([stopped.then(() => 'done' as const), deadline])) === 'timeout') {
+      logger.warn('close timed out: cutting remaining connections', { open: context.connections.size });
+      for (const connection of [...context.connections]) connection.destroy();
+      server?.closeAllConnections();
+      await stopped;
+    }
+    if (ownBroker) await broker.close();
+  }
+
+  return {
+    get httpServer() {
+      return httpServer;
+    },
+    handleRequest,
+    handleUpgrade: ws.handleUpgrade,
+    publish: (channel, data) => publishValue(context, channel, data),
+    close: () => (closed ??= close()),
+    listen(port = resolved.port, host = resolved.host) {
+      if (httpServer) return Promise.reject(new Error('listen() was already called'));
+      if (context.closing) return Promise.reject(new Error('the server is closed'));
+      const server = createServer((req, res) => handleRequest(req, res));
+      httpServer = server;
+      server.on('upgrade', ws.handleUpgrade);
+      server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+        // Node's default answer here is a bare text status; ours is JSON like every other error.
+        const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+        writeRawError(
+          socket,
+          tooLarge
+            ? new PushError('TABMUX_ERR_HEADERS_TOO_LARGE', 'request headers are too large')
+            : new PushError('TABMUX_ERR_BAD_REQUEST', 'malformed HTTP request'),
+        );
+      });
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const address = server.address() as AddressInfo;
+          resolve({ port: address.port, host: address.address });
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * What every endpoint shares: options, broker, the channel registry, metrics, and the set of open
+ * connections (which `close()` walks and /metrics counts).
+ */
+import type { Broker } from './broker/broker.js';
+import type { Metrics, Transport } from './metrics.js';
+import type { ResolvedOptions } from './options.js';
+import type { ChannelRegistry } from './registry.js';
+
+/** One open client connection, whatever its transport. */
+export interface Connection {
+  readonly transport: Transport;
+  /** Channel subscriptions it holds now. */
+  subscriptions(): number;
+  /** Graceful close: tell the client to come back (resume elsewhere), then end. */
+  shutdown(): void;
+  /** Cut at once (close() timed out). */
+  destroy(): void;
+}
+
+export interface ServerContext {
+  readonly options: ResolvedOptions;
+  readonly broker: Broker;
+  readonly registry: ChannelRegistry;
+  readonly metrics: Metrics;
+  readonly connections: Set<Connection>;
+  /** True once close() began: new requests get 503. */
+  closing: boolean;
+}
+
+/** Records a subscriber's send buffer after a write; true when it passed the bound (drop it). */
+export function overBufferBound(context: ServerContext, bufferedBytes: number): boolean {
+  if (bufferedBytes > context.metrics.sendBufferPeakBytes) context.metrics.sendBufferPeakBytes = bufferedBytes;
+  if (bufferedBytes <= context.options.maxBufferedBytes) return false;
+  context.metrics.slowConsumersDropped++;
+  return true;
+}

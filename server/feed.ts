@@ -1,0 +1,87 @@
+/**
+ * Gapless subscription of one stream to some channels (shared by SSE, WebSocket and poll):
+ *
+ *  1. subscribe the live listener first, buffering what it receives;
+ *  2. read the replay (everything retained after each channel's cursor, and the broker's head);
+ *  3. the transport writes the replay and its "open" marker;
+ *  4. `goLive()` flushes the buffered live messages the replay did not cover, then passes new ones.
+ *
+ * Per channel a floor seq is kept: a message is written only when its seq is above it, which
+ * drops the overlap between replay and live (de-duplication by seq) and keeps each channel's
+ * messages in increasing seq, never twice.
+ */
+import type { Broker, ReplayRequest, ReplayResult } from './broker/broker.js';
+import type { EncodedMessage } from './encode.js';
+import type { ChannelRegistry, LocalSubscriber } from './registry.js';
+
+type FeedState = 'buffering' | 'live' | 'closed';
+
+export class Feed implements LocalSubscriber {
+  private state: FeedState = 'buffering';
+  private buffered: EncodedMessage[] = [];
+  private readonly floor = new Map<string, number>();
+  private readonly channels: string[];
+
+  constructor(
+    private readonly registry: ChannelRegistry,
+    private readonly broker: Broker,
+    private readonly requests: readonly ReplayRequest[],
+    /** Writes one live message to the client. */
+    private readonly deliver: (message: EncodedMessage) => void,
+  ) {
+    this.channels = requests.map((r) => r.channel);
+  }
+
+  /** Steps 1 and 2. The replay's messages are the transport's to write. */
+  async open(): Promise<ReplayResult> {
+    await Promise.all(this.channels.map((channel) => this.registry.add(channel, this)));
+    const result = await this.broker.replay(this.requests);
+    // The replay covers every message up to the head; live messages at or below it are repeats.
+    for (const channel of this.channels) this.floor.set(channel, result.head.seq);
+    return result;
+  }
+
+  /** Step 4. */
+  goLive(): void {
+    if (this.state !== 'buffering') return;
+    this.state = 'live';
+    const buffered = this.buffered;
+    this.buffered = [];
+    for (const message of buffered) this.pass(message);
+  }
+
+  receive(message: EncodedMessage): void {
+    switch (this.state) {
+      case 'buffering':
+        this.buffered.push(message);
+        return;
+      case 'live':
+        this.pass(message);
+        return;
+      case 'closed':
+        return;
+      default: {
+        const never: never = this.state;
+        throw new Error(`unknown feed state ${String(never)}`);
+      }
+    }
+  }
+
+  close(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.buffered = [];
+    for (const channel of this.channels) this.registry.remove(channel, this);
+  }
+
+  get closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  private pass(message: EncodedMessage): void {
+    const floor = this.floor.get(message.channel);
+    if (floor === undefined || message.seq <= floor) return;
+    this.floor.set(message.channel, message.seq);
+    this.deliver(message);
+  }
+}

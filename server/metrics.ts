@@ -1,0 +1,51 @@
+/**
+ * Counters and gauges for `GET /metrics`, in the Prometheus text exposition format 0.0.4
+ * (https://prometheus.io/docs/instrumenting/exposition_formats/). The pinned names are in
+ * CONTRACT.md; gauges of open connections are read from the live connection set when scraped.
+ */
+export type Transport = 'sse' | 'ws' | 'poll';
+export const TRANSPORTS: readonly Transport[] = ['sse', 'ws', 'poll'];
+
+export interface Metrics {
+  published: number;
+  delivered: number;
+  slowConsumersDropped: number;
+  /** The largest send buffer any one subscriber had right after a write: proof the bound holds. */
+  sendBufferPeakBytes: number;
+}
+
+export function createMetrics(): Metrics {
+  return { published: 0, delivered: 0, slowConsumersDropped: 0, sendBufferPeakBytes: 0 };
+}
+
+export interface Gauges {
+  readonly connections: Readonly<Record<Transport, number>>;
+  readonly subscriptions: number;
+  /** Channels this node holds one broker subscription for. */
+  readonly channels: number;
+}
+
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+export function renderMetrics(metrics: Metrics, gauges: Gauges): string {
+  const out: string[] = [];
+  const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: [string, number][]) => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, value] of samples) out.push(`${name}${labels} ${value}`);
+  };
+  metric(
+    'tabmux_connections',
+    'gauge',
+    'Open client connections by transport.',
+    TRANSPORTS.map((t) => [`{transport="${t}"}`, gauges.connections[t]]),
+  );
+  metric('tabmux_subscriptions', 'gauge', 'Channel subscriptions held by open connections.', [['', gauges.subscriptions]]);
+  metric('tabmux_channels', 'gauge', 'Channels this node is subscribed to at the broker.', [['', gauges.channels]]);
+  metric('tabmux_messages_published_total', 'counter', 'Messages published through this node.', [['', metrics.published]]);
+  metric('tabmux_messages_delivered_total', 'counter', 'Messages written to subscribers (one per subscriber).', [['', metrics.delivered]]);
+  metric('tabmux_slow_consumers_dropped_total', 'counter', 'Subscribers dropped because their send buffer passed maxBufferedBytes.', [
+    ['', metrics.slowConsumersDropped],
+  ]);
+  metric('tabmux_send_buffer_peak_bytes', 'gauge', 'Largest send buffer one subscriber reached since start.', [['', metrics.sendBufferPeakBytes]]);
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,129 @@
+/**
+ * `createPushServer(options)` options (CONTRACT.md "The server"), their defaults, and the checks
+ * that refuse a bad configuration at start rather than at the first request.
+ */
+import type { Broker } from './broker/broker.js';
+import type { Logger } from './logger.js';
+import { consoleLogger } from './logger.js';
+import { PushError } from './errors.js';
+
+export interface PushServerOptions {
+  /** Used by `listen()` when it is called without a port (default 8080). */
+  readonly port?: number;
+  /** Used by `listen()` when it is called without a host (default 127.0.0.1). */
+  readonly host?: string;
+  /** Redis URL to scale out over Redis. */
+  readonly redis?: string;
+  /** A broker instance; wins over `redis` and the embedded memory broker. Not closed by `close()`. */
+  readonly broker?: Broker;
+  /** HS256 secret for client JWTs (a later release). */
+  readonly jwtSecret?: string;
+  /** PEM public key (RS256/ES256) for client JWTs (a later release). */
+  readonly jwtPublicKey?: string;
+  /** When set, publishing needs `Authorization: Bearer <publishKey>`. */
+  readonly publishKey?: string;
+  /** Origins allowed to use the server from a browser. Empty/absent: any origin, without credentials. */
+  readonly allowOrigin?: readonly string[];
+  /** Messages kept per channel for resume (default 1000). */
+  readonly history?: number;
+  /** Seconds between heartbeats on streams (SSE comments, WebSocket pings). Default 25. */
+  readonly heartbeat?: number;
+  /** Largest published value, in bytes of JSON (default 65536). */
+  readonly maxMessageSize?: number;
+  /** Most channels one stream (SSE, poll, one WebSocket) may hold (default 100). */
+  readonly maxChannelsPerStream?: number;
+  /** Bytes a subscriber may have queued unsent before it is dropped as a slow consumer (default 4 MiB). */
+  readonly maxBufferedBytes?: number;
+  /** The SSE `retry:` reconnection hint, in ms (default 2000). */
+  readonly retry?: number;
+  /** Longest `timeout` a poll may ask for, in seconds (default 60; a poll's own default is 25). */
+  readonly maxPollTimeout?: number;
+  /** How long `close()` waits for clients to leave before cutting them, in ms (default 5000). */
+  readonly closeTimeout?: number;
+  readonly logger?: Logger;
+}
+
+export interface ResolvedOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly publishKey: string | undefined;
+  readonly allowOrigin: readonly string[];
+  readonly history: number;
+  readonly heartbeatMs: number;
+  readonly maxMessageSize: number;
+  readonly maxChannelsPerStream: number;
+  readonly maxBufferedBytes: number;
+  readonly retry: number;
+  readonly defaultPollTimeout: number;
+  readonly maxPollTimeout: number;
+  readonly closeTimeout: number;
+  readonly logger: Logger;
+}
+
+export const DEFAULTS = {
+  port: 8080,
+  host: '127.0.0.1',
+  history: 1000,
+  heartbeat: 25,
+  maxMessageSize: 64 * 1024,
+  maxChannelsPerStream: 100,
+  // Several seconds of a busy channel, yet 1,000 stuck clients stay under 4 GiB worst case.
+  maxBufferedBytes: 4 * 1024 * 1024,
+  retry: 2000,
+  // 25 s: under the 30 s idle timeouts common in proxies and load balancers.
+  pollTimeout: 25,
+  maxPollTimeout: 60,
+  closeTimeout: 5000,
+} as const;
+
+function number(name: string, value: unknown, fallback: number, check: (n: number) => boolean, rule: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || !check(value)) {
+    throw new PushError('TABMUX_ERR_BAD_REQUEST', `option ${name} must be ${rule}`);
+  }
+  return value;
+}
+
+const int = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
+
+export function resolveOptions(options: PushServerOptions): ResolvedOptions {
+  if (options.jwtSecret !== undefined || options.jwtPublicKey !== undefined) {
+    throw new PushError(
+      'TABMUX_ERR_NOT_SUPPORTED',
+      'JWT auth (jwtSecret / jwtPublicKey) is not supported by this version of tabmux-server yet; use publishKey',
+    );
+  }
+  if (options.redis !== undefined && options.broker === undefined) {
+    throw new PushError(
+      'TABMUX_ERR_NOT_SUPPORTED',
+      'the Redis broker (redis) is not supported by this version of tabmux-server yet; omit it to use the embedded broker',
+    );
+  }
+  if (options.publishKey !== undefined && (typeof options.publishKey !== 'string' || options.publishKey === '')) {
+    throw new PushError('TABMUX_ERR_BAD_REQUEST', 'option publishKey must be a non-empty string');
+  }
+  const allowOrigin = options.allowOrigin ?? [];
+  for (const origin of allowOrigin) {
+    // An Origin header is serialized scheme://host[:port], never a path or trailing slash (RFC 6454 §6.2).
+    if (typeof origin !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(origin)) {
+      throw new PushError('TABMUX_ERR_BAD_REQUEST', `option allowOrigin: ${JSON.stringify(origin)} is not an origin like https://app.example.com`);
+    }
+  }
+  const heartbeat = number('heartbeat', options.heartbeat, DEFAULTS.heartbeat, (n) => n > 0 && n <= 3600, 'a number of seconds in (0, 3600]');
+  return {
+    port: number('port', options.port, DEFAULTS.port, (n) => int(0)(n) && n <= 65535, 'an integer port 0..65535'),
+    host: options.host ?? DEFAULTS.host,
+    publishKey: options.publishKey,
+    allowOrigin,
+    history: number('history', options.history, DEFAULTS.history, int(0), 'an integer >= 0'),
+    heartbeatMs: Math.round(heartbeat * 1000),
+    maxMessageSize: number('maxMessageSize', options.maxMessageSize, DEFAULTS.maxMessageSize, int(1), 'an integer >= 1'),
+    maxChannelsPerStream: number('maxChannelsPerStream', options.maxChannelsPerStream, DEFAULTS.maxChannelsPerStream, int(1), 'an integer >= 1'),
+    maxBufferedBytes: number('maxBufferedBytes', options.maxBufferedBytes, DEFAULTS.maxBufferedBytes, int(1), 'an integer >= 1'),
+    retry: number('retry', options.retry, DEFAULTS.retry, int(0), 'an integer number of ms >= 0'),
+    defaultPollTimeout: DEFAULTS.pollTimeout,
+    maxPollTimeout: number('maxPollTimeout', options.maxPollTimeout, DEFAULTS.maxPollTimeout, int(1), 'an integer number of seconds >= 1'),
+    closeTimeout: number('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout, int(0), 'an integer number of ms >= 0'),
+    logger: options.logger ?? consoleLogger,
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * `GET /poll?channel=A&lastEventId=…&timeout=25` — long-polling fallback. Answers at once when
+ * the replay has anything (or a gap to report), else when a message comes or the timeout ends.
+ * `lastEventId` in the answer is the newest id the answer covers: the broker's head when the
+ * replay was read, or the newest message delivered, whichever is later; the next poll sends it.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { formatEventId } from '../src/protocol/event-id.js';
+import { QUERY_TIMEOUT } from '../src/protocol/wire.js';
+import type { ResetNotice } from '../src/protocol/wire.js';
+import type { Connection, ServerContext } from './context.js';
+import { EncodedMessage } from './encode.js';
+import { PushError } from './errors.js';
+import { Feed } from './feed.js';
+import { resetNotice } from './sse.js';
+import { parseStreamRequest } from './stream-request.js';
+
+function parseTimeout(query: URLSearchParams, fallback: number, max: number): number {
+  const text = query.get(QUERY_TIMEOUT);
+  if (text === null) return fallback;
+  const seconds = Number(text);
+  if (text.trim() === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > max) {
+    throw new PushError('TABMUX_ERR_BAD_REQUEST', `${QUERY_TIMEOUT} must be a number of seconds from 0 to ${max}`);
+  }
+  return seconds;
+}
+
+export async function handlePoll(
+  context: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+  cors: Record<string, string>,
+): Promise<void> {
+  const { options, metrics } = context;
+  const requests = parseStreamRequest(req, query, options.maxChannelsPerStream);
+  const timeoutSeconds = parseTimeout(query, Math.min(options.defaultPollTimeout, options.maxPollTimeout), options.maxPollTimeout);
+
+  const pending: EncodedMessage[] = [];
+  let resets: ResetNotice[] = [];
+  let covered = '';
+  let answered = false;
+  let timer: NodeJS.Timeout | undefined;
+  let flushScheduled = false;
+
+  const answer = (): void => {
+    if (answered) return;
+    answered = true;
+    clearTimeout(timer);
+    feed.close();
+    context.connections.delete(connection);
+    if (res.destroyed) return;
+    const newest = pending.at(-1);
+    const lastEventId = newest ? newest.message.id : covered;
+    const body =
+      `{"messages":[${pending.map((m) => m.wire).join(',')}],"lastEventId":${JSON.stringify(lastEventId)}` +
+      (resets.length > 0 ? `,"resets":${JSON.stringify(resets)}}` : '}');
+    metrics.delivered += pending.length;
+    res.writeHead(200, {
+      ...cors,
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    res.end(body);
+  };
+
+  const feed = new Feed(context.registry, context.broker, requests, (message) => {
+    pending.push(message);
+    // Answer on the next turn, so messages published together travel in one answer.
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(answer);
+    }
+  });
+  const connection: Connection = {
+    transport: 'poll',
+    subscriptions: () => requests.length,
+    shutdown: answer,
+    destroy: () => {
+      answered = true;
+      clearTimeout(timer);
+      feed.close();
+      context.connections.delete(connection);
+      res.destroy();
+    },
+  };
+  context.connections.add(connection);
+  res.on('close', () => {
+    if (!answered) connection.destroy();
+  });
+
+  const result = await feed.open();
+  if (answered) return;
+  covered = formatEventId(result.head.epoch, result.head.seq);
+  resets = result.gaps.map(resetNotice);
+  pending.push(...result.messages.map((m) => new EncodedMessage(m)));
+  if (pending.length > 0 || resets.length > 0 || timeoutSeconds === 0) {
+    answer();
+    return;
+  }
+  timer = setTimeout(answer, timeoutSeconds * 1000);
+  feed.goLive();
+}

@@ -1,0 +1,110 @@
+/**
+ * Publishing: the one path shared by `POST /publish`, the WebSocket `publish` frame and
+ * `push.publish()` — validate the channel, encode the value once, check its size, hand it to the
+ * broker.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { channelNameProblem } from '../src/protocol/channel-name.js';
+import type { PublishResponse } from '../src/protocol/wire.js';
+import type { ServerContext } from './context.js';
+import { PushError } from './errors.js';
+
+/** Room for `{"channel":"<200 chars>","data":}` and whitespace around a maximal value. */
+export const ENVELOPE_BYTES = 1024;
+
+export async function publishValue(context: ServerContext, channel: unknown, data: unknown): Promise<PublishResponse> {
+  const problem = channelNameProblem(channel);
+  if (problem) throw new PushError('TABMUX_ERR_BAD_CHANNEL', problem);
+  if (data === undefined) throw new PushError('TABMUX_ERR_BAD_JSON', 'data is missing (any JSON value, null included, is fine)');
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(data);
+  } catch {
+    throw new PushError('TABMUX_ERR_BAD_JSON', 'data cannot be encoded as JSON');
+  }
+  if (json === undefined) throw new PushError('TABMUX_ERR_BAD_JSON', 'data is not a JSON value');
+  const size = Buffer.byteLength(json);
+  if (size > context.options.maxMessageSize) {
+    throw new PushError('TABMUX_ERR_TOO_LARGE', `message is ${size} bytes of JSON; the limit is ${context.options.maxMessageSize}`);
+  }
+  const health = context.broker.health();
+  if (!health.ok) throw new PushError('TABMUX_ERR_UNAVAILABLE', health.reason ?? 'the broker is unavailable');
+  const stored = await context.broker.publish(channel as string, json);
+  context.metrics.published++;
+  return { id: stored.id };
+}
+
+/** Constant-time comparison of a Bearer credential with the configured publish key. */
+export function hasPublishKey(req: IncomingMessage, publishKey: string | undefined): boolean {
+  if (publishKey === undefined) return true;
+  const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+  if (!match) return false;
+  const given = Buffer.from(match[1]!.trim());
+  const expected = Buffer.from(publishKey);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(tooLarge(limit));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+const tooLarge = (limit: number) =>
+  new PushError('TABMUX_ERR_TOO_LARGE', `request body is over ${limit} bytes (maxMessageSize plus the envelope)`);
+
+export async function handlePublish(
+  context: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  cors: Record<string, string>,
+): Promise<void> {
+  if (!hasPublishKey(req, context.options.publishKey)) {
+    throw new PushError('TABMUX_ERR_UNAUTHORIZED', 'publishing needs Authorization: Bearer <publish key>', {
+      'WWW-Authenticate': 'Bearer realm="tabmux"',
+    });
+  }
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new PushError('TABMUX_ERR_UNSUPPORTED_MEDIA_TYPE', 'the body must be JSON with Content-Type: application/json');
+  }
+  const body = await readBody(req, context.options.maxMessageSize + ENVELOPE_BYTES);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new PushError('TABMUX_ERR_BAD_JSON', 'the body is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new PushError('TABMUX_ERR_BAD_JSON', 'the body must be an object {"channel": "...", "data": <any JSON>}');
+  }
+  const { channel, data } = parsed as { channel?: unknown; data?: unknown };
+  const result = await publishValue(context, channel, data);
+  const text = JSON.stringify(result);
+  res.writeHead(200, {
+    ...cors,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  });
+  res.end(text);
+}

@@ -1,0 +1,72 @@
+/**
+ * The node's channel registry: each channel is subscribed at the broker ONCE, however many local
+ * streams want it (ref-counted), and each message is wrapped once in an EncodedMessage that every
+ * local subscriber writes from, so the frame bytes are built once per transport, not per client.
+ */
+import type { Broker, MessageListener } from './broker/broker.js';
+import { EncodedMessage } from './encode.js';
+import type { Logger } from './logger.js';
+
+export interface LocalSubscriber {
+  receive(message: EncodedMessage): void;
+}
+
+interface Entry {
+  readonly subscribers: Set<LocalSubscriber>;
+  readonly listener: MessageListener;
+  /** Settles when the broker subscription is in place (see Broker.subscribe). */
+  readonly ready: Promise<void>;
+}
+
+export class ChannelRegistry {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Resolves once `subscriber` gets every message of `channel` published from now on. */
+  async add(channel: string, subscriber: LocalSubscriber): Promise<void> {
+    let entry = this.entries.get(channel);
+    if (!entry) {
+      const subscribers = new Set<LocalSubscriber>();
+      const listener: MessageListener = (message) => {
+        const encoded = new EncodedMessage(message);
+        // A copy: a subscriber dropped during fan-out (slow consumer) removes itself from the set.
+        for (const sub of [...subscribers]) {
+          try {
+            sub.receive(encoded);
+          } catch (error) {
+            this.logger.error('subscriber failed to take a message', { channel, error });
+          }
+        }
+      };
+      entry = { subscribers, listener, ready: this.broker.subscribe(channel, listener) };
+      this.entries.set(channel, entry);
+    }
+    entry.subscribers.add(subscriber);
+    try {
+      await entry.ready;
+    } catch (error) {
+      this.remove(channel, subscriber);
+      throw error;
+    }
+  }
+
+  remove(channel: string, subscriber: LocalSubscriber): void {
+    const entry = this.entries.get(channel);
+    if (!entry || !entry.subscribers.delete(subscriber) || entry.subscribers.size > 0) return;
+    this.entries.delete(channel);
+    // Unsubscribe only after the subscribe settled, or the broker would re-add a dead listener.
+    entry.ready.then(
+      () => this.broker.unsubscribe(channel, entry.listener),
+      () => {},
+    );
+  }
+
+  /** Channels held at the broker now. */
+  get size(): number {
+    return this.entries.size;
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * `handleRequest`: one dispatch over the endpoints (CONTRACT.md table). Every refusal is a
+ * PushError answered as JSON; anything else thrown is logged and answered 500 without detail, and
+ * the server keeps serving.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerContext } from './context.js';
+import { answerPreflight, corsHeaders } from './cors.js';
+import { PushError, describeRequest, sendError, toPushError } from './errors.js';
+import { METRICS_CONTENT_TYPE, renderMetrics, TRANSPORTS } from './metrics.js';
+import type { Transport } from './metrics.js';
+import { handlePoll } from './poll.js';
+import { handlePublish } from './publish.js';
+import { handleSse } from './sse.js';
+import { serveStatic, STATIC_FILES } from './static-files.js';
+
+export type Next = (error?: unknown) => void;
+
+/** Path → the methods it answers (OPTIONS is added for the CORS endpoints). */
+const ROUTES: Readonly<Record<string, readonly string[]>> = {
+  '/sse': ['GET'],
+  '/poll': ['GET'],
+  '/publish': ['POST'],
+  '/ws': ['GET'],
+  '/health': ['GET', 'HEAD'],
+  '/metrics': ['GET'],
+  ...Object.fromEntries(Object.keys(STATIC_FILES).map((path) => [path, ['GET', 'HEAD']])),
+};
+const CORS_PATHS = new Set(['/sse', '/poll', '/publish']);
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  res.end(body);
+}
+
+function gauges(context: ServerContext) {
+  const connections: Record<Transport, number> = { sse: 0, ws: 0, poll: 0 };
+  let subscriptions = 0;
+  for (const connection of context.connections) {
+    connections[connection.transport]++;
+    subscriptions += connection.subscriptions();
+  }
+  for (const t of TRANSPORTS) connections[t] ??= 0;
+  return { connections, subscriptions, channels: context.registry.size };
+}
+
+async function route(
+  context: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  query: URLSearchParams,
+  cors: Record<string, string>,
+): Promise<void> {
+  const method = req.method ?? 'GET';
+  if (method === 'OPTIONS' && CORS_PATHS.has(path)) return answerPreflight(req, res, context.options.allowOrigin);
+  const methods = ROUTES[path]!;
+  if (!methods.includes(method)) {
+    const allow = [...methods, ...(CORS_PATHS.has(path) ? ['OPTIONS'] : [])].join(', ');
+    throw new PushError('TABMUX_ERR_METHOD_NOT_ALLOWED', `${path} answers ${allow}, not ${method}`, { Allow: allow });
+  }
+  if (context.closing) throw new PushError('TABMUX_ERR_UNAVAILABLE', 'the server is shutting down; retry shortly', { 'Retry-After': '1' });
+  switch (path) {
+    case '/sse':
+      return handleSse(context, req, res, query, cors);
+    case '/poll':
+      return handlePoll(context, req, res, query, cors);
+    case '/publish':
+      return handlePublish(context, req, res, cors);
+    case '/ws':
+      throw new PushError('TABMUX_ERR_BAD_REQUEST', '/ws expects a WebSocket upgrade (Upgrade: websocket)');
+    case '/health': {
+      const health = context.broker.health();
+      if (!health.ok) throw new PushError('TABMUX_ERR_UNAVAILABLE', health.reason ?? 'the broker is unavailable');
+      return json(res, 200, { status: 'ok' });
+    }
+    case '/metrics': {
+      const body = renderMetrics(context.metrics, gauges(context));
+      res.writeHead(200, { 'Content-Type': METRICS_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+      res.end(body);
+      return;
+    }
+    default:
+      return serveStatic(path, res, method === 'HEAD');
+  }
+}
+
+export function createRequestHandler(context: ServerContext) {
+  return function handleRequest(req: IncomingMessage, res: ServerResponse, next?: Next): void {
+    let path: string;
+    let query: URLSearchParams;
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      path = url.pathname;
+      query = url.searchParams;
+    } catch {
+      sendError(res, new PushError('TABMUX_ERR_BAD_REQUEST', 'the request URL cannot be parsed'));
+      return;
+    }
+    if (!Object.hasOwn(ROUTES, path)) {
+      // Mounted in another app: not ours, let the app answer.
+      if (next) return next();
+      sendError(res, new PushError('TABMUX_ERR_NOT_FOUND', `no endpoint at ${path}`));
+      return;
+    }
+    let cors: Record<string, string> = {};
+    const fail = (error: unknown): void => {
+      const e = toPushError(error);
+      if (e.code === 'TABMUX_ERR_INTERNAL') context.options.logger.error('request failed', { request: describeRequest(req), error });
+      // An unread request body (e.g. a 413 before reading it all): close rather than parse on.
+      const headers: Record<string, string> = req.complete ? {} : { Connection: 'close' };
+      if (!req.complete) req.resume();
+      // CORS headers on errors too, or a cross-origin page cannot read why it was refused.
+      sendError(res, e, { ...cors, ...headers });
+    };
+    try {
+      if (CORS_PATHS.has(path)) cors = corsHeaders(req, context.options.allowOrigin);
+      route(context, req, res, path, query, cors).catch(fail);
+    } catch (error) {
+      fail(error);
+    }
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * `GET /sse?channel=A&channel=B` — a `text/event-stream` (WHATWG HTML §9.2). Each message is one
+ * event: `id:` its resume token, `event:` its channel, `data:` its JSON. The stream opens with a
+ * `retry:` hint, then any `$reset` notices, the replay, `$open` (id = the broker's head, so a
+ * reconnect resumes after it even when the replay was empty), then live messages.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SSE_EVENT_OPEN, SSE_EVENT_RESET } from '../src/protocol/wire.js';
+import type { ResetNotice, SseOpenData } from '../src/protocol/wire.js';
+import { formatEventId } from '../src/protocol/event-id.js';
+import type { Connection, ServerContext } from './context.js';
+import { overBufferBound } from './context.js';
+import { EncodedMessage, sseEvent } from './encode.js';
+import { Feed } from './feed.js';
+import { parseStreamRequest } from './stream-request.js';
+
+export function resetNotice(channel: string): ResetNotice {
+  return {
+    channel,
+    code: 'TABMUX_ERR_HISTORY_GAP',
+    message: 'the history no longer reaches your cursor (or it is from an earlier server run): messages may have been missed',
+  };
+}
+
+/** Between 1× and 2× `base`: clients told to come back after a restart do not all return at once. */
+function jittered(base: number): number {
+  return Math.round(base + Math.random() * base);
+}
+
+export async function handleSse(
+  context: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+  cors: Record<string, string>,
+): Promise<void> {
+  const { options, metrics } = context;
+  const requests = parseStreamRequest(req, query, options.maxChannelsPerStream);
+
+  req.socket.setNoDelay(true);
+  res.writeHead(200, {
+    ...cors,
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    // no-transform: proxies must not compress or rewrite the stream (RFC 9111 §5.2.2.6).
+    'Cache-Control': 'no-cache, no-transform',
+    // nginx buffers proxied responses unless told otherwise.
+    'X-Accel-Buffering': 'no',
+    'X-Content-Type-Options': 'nosniff',
+  });
+
+  let ended = false;
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    feed.close();
+    context.connections.delete(connection);
+    if (!res.writableEnded) res.end();
+  };
+  const write = (chunk: Buffer | string): void => {
+    if (ended) return;
+    res.write(chunk);
+    if (overBufferBound(context, res.writableLength)) {
+      // A client that stopped reading: cut it, or its queue grows without bound.
+      ended = true;
+      feed.close();
+      context.connections.delete(connection);
+      res.destroy();
+    }
+  };
+  const feed = new Feed(context.registry, context.broker, requests, (message) => {
+    write(message.sse);
+    metrics.delivered++;
+  });
+  const connection: Connection & { heartbeat(frame: Buffer): void } = {
+    transport: 'sse',
+    subscriptions: () => requests.length,
+    heartbeat: (frame) => write(frame),
+    shutdown: () => {
+      // §9.2.6: `retry:` sets the reconnection time; the stream then ends and the client returns.
+      write(`retry: ${jittered(Math.min(options.retry, 1000))}\n\n`);
+      end();
+    },
+    destroy: () => {
+      end();
+      res.destroy();
+    },
+  };
+  context.connections.add(connection);
+  res.on('close', end);
+
+  // The first bytes: the reconnection hint, sent before the replay so even an early drop has it.
+  write(`retry: ${options.retry}\n\n`);
+  const result = await feed.open();
+  if (ended) return;
+  for (const channel of result.gaps) {
+    write(sseEvent({ event: SSE_EVENT_RESET, data: JSON.stringify(resetNotice(channel)) }));
+  }
+  for (const message of result.messages) {
+    write(new EncodedMessage(message).sse);
+    metrics.delivered++;
+  }
+  const head = formatEventId(result.head.epoch, result.head.seq);
+  const open: SseOpenData = { head };
+  write(sseEvent({ id: head, event: SSE_EVENT_OPEN, data: JSON.stringify(open) }));
+  feed.goLive();
+}
+
+export function isSseConnection(connection: Connection): connection is Connection & { heartbeat(frame: Buffer): void } {
+  return connection.transport === 'sse';
+}

@@ -1,0 +1,211 @@
+/**
+ * `GET /ws` — WebSocket (RFC 6455) with the `ws` library in noServer mode. JSON text frames as
+ * in src/protocol/wire.ts: `subscribe` (optionally with `lastEventId`) replays then answers
+ * `subscribed` with the head, `unsubscribe`, `publish` (acked `published` with its `ref`). A bad
+ * frame answers `{"op":"error"}` and keeps the socket. Ping/pong finds dead peers.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { RawData, WebSocket } from 'ws';
+import { channelNameProblem } from '../src/protocol/channel-name.js';
+import { formatEventId } from '../src/protocol/event-id.js';
+import type { WsServerFrame } from '../src/protocol/wire.js';
+import type { Connection, ServerContext } from './context.js';
+import { overBufferBound } from './context.js';
+import { EncodedMessage } from './encode.js';
+import { PushError, toPushError, writeRawError } from './errors.js';
+import { originAllowed } from './cors.js';
+import { Feed } from './feed.js';
+import { ENVELOPE_BYTES, hasPublishKey, publishValue } from './publish.js';
+import { resetNotice } from './sse.js';
+import { parseCursor } from './stream-request.js';
+
+/** RFC 6455 §7.4.1: 1012 "service restart" — the client should reconnect (elsewhere). */
+export const CLOSE_SERVICE_RESTART = 1012;
+/** RFC 6455 §7.4.1: 1008 "policy violation" — used when a slow consumer is dropped. */
+export const CLOSE_POLICY = 1008;
+
+// RFC 6455 §4.2.1: the key is 16 random bytes, base64 (24 characters ending in "==").
+const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
+type Ref = string | number | undefined;
+
+export interface WsEndpoint {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Every open socket, for ping/pong liveness. */
+  heartbeat(): void;
+  close(): void;
+}
+
+export function createWsEndpoint(context: ServerContext): WsEndpoint {
+  const { options } = context;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxMessageSize + ENVELOPE_BYTES,
+    // Compression would re-encode every frame per socket, defeating encode-once fan-out.
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+  const alive = new Map<WebSocket, boolean>();
+
+  function refuse(socket: Duplex, error: PushError): void {
+    writeRawError(socket, error);
+  }
+
+  function accept(ws: WebSocket, req: IncomingMessage): void {
+    const feeds = new Map<string, Feed>();
+    const mayPublish = hasPublishKey(req, options.publishKey);
+    let gone = false;
+
+    const send = (frame: WsServerFrame | Buffer): void => {
+      if (gone || ws.readyState !== ws.OPEN) return;
+      ws.send(Buffer.isBuffer(frame) ? frame : JSON.stringify(frame), { binary: false });
+      if (overBufferBound(context, ws.bufferedAmount)) {
+        // A reader that stopped reading: cut it (a close frame would queue behind the backlog).
+        cleanup();
+        ws.terminate();
+      }
+    };
+    const sendError = (error: unknown, ref: Ref, channel?: string): void => {
+      const e = toPushError(error);
+      if (e.code === 'TABMUX_ERR_INTERNAL') context.options.logger.error('websocket frame failed', { error });
+      send({ op: 'error', code: e.code, message: e.message, ...(ref !== undefined ? { ref } : {}), ...(channel ? { channel } : {}) });
+    };
+    const cleanup = (): void => {
+      if (gone) return;
+      gone = true;
+      for (const feed of feeds.values()) feed.close();
+      feeds.clear();
+      alive.delete(ws);
+      context.connections.delete(connection);
+    };
+    const connection: Connection = {
+      transport: 'ws',
+      subscriptions: () => feeds.size,
+      shutdown: () => ws.close(CLOSE_SERVICE_RESTART, 'server restart: reconnect'),
+      destroy: () => {
+        cleanup();
+        ws.terminate();
+      },
+    };
+    context.connections.add(connection);
+    alive.set(ws, true);
+    ws.on('pong', () => alive.set(ws, true));
+    ws.on('close', cleanup);
+    ws.on('error', cleanup);
+
+    async function subscribe(channel: string, lastEventId: unknown): Promise<void> {
+      if (lastEventId !== undefined && typeof lastEventId !== 'string') {
+        throw new PushError('TABMUX_ERR_BAD_EVENT_ID', 'lastEventId must be a string');
+      }
+      const after = parseCursor(lastEventId, 'lastEventId');
+      feeds.get(channel)?.close(); // a re-subscribe restarts from its new cursor
+      if (!feeds.has(channel) && feeds.size >= options.maxChannelsPerStream) {
+        throw new PushError('TABMUX_ERR_TOO_MANY_CHANNELS', `a connection may hold at most ${options.maxChannelsPerStream} channels`);
+      }
+      const feed = new Feed(context.registry, context.broker, [{ channel, after }], (message) => {
+        send(message.wireBuffer);
+        context.metrics.delivered++;
+      });
+      feeds.set(channel, feed);
+      const result = await feed.open();
+      if (feed.closed || gone) return;
+      for (const gap of result.gaps) send({ op: 'reset', ...resetNotice(gap) });
+      for (const message of result.messages) {
+        send(new EncodedMessage(message).wireBuffer);
+        context.metrics.delivered++;
+      }
+      send({ op: 'subscribed', channel, id: formatEventId(result.head.epoch, result.head.seq) });
+      feed.goLive();
+    }
+
+    async function onFrame(data: RawData, isBinary: boolean): Promise<void> {
+      let frame: unknown;
+      if (isBinary) throw new PushError('TABMUX_ERR_BAD_REQUEST', 'frames must be JSON text frames');
+      try {
+        frame = JSON.parse(data.toString());
+      } catch {
+        throw new PushError('TABMUX_ERR_BAD_JSON', 'the frame is not valid JSON');
+      }
+      if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
+        throw new PushError('TABMUX_ERR_BAD_JSON', 'a frame is an object with an "op"');
+      }
+      const f = frame as { op?: unknown; channel?: unknown; lastEventId?: unknown; data?: unknown; ref?: unknown };
+      const ref: Ref = typeof f.ref === 'string' || typeof f.ref === 'number' ? f.ref : undefined;
+      const channel = typeof f.channel === 'string' ? f.channel : undefined;
+      try {
+        const problem = channelNameProblem(f.channel);
+        if (problem && (f.op === 'subscribe' || f.op === 'unsubscribe' || f.op === 'publish')) {
+          throw new PushError('TABMUX_ERR_BAD_CHANNEL', problem);
+        }
+        switch (f.op) {
+          case 'subscribe':
+            await subscribe(channel!, f.lastEventId);
+            return;
+          case 'unsubscribe':
+            feeds.get(channel!)?.close();
+            feeds.delete(channel!);
+            send({ op: 'unsubscribed', channel: channel! });
+            return;
+          case 'publish': {
+            if (!mayPublish) {
+              throw new PushError('TABMUX_ERR_UNAUTHORIZED', 'publishing needs the publish key (Authorization: Bearer <key> on the upgrade)');
+            }
+            const { id } = await publishValue(context, channel, f.data);
+            send({ op: 'published', id, ...(ref !== undefined ? { ref } : {}) });
+            return;
+          }
+          default:
+            throw new PushError('TABMUX_ERR_BAD_REQUEST', 'op must be "subscribe", "unsubscribe" or "publish"');
+        }
+      } catch (error) {
+        sendError(error, ref, channel && channelNameProblem(channel) === undefined ? channel : undefined);
+      }
+    }
+
+    ws.on('message', (data, isBinary) => {
+      onFrame(data, isBinary).catch((error: unknown) => sendError(error, undefined));
+    });
+  }
+
+  return {
+    handleUpgrade(req, socket, head) {
+      try {
+        const path = (req.url ?? '').split('?')[0];
+        if (path !== '/ws') return refuse(socket, new PushError('TABMUX_ERR_NOT_FOUND', `no WebSocket endpoint at ${path}; use /ws`));
+        if (context.closing) return refuse(socket, new PushError('TABMUX_ERR_UNAVAILABLE', 'the server is shutting down'));
+        if (req.method !== 'GET') return refuse(socket, new PushError('TABMUX_ERR_METHOD_NOT_ALLOWED', 'a WebSocket upgrade is a GET'));
+        if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+          return refuse(socket, new PushError('TABMUX_ERR_BAD_REQUEST', 'Upgrade must be websocket'));
+        }
+        const key = req.headers['sec-websocket-key'];
+        const version = req.headers['sec-websocket-version'];
+        if (typeof key !== 'string' || !WEBSOCKET_KEY.test(key.trim()) || (version !== '13' && version !== '8')) {
+          return refuse(socket, new PushError('TABMUX_ERR_BAD_REQUEST', 'bad WebSocket handshake (Sec-WebSocket-Key / Sec-WebSocket-Version 13)'));
+        }
+        if (!originAllowed(req, options.allowOrigin)) {
+          return refuse(socket, new PushError('TABMUX_ERR_FORBIDDEN', 'this origin is not allowed by the server (allowOrigin)'));
+        }
+        wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req));
+      } catch (error) {
+        context.options.logger.error('websocket upgrade failed', { error });
+        refuse(socket, toPushError(error));
+      }
+    },
+    heartbeat() {
+      for (const [ws, isAlive] of alive) {
+        // No pong since the last ping: the peer is gone without a FIN (RFC 6455 §5.5.2).
+        if (!isAlive) {
+          ws.terminate();
+          continue;
+        }
+        alive.set(ws, false);
+        ws.ping();
+      }
+    },
+    close() {
+      wss.close();
+    },
+  };
+}
