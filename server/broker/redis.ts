@@ -1,0 +1,223 @@
+/**
+ * The Redis broker: many server nodes, one history. Every node that points at the same Redis (and
+ * key prefix) shares the epoch, the seq counter, the per-channel streams and the pub/sub channels,
+ * so an id minted on node B resumes a client on node A, and on any node after all restarted.
+ *
+ * Two connections per node (ioredis): one for commands (the scripts of redis-scripts.ts), one for
+ * pub/sub (redis-live.ts). While either is down the broker is unhealthy: `publish` and `subscribe`
+ * reject with BrokerUnavailableError at once (the server answers 503), nothing is queued to be
+ * sent later. ioredis keeps reconnecting; subscriptions then resume without loss.
+ */
+import { Redis } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+import { formatEventId, newEpoch } from '../../src/protocol/event-id.js';
+import type { EventId } from '../../src/protocol/event-id.js';
+import type { Broker, BrokerHealth, BrokerOptions, ReplayRequest, ReplayResult, StoredMessage } from './broker.js';
+import { BrokerUnavailableError, decodeEntries, describeRedisError } from './redis-codec.js';
+import { createLive } from './redis-live.js';
+import { PUBLISH_LUA, REPLAY_LUA, redisKeys } from './redis-scripts.js';
+
+export { BrokerUnavailableError } from './redis-codec.js';
+
+export interface RedisBrokerOptions extends BrokerOptions {
+  /** Prefix of every key and pub/sub channel; nodes of one deployment must agree. */
+  readonly keyPrefix?: string;
+  /** How long operations wait for the FIRST connection before rejecting (ms). */
+  readonly connectTimeout?: number;
+  /** A command that gets no answer in this time rejects (ms): a half-open socket cannot hang a publish. */
+  readonly commandTimeout?: number;
+  /** Passed to ioredis (TLS, auth, ...); the options above and the reconnect policy win. */
+  readonly redis?: RedisOptions;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
+const CLOSE_TIMEOUT_MS = 2_000;
+/** Reconnect quickly at first, then every 2 s: an outage is noticed and ended within seconds. */
+const retryStrategy = (attempt: number): number => Math.min(50 * 2 ** attempt, 2_000) + Math.floor(Math.random() * 100);
+
+interface ScriptCommands {
+  tabmuxPublish(...args: string[]): Promise<[string, string]>;
+  tabmuxReplay(...args: string[]): Promise<unknown[]>;
+}
+
+export function createRedisBroker(url: string, options: RedisBrokerOptions): Broker {
+  if (!Number.isInteger(options.history) || options.history < 0) {
+    throw new RangeError('history must be an integer >= 0');
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new RangeError('the Redis URL is not a URL (expected redis://host:port or rediss://...)');
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new RangeError('the Redis URL must start with redis:// or rediss://');
+  }
+  const keys = redisKeys(options.keyPrefix ?? 'tabmux:');
+  const history = String(options.history);
+  const connectTimeout = options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const connectionOptions: RedisOptions = {
+    ...options.redis,
+    commandTimeout: options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    retryStrategy,
+    // Fail fast while disconnected instead of queueing: a publish must answer now (503), not
+    // whenever Redis comes back.
+    enableOfflineQueue: false,
+    // A publish whose reply was lost may have run; sending it again could store it twice.
+    autoResendUnfulfilledCommands: false,
+    // redis-live.ts re-subscribes itself, so that it knows when to catch up.
+    autoResubscribe: false,
+    maxRetriesPerRequest: 0,
+  };
+  const cmd = new Redis(url, { ...connectionOptions, connectionName: 'tabmux' });
+  const sub = new Redis(url, { ...connectionOptions, connectionName: 'tabmux-sub' });
+  const scripts = cmd as unknown as ScriptCommands;
+  cmd.defineCommand('tabmuxPublish', { numberOfKeys: 3, lua: PUBLISH_LUA });
+  cmd.defineCommand('tabmuxReplay', { lua: REPLAY_LUA });
+  const live = createLive({ sub, keys, head, replay });
+
+  let closed = false;
+  let everHealthy = false;
+  let lastError = 'Redis is not connected yet';
+  let health: BrokerHealth = { ok: false, reason: lastError };
+  const healthListeners = new Set<(health: BrokerHealth) => void>();
+  /** Rejecters of publishes in flight: a dropped connection settles them now, not at a timeout. */
+  const inFlight = new Set<(error: Error) => void>();
+
+  const updateHealth = (): void => {
+    const ok = !closed && cmd.status === 'ready' && sub.status === 'ready';
+    if (ok) everHealthy = true;
+    const next: BrokerHealth = ok ? { ok } : { ok, reason: closed ? 'broker is closed' : lastError };
+    if (next.ok === health.ok && next.reason === health.reason) return;
+    health = next;
+    if (ok) live.resume();
+    for (const listener of [...healthListeners]) listener(health);
+  };
+
+  for (const connection of [cmd, sub]) {
+    // Every 'error' is handled: an unhandled one would crash the process. ioredis reconnects.
+    connection.on('error', (error: unknown) => {
+      lastError = describeRedisError(error);
+      updateHealth();
+    });
+    connection.on('ready', updateHealth);
+    connection.on('close', () => {
+      if (!closed && lastError === 'Redis is not connected yet') lastError = 'Redis is unreachable';
+      else if (!closed && health.ok) lastError = 'lost the connection to Redis; reconnecting';
+      updateHealth();
+    });
+    connection.on('end', updateHealth);
+  }
+  cmd.on('close', () => {
+    for (const reject of [...inFlight]) {
+      reject(new BrokerUnavailableError('lost the connection to Redis; the message may not have been published'));
+    }
+  });
+
+  /** Resolves when healthy; before the first connection waits up to connectTimeout, then never. */
+  const whenHealthy = (): Promise<void> => {
+    if (health.ok) return Promise.resolve();
+    if (closed || everHealthy) return Promise.reject(new BrokerUnavailableError(health.reason ?? 'Redis is unreachable'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        remove();
+        reject(new BrokerUnavailableError(health.reason ?? 'Redis is unreachable'));
+      }, connectTimeout);
+      const remove = onHealthChange((next) => {
+        if (!next.ok && !closed) return;
+        clearTimeout(timer);
+        remove();
+        if (next.ok) resolve();
+        else reject(new BrokerUnavailableError('broker is closed'));
+      });
+    });
+  };
+
+  function onHealthChange(listener: (health: BrokerHealth) => void): () => void {
+    healthListeners.add(listener);
+    return () => healthListeners.delete(listener);
+  }
+
+  /** Runs a command, turning any failure into BrokerUnavailableError (the server's 503). */
+  async function guarded<T>(run: () => Promise<T>): Promise<T> {
+    await whenHealthy();
+    let reject!: (error: Error) => void;
+    const dropped = new Promise<never>((_, rej) => (reject = rej));
+    inFlight.add(reject);
+    try {
+      return await Promise.race([run(), dropped]);
+    } catch (error) {
+      if (error instanceof BrokerUnavailableError) throw error;
+      throw new BrokerUnavailableError(describeRedisError(error));
+    } finally {
+      inFlight.delete(reject);
+    }
+  }
+
+  async function replay(requests: readonly ReplayRequest[]): Promise<ReplayResult> {
+    const wanted = new Map<string, EventId>();
+    for (const { channel, after } of requests) if (after !== undefined) wanted.set(channel, after);
+    const list = [...wanted];
+    const args: string[] = [String(2 + list.length), keys.meta, keys.evicted];
+    for (const [channel] of list) args.push(keys.stream(channel));
+    args.push(newEpoch());
+    for (const [channel, after] of list) args.push(channel, after.epoch, String(after.seq));
+    const reply = await guarded(() => scripts.tabmuxReplay(...args));
+    const epoch = String(reply[0]);
+    const head: EventId = { epoch, seq: Number(reply[1]) };
+    const messages: StoredMessage[] = [];
+    const gaps: string[] = [];
+    list.forEach(([channel, after], index) => {
+      const evicted = Number(reply[2 + index * 2] || 0);
+      // Another epoch's seq says nothing about ours; a seq past our head was never ours either.
+      const foreign = after.epoch !== epoch || after.seq > head.seq;
+      if (foreign || evicted > after.seq) gaps.push(channel);
+      messages.push(...decodeEntries(channel, epoch, reply[3 + index * 2]));
+    });
+    // Each channel's run is in seq order already; seqs are unique across channels.
+    messages.sort((a, b) => a.seq - b.seq);
+    return { messages, gaps, head };
+  }
+
+  async function head(): Promise<EventId> {
+    return (await replay([])).head;
+  }
+
+  return {
+    async publish(channel, json) {
+      const [epoch, seqText] = await guarded(() =>
+        scripts.tabmuxPublish(keys.meta, keys.evicted, keys.stream(channel), newEpoch(), channel, json, history, keys.live(channel)),
+      );
+      const seq = Number(seqText);
+      return { channel, id: formatEventId(epoch, seq), epoch, seq, json };
+    },
+
+    async subscribe(channel, listener) {
+      await whenHealthy();
+      await live.subscribe(channel, listener);
+    },
+
+    unsubscribe: (channel, listener) => live.unsubscribe(channel, listener),
+    replay,
+    head,
+    health: () => health,
+    onHealthChange,
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      live.close();
+      updateHealth();
+      const quit = Promise.allSettled([cmd.quit(), sub.quit()]);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)));
+      await Promise.race([quit, late]);
+      clearTimeout(timer);
+      // quit() is polite but cannot stop a reconnect loop; disconnect() does, at once.
+      cmd.disconnect();
+      sub.disconnect();
+      healthListeners.clear();
+    },
+  };
+}
