@@ -1,1 +1,86 @@
-export {};
+/**
+ * `tabmux-server`: parse flags, start, say loudly when the server is open to anyone, and close
+ * gracefully on SIGINT/SIGTERM. Exit codes: 0 clean stop, 1 runtime failure, 2 usage error.
+ */
+import { readFileSync } from 'node:fs';
+import { parseCli, HELP, UsageError } from './cli-args.js';
+import type { CliCommand } from './cli-args.js';
+import { PushError } from './errors.js';
+import { createPushServer } from './index.js';
+import type { PushServer } from './index.js';
+
+const OPEN_WARNING = `
+  ************************************************************************
+  *  WARNING: this server is OPEN. No --publish-key and no JWT key is set: *
+  *  anyone who can reach it may subscribe to and PUBLISH on any channel.  *
+  *  Set --publish-key (and keep it on localhost) before exposing it.      *
+  ************************************************************************
+`;
+
+function usage(message: string): never {
+  process.stderr.write(`tabmux-server: ${message}\nRun tabmux-server --help for the options.\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  let command: CliCommand;
+  try {
+    command = parseCli(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof UsageError) usage(error.message);
+    throw error;
+  }
+  if (command.type === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
+  let options = command.options;
+  if (command.jwtPublicKeyFile !== undefined) {
+    try {
+      options = { ...options, jwtPublicKey: readFileSync(command.jwtPublicKeyFile, 'utf8') };
+    } catch {
+      usage(`cannot read --jwt-public-key file ${command.jwtPublicKeyFile}`);
+    }
+  }
+  let push: PushServer;
+  try {
+    push = createPushServer(options);
+  } catch (error) {
+    if (error instanceof PushError) usage(error.message);
+    throw error;
+  }
+  let address: { port: number; host: string };
+  try {
+    address = await push.listen();
+  } catch (error) {
+    process.stderr.write(`tabmux-server: cannot listen: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  const host = address.host.includes(':') ? `[${address.host}]` : address.host;
+  process.stdout.write(`tabmux-server listening on http://${host}:${address.port}/\n`);
+  if (options.publishKey === undefined) process.stderr.write(OPEN_WARNING);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      process.stderr.write(`tabmux-server: ${signal} again, exiting now\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    process.stdout.write(`tabmux-server: ${signal}, closing gracefully\n`);
+    push.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`tabmux-server: close failed: ${(error as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`tabmux-server: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -40,7 +40,7 @@ export async function handlePoll(
   let resets: ResetNotice[] = [];
   let covered = '';
   let answered = false;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: NodeJS.Timeout | undefined = undefined;
   let flushScheduled = false;
 
   const answer = (): void => {

@@ -1,0 +1,93 @@
+/**
+ * `tabmux-server` flags (node:util parseArgs, strict): every option of CONTRACT.md plus the
+ * server's own limits. Pure: parses argv into PushServerOptions or a usage error, so it is
+ * unit-testable without starting anything.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULTS } from './options.js';
+import type { PushServerOptions } from './options.js';
+
+export const HELP = `Usage: tabmux-server [options]
+
+Starts the tabmux push server (SSE /sse, WebSocket /ws, long-poll /poll, POST /publish,
+/health, /metrics) and serves the demo at /.
+
+Options:
+  --port <n>                    port to listen on (default ${DEFAULTS.port})
+  --host <host>                 interface to listen on (default ${DEFAULTS.host})
+  --redis <url>                 scale out over Redis (not supported yet in this version)
+  --jwt-secret <secret>         HS256 secret for client JWTs (not supported yet in this version)
+  --jwt-public-key <file>       PEM public key for client JWTs (not supported yet in this version)
+  --publish-key <key>           publishing needs "Authorization: Bearer <key>"
+                                (without it, anyone who can reach the server may publish)
+  --allow-origin <origin>       a browser origin allowed to connect; repeatable
+                                (default: any origin, without credentials)
+  --history <n>                 messages kept per channel for resume (default ${DEFAULTS.history})
+  --heartbeat <seconds>         heartbeat interval on streams (default ${DEFAULTS.heartbeat})
+  --max-message-size <bytes>    largest published value (default ${DEFAULTS.maxMessageSize})
+  --max-channels-per-stream <n> channels one stream may hold (default ${DEFAULTS.maxChannelsPerStream})
+  --max-buffered-bytes <bytes>  unsent bytes per client before it is dropped (default ${DEFAULTS.maxBufferedBytes})
+  --retry <ms>                  SSE reconnection hint (default ${DEFAULTS.retry})
+  -h, --help                    show this help
+`;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  redis: { type: 'string' },
+  'jwt-secret': { type: 'string' },
+  'jwt-public-key': { type: 'string' },
+  'publish-key': { type: 'string' },
+  'allow-origin': { type: 'string', multiple: true },
+  history: { type: 'string' },
+  heartbeat: { type: 'string' },
+  'max-message-size': { type: 'string' },
+  'max-channels-per-stream': { type: 'string' },
+  'max-buffered-bytes': { type: 'string' },
+  retry: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function numeric(flag: string, text: string | undefined, integer: boolean): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < 0) {
+    throw new UsageError(`--${flag} needs a ${integer ? 'whole ' : ''}number >= 0, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+export type CliCommand =
+  | { readonly type: 'help' }
+  | { readonly type: 'start'; readonly options: PushServerOptions; readonly jwtPublicKeyFile: string | undefined };
+
+export function parseCli(argv: readonly string[]): CliCommand {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return { type: 'help' };
+  const options: PushServerOptions = {
+    port: numeric('port', values.port, true),
+    host: values.host,
+    redis: values.redis,
+    jwtSecret: values['jwt-secret'],
+    publishKey: values['publish-key'],
+    allowOrigin: values['allow-origin'],
+    history: numeric('history', values.history, true),
+    heartbeat: numeric('heartbeat', values.heartbeat, false),
+    maxMessageSize: numeric('max-message-size', values['max-message-size'], true),
+    maxChannelsPerStream: numeric('max-channels-per-stream', values['max-channels-per-stream'], true),
+    maxBufferedBytes: numeric('max-buffered-bytes', values['max-buffered-bytes'], true),
+    retry: numeric('retry', values.retry, true),
+  };
+  // Drop unset flags so the server's defaults apply.
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as PushServerOptions;
+  return { type: 'start', options: defined, jwtPublicKeyFile: values['jwt-public-key'] };
+}

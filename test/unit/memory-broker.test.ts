@@ -1,0 +1,109 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createMemoryBroker } from '../../server/broker/memory.js';
+import type { StoredMessage } from '../../server/broker/broker.js';
+import { formatEventId, parseEventId } from '../../src/protocol/event-id.js';
+
+const EPOCH = 'e1';
+
+test('one seq counter across channels; ids are <epoch>-<seq36>', async () => {
+  const broker = createMemoryBroker({ history: 10, epoch: EPOCH });
+  const a = await broker.publish('a', '1');
+  const b = await broker.publish('b', '2');
+  const c = await broker.publish('a', '3');
+  assert.deepEqual([a.seq, b.seq, c.seq], [1, 2, 3]);
+  assert.equal(c.id, formatEventId(EPOCH, 3));
+  assert.deepEqual(parseEventId(c.id), { epoch: EPOCH, seq: 3 });
+  assert.deepEqual(await broker.head(), { epoch: EPOCH, seq: 3 });
+});
+
+test('replay merges channels in seq order, after each cursor, and reports the head', async () => {
+  const broker = createMemoryBroker({ history: 10, epoch: EPOCH });
+  for (let i = 1; i <= 9; i++) await broker.publish(['a', 'b', 'c'][i % 3]!, String(i));
+  const result = await broker.replay([
+    { channel: 'a', after: { epoch: EPOCH, seq: 2 } },
+    { channel: 'b', after: { epoch: EPOCH, seq: 0 } },
+    { channel: 'c', after: undefined },
+  ]);
+  // a holds 3,6,9; b holds 1,4,7; c (no cursor) replays nothing.
+  assert.deepEqual(result.messages.map((m) => m.seq), [1, 3, 4, 6, 7, 9]);
+  assert.deepEqual(result.gaps, []);
+  assert.deepEqual(result.head, { epoch: EPOCH, seq: 9 });
+});
+
+test('a cursor older than the retained history is a gap; the retained rest is replayed', async () => {
+  const broker = createMemoryBroker({ history: 3, epoch: EPOCH });
+  for (let i = 1; i <= 10; i++) await broker.publish('a', String(i));
+  await broker.publish('b', '11');
+  const result = await broker.replay([
+    { channel: 'a', after: { epoch: EPOCH, seq: 5 } },
+    { channel: 'b', after: { epoch: EPOCH, seq: 5 } },
+  ]);
+  assert.deepEqual(result.gaps, ['a']);
+  assert.deepEqual(result.messages.map((m) => m.seq), [8, 9, 10, 11]);
+  // Exactly at the edge: after 7, the oldest retained is 8: nothing was lost.
+  const edge = await broker.replay([{ channel: 'a', after: { epoch: EPOCH, seq: 7 } }]);
+  assert.deepEqual(edge.gaps, []);
+  assert.deepEqual(edge.messages.map((m) => m.seq), [8, 9, 10]);
+});
+
+test('a cursor from another epoch, or past the head, is a gap with a full replay', async () => {
+  const broker = createMemoryBroker({ history: 5, epoch: EPOCH });
+  await broker.publish('a', '1');
+  await broker.publish('a', '2');
+  const foreign = await broker.replay([{ channel: 'a', after: { epoch: 'e0', seq: 1 } }]);
+  assert.deepEqual(foreign.gaps, ['a']);
+  assert.deepEqual(foreign.messages.map((m) => m.seq), [1, 2]);
+  const future = await broker.replay([{ channel: 'a', after: { epoch: EPOCH, seq: 99 } }]);
+  assert.deepEqual(future.gaps, ['a']);
+  // A foreign cursor on a channel with no history is still a gap: it may have missed anything.
+  const empty = await broker.replay([{ channel: 'none', after: { epoch: 'e0', seq: 1 } }]);
+  assert.deepEqual(empty.gaps, ['none']);
+});
+
+test('the ring keeps exactly the newest `history` messages per channel as it wraps', async () => {
+  const broker = createMemoryBroker({ history: 4, epoch: EPOCH });
+  for (let i = 1; i <= 23; i++) {
+    await broker.publish('a', String(i));
+    const { messages } = await broker.replay([{ channel: 'a', after: { epoch: EPOCH, seq: 0 } }]);
+    const expected = Array.from({ length: Math.min(i, 4) }, (_, k) => i - Math.min(i, 4) + 1 + k);
+    assert.deepEqual(messages.map((m) => m.seq), expected, `after ${i} publishes`);
+  }
+});
+
+test('history 0 keeps nothing and reports every cursor behind the head as a gap', async () => {
+  const broker = createMemoryBroker({ history: 0, epoch: EPOCH });
+  await broker.publish('a', '1');
+  const result = await broker.replay([{ channel: 'a', after: { epoch: EPOCH, seq: 0 } }]);
+  assert.deepEqual(result.messages, []);
+  assert.deepEqual(result.gaps, ['a']);
+});
+
+test('live listeners get each message once, per channel, and unsubscribe stops them', async () => {
+  const broker = createMemoryBroker({ history: 10, epoch: EPOCH });
+  const got: StoredMessage[] = [];
+  const listener = (m: StoredMessage) => got.push(m);
+  await broker.subscribe('a', listener);
+  await broker.subscribe('b', () => {
+    throw new Error('a throwing listener must not stop delivery to others');
+  });
+  await broker.publish('a', '"x"');
+  await broker.publish('b', '"y"');
+  await broker.subscribe('b', listener);
+  await broker.publish('b', '"z"');
+  broker.unsubscribe('a', listener);
+  await broker.publish('a', '"w"');
+  assert.deepEqual(got.map((m) => [m.channel, m.json]), [
+    ['a', '"x"'],
+    ['b', '"z"'],
+  ]);
+});
+
+test('bad history option is refused; publish after close fails', async () => {
+  assert.throws(() => createMemoryBroker({ history: -1 }), RangeError);
+  assert.throws(() => createMemoryBroker({ history: 1.5 }), RangeError);
+  const broker = createMemoryBroker({ history: 1 });
+  assert.equal(broker.health().ok, true);
+  await broker.close();
+  await assert.rejects(broker.publish('a', '1'));
+});
