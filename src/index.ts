@@ -1,1 +1,8 @@
+// The browser client's public surface (CONTRACT.md "The client"): re-exports only.
+export { connect } from './connect.js';
+export type { ConnectOptions, Mux, MuxEvents, Subscription } from './connect.js';
+export type { Message, MessageHandler } from './local-channels.js';
+export { TabmuxError } from './errors.js';
+export type { ClientErrorCode } from './errors.js';
+export type { DebugSnapshot, ChannelSnapshot, HostKind, HostOption, MuxState, TransportKind, TransportOption } from './protocol/hub-api.js';
 export * from './protocol/index.js';

@@ -1,0 +1,280 @@
+/**
+ * `connect()`: the client every tab uses (CONTRACT.md "The client"). It attaches to a hub through
+ * a host (hosts/), keeps its own handlers and cursors (local-channels.ts), and re-attaches from
+ * those cursors when the hub dies, so a restarted SharedWorker loses and repeats nothing.
+ */
+import { transfer, wrap, type Remote } from 'comlink';
+import { channelNameProblem } from './protocol/channel-name.js';
+import type { DebugSnapshot, HelloRequest, HostOption, HubApi, HubBatch, HubEvent, MuxState, TransportKind, TransportOption } from './protocol/hub-api.js';
+import { TabmuxError, type ClientErrorCode } from './errors.js';
+import { candidateHosts } from './hosts/chooser.js';
+import type { HostLink } from './hosts/types.js';
+import { LocalChannels, type MessageHandler } from './local-channels.js';
+import { holdTabLock, whenReleased, type HeldLock } from './tab-lock.js';
+import { recallTransport, rememberTransport } from './transport-memory.js';
+
+export interface ConnectOptions {
+  /** Push server base URL (may be another origin: CORS). */
+  readonly url: string;
+  /** URL of the hub script on this origin. */
+  readonly worker?: string;
+  readonly transport?: TransportOption;
+  readonly host?: HostOption;
+  /** Not used yet by this version (auth lands with the server's JWT support). */
+  readonly token?: string | (() => string | Promise<string>);
+  /** Not used yet by this version (visibility pausing: issue 6). */
+  readonly pauseWhenHidden?: number | false;
+}
+
+export interface Subscription {
+  readonly channel: string;
+  /** Resolves once the upstream carries the channel: every message published after is delivered. */
+  readonly ready: Promise<void>;
+  unsubscribe(): void;
+}
+
+export interface MuxEvents {
+  state: MuxState;
+  /** History no longer reaches back to this tab's cursor: messages may have been missed. */
+  reset: { readonly channel: string; readonly code: ClientErrorCode; readonly message: string };
+  /** The server refused the upstream for a reason retrying will not fix (bad channel, 403…). */
+  error: TabmuxError;
+}
+
+export interface Mux {
+  readonly state: MuxState;
+  subscribe(channel: string, handler: MessageHandler): Subscription;
+  publish(channel: string, data: unknown): Promise<{ id: string }>;
+  on<K extends keyof MuxEvents>(event: K, listener: (value: MuxEvents[K]) => void): () => void;
+  /** A snapshot of the hub: host, transport, upstream state, channels and cursors, tabs attached. */
+  debug(): Promise<DebugSnapshot>;
+  close(): void;
+}
+
+const TRANSPORTS: readonly TransportOption[] = ['auto', 'sse', 'ws', 'poll'];
+const HOSTS: readonly HostOption[] = ['auto', 'shared-worker', 'service-worker', 'leader', 'direct'];
+/** A hub that does not answer hello in this time is taken as broken and the next host is tried. */
+const HELLO_TIMEOUT_MS = 10_000;
+
+interface Attachment {
+  readonly link: HostLink;
+  readonly api: Remote<HubApi>;
+  readonly port: MessagePort;
+  /** Resolves when this hub is gone. */
+  readonly gone: Promise<void>;
+}
+
+export function connect(options: ConnectOptions): Mux {
+  return new Client(options);
+}
+
+class Client implements Mux {
+  #state: MuxState = 'connecting';
+  readonly #url: string;
+  readonly #transport: TransportOption;
+  readonly #host: HostOption;
+  readonly #workerUrl: string;
+  readonly #channels = new LocalChannels();
+  readonly #ready = new Map<string, Promise<void>>();
+  readonly #listeners = new Map<keyof MuxEvents, Set<(value: never) => void>>();
+  readonly #lock: HeldLock;
+  #attachment: Promise<Attachment>;
+  #closed = false;
+
+  constructor(options: ConnectOptions) {
+    if (!options || typeof options.url !== 'string' || !URL.canParse(options.url, location.href)) {
+      throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', 'options.url must be the push server URL');
+    }
+    this.#url = new URL(options.url, location.href).href.replace(/\/+$/, '');
+    this.#transport = options.transport ?? 'auto';
+    this.#host = options.host ?? 'auto';
+    this.#workerUrl = options.worker ?? '/tabmux-worker.js';
+    if (!TRANSPORTS.includes(this.#transport)) throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', `transport must be one of ${TRANSPORTS.join(', ')}`);
+    if (!HOSTS.includes(this.#host)) throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', `host must be one of ${HOSTS.join(', ')}`);
+    this.#lock = holdTabLock(`tabmux-tab:${crypto.randomUUID()}`);
+    this.#attachment = this.#attach();
+    this.#attachment.catch((error: unknown) => this.#fail(error));
+  }
+
+  get state(): MuxState {
+    return this.#state;
+  }
+
+  subscribe(channel: string, handler: MessageHandler): Subscription {
+    const problem = channelNameProblem(channel);
+    if (problem) throw new TabmuxError('TABMUX_ERR_BAD_CHANNEL', problem);
+    if (typeof handler !== 'function') throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', 'subscribe needs a handler function');
+    if (this.#closed) throw new TabmuxError('TABMUX_ERR_CLOSED', 'this mux is closed');
+    if (this.#channels.add(channel, handler)) {
+      const ready = this.#subscribeRemote(channel);
+      ready.catch(() => undefined); // a caller who never looks at `ready` must not get an unhandled rejection
+      this.#ready.set(channel, ready);
+    }
+    const ready = this.#ready.get(channel)!;
+    let active = true;
+    return {
+      channel,
+      ready,
+      unsubscribe: () => {
+        if (!active) return;
+        active = false;
+        if (!this.#channels.remove(channel, handler)) return;
+        this.#ready.delete(channel);
+        if (!this.#closed) void this.#attachment.then(({ api }) => api.unsubscribe(channel)).catch(() => undefined);
+      },
+    };
+  }
+
+  async publish(channel: string, data: unknown): Promise<{ id: string }> {
+    const problem = channelNameProblem(channel);
+    if (problem) throw new TabmuxError('TABMUX_ERR_BAD_CHANNEL', problem);
+    if (this.#closed) throw new TabmuxError('TABMUX_ERR_CLOSED', 'this mux is closed');
+    const { api, gone } = await this.#attachment;
+    const hubGone = gone.then(() => ({ ok: false as const, code: 'TABMUX_ERR_HUB_GONE' as const, message: 'the hub stopped while publishing; the message may or may not have been published' }));
+    const result = await Promise.race([api.publish(channel, data), hubGone]);
+    if (!result.ok) throw new TabmuxError(result.code, result.message);
+    return { id: result.id };
+  }
+
+  on<K extends keyof MuxEvents>(event: K, listener: (value: MuxEvents[K]) => void): () => void {
+    let listeners = this.#listeners.get(event);
+    if (!listeners) this.#listeners.set(event, (listeners = new Set()));
+    listeners.add(listener as (value: never) => void);
+    return () => listeners.delete(listener as (value: never) => void);
+  }
+
+  async debug(): Promise<DebugSnapshot> {
+    if (this.#closed) throw new TabmuxError('TABMUX_ERR_CLOSED', 'this mux is closed');
+    const { api } = await this.#attachment;
+    return api.debug();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#setState('closed');
+    void this.#attachment
+      .then(async ({ api, port, link }) => {
+        await api.bye().catch(() => undefined);
+        port.close();
+        link.close();
+      })
+      .catch(() => undefined)
+      .finally(() => this.#lock.release());
+  }
+
+  // ── attaching ─────────────────────────────────────────────────────────────────────────────
+
+  async #attach(): Promise<Attachment> {
+    await this.#lock.held;
+    const hosts = candidateHosts(this.#host);
+    if (hosts.length === 0) throw new TabmuxError('TABMUX_ERR_NO_HOST', `host '${this.#host}' cannot be used in this browser`);
+    let lastError: unknown;
+    for (const host of hosts) {
+      try {
+        return await this.#attachTo(host.open({ workerUrl: this.#workerUrl, name: `tabmux:${this.#transport}:${this.#url}` }));
+      } catch (error) {
+        lastError = error; // e.g. the hub script is missing: try the next host
+      }
+    }
+    throw lastError;
+  }
+
+  async #attachTo(link: HostLink): Promise<Attachment> {
+    const api = wrap<HubApi>(link.endpoint);
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = (event: MessageEvent<HubBatch>) => {
+      for (const hubEvent of event.data.events) this.#onHubEvent(hubEvent);
+    };
+    const hint = this.#transport === 'auto' ? recallTransport(this.#url) : undefined;
+    const request: HelloRequest = {
+      protocol: 1,
+      tabId: this.#lock.name,
+      lockName: this.#lock.name,
+      config: { url: this.#url, transport: this.#transport, ...(hint && { transportHint: hint }) },
+      dataPort: port2,
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TabmuxError('TABMUX_ERR_NO_HOST', `the ${link.kind} hub did not answer within ${HELLO_TIMEOUT_MS} ms`)), HELLO_TIMEOUT_MS);
+    });
+    try {
+      const answer = await Promise.race([api.hello(transfer(request, [port2 as unknown as Transferable])), link.failed, timeout]);
+      this.#setState(answer.state);
+      const gone = answer.hubLock ? whenReleased(answer.hubLock) : new Promise<void>(() => undefined);
+      const attachment: Attachment = { link, api, port: port1, gone };
+      void gone.then(() => this.#reattach(attachment));
+      for (const [channel, cursor] of this.#channels.entries()) void this.#resubscribe(api, channel, cursor);
+      return attachment;
+    } catch (error) {
+      port1.close();
+      link.close();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The hub died (its life lock was released): attach to a fresh one, resume from our cursors. */
+  #reattach(dead: Attachment): void {
+    if (this.#closed) return;
+    dead.port.close();
+    dead.link.close();
+    this.#setState('connecting');
+    this.#attachment = this.#attach();
+    this.#attachment.catch((error: unknown) => this.#fail(error));
+  }
+
+  async #subscribeRemote(channel: string): Promise<void> {
+    const { api } = await this.#attachment;
+    // Subscribed before attach finished: #attachTo already sent it with the entries.
+    const result = await api.subscribe(channel, this.#channels.cursor(channel));
+    if (!result.ok) throw new TabmuxError(result.code, result.message);
+  }
+
+  async #resubscribe(api: Remote<HubApi>, channel: string, cursor: string | undefined): Promise<void> {
+    const result = await api.subscribe(channel, cursor).catch(() => undefined);
+    if (result && !result.ok) this.#emit('error', new TabmuxError(result.code, result.message));
+  }
+
+  #onHubEvent(event: HubEvent): void {
+    switch (event.type) {
+      case 'message':
+        return this.#channels.deliver(event);
+      case 'state':
+        return this.#setState(event.state);
+      case 'reset':
+        return this.#emit('reset', { channel: event.channel, code: event.code, message: event.message });
+      case 'error':
+        return this.#emit('error', new TabmuxError(event.code, event.message));
+      case 'transport':
+        if (this.#transport === 'auto') rememberTransport(this.#url, event.transport satisfies TransportKind);
+        return;
+      default: {
+        const never: never = event;
+        return never;
+      }
+    }
+  }
+
+  #fail(error: unknown): void {
+    if (this.#closed) return;
+    this.#emit('error', error instanceof TabmuxError ? error : new TabmuxError('TABMUX_ERR_NO_HOST', String(error)));
+  }
+
+  #setState(state: MuxState): void {
+    if (this.#state === state || (this.#closed && state !== 'closed')) return;
+    this.#state = state;
+    this.#emit('state', state);
+  }
+
+  #emit<K extends keyof MuxEvents>(event: K, value: MuxEvents[K]): void {
+    for (const listener of [...(this.#listeners.get(event) ?? [])]) {
+      try {
+        (listener as (value: MuxEvents[K]) => void)(value);
+      } catch (error) {
+        reportError(error);
+      }
+    }
+  }
+}

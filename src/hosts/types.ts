@@ -1,0 +1,29 @@
+/**
+ * A host runs the hub somewhere and hands the tab an endpoint to talk to it (the shape of
+ * pubkey/broadcast-channel's methods: every host exports the same object, the chooser takes the
+ * first whose `canBeUsed()` is true).
+ */
+import type { Endpoint } from 'comlink';
+import type { HostKind } from '../protocol/hub-api.js';
+
+export interface HostOpenOptions {
+  /** URL of the hub script on this origin (shared-worker, service-worker). */
+  readonly workerUrl: string;
+  /** One hub per name: derived from the server URL and transport. */
+  readonly name: string;
+}
+
+export interface HostLink {
+  readonly kind: HostKind;
+  /** Comlink endpoint of the hub's control plane for this tab. */
+  readonly endpoint: Endpoint;
+  /** Rejects if the host fails to start (e.g. the hub script does not load). */
+  readonly failed: Promise<never>;
+  close(): void;
+}
+
+export interface Host {
+  readonly kind: HostKind;
+  canBeUsed(): boolean;
+  open(options: HostOpenOptions): HostLink;
+}

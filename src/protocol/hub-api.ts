@@ -1,0 +1,119 @@
+/**
+ * The tab ↔ hub protocol. Types only: the client (DOM), the hub (WebWorker) and the unit tests
+ * (Node) import it, so it names no platform type; a port is anything with `postMessage`.
+ *
+ * Two planes, as in comlink's own advice for chatty workers:
+ *  - control (Comlink RPC, one call per user action): hello, subscribe, unsubscribe, publish,
+ *    debug, bye. Answers are `HubResult` values, never thrown errors, because Comlink's error
+ *    serializer keeps only `name`/`message`/`stack` and would drop our stable `code`.
+ *  - data (a plain MessagePort per tab): `HubBatch`, at most one postMessage per tab per task.
+ */
+import type { ErrorCode } from './errors.js';
+import type { WireMessage } from './wire.js';
+
+export type TransportKind = 'sse' | 'ws' | 'poll';
+export type TransportOption = TransportKind | 'auto';
+export type HostKind = 'shared-worker' | 'service-worker' | 'leader' | 'direct';
+export type HostOption = HostKind | 'auto';
+
+/** The state every tab sees (`mux.state`), pinned in CONTRACT.md. */
+export type MuxState = 'connecting' | 'open' | 'paused' | 'closed';
+
+/** The hub's own, finer state (see the diagram in worker/hub-state.ts); shown by `debug()`. */
+export type UpstreamState = 'idle' | 'connecting' | 'open' | 'backoff' | 'paused' | 'closed';
+
+/**
+ * Error codes a client can see: the server's catalog plus the few that only exist on this side.
+ *  - TABMUX_ERR_NETWORK: the request never got an HTTP answer (offline, DNS, refused, CORS).
+ *  - TABMUX_ERR_CLOSED: the mux was closed by `mux.close()`.
+ *  - TABMUX_ERR_HUB_GONE: the hub died while a publish was in flight; it may or may not have
+ *    reached the server (a retry can duplicate it).
+ *  - TABMUX_ERR_NO_HOST: no host in the requested list can run in this browser.
+ *  - TABMUX_ERR_BAD_OPTIONS: `connect()` was given options it cannot use.
+ */
+export type ClientErrorCode =
+  | ErrorCode
+  | 'TABMUX_ERR_NETWORK'
+  | 'TABMUX_ERR_CLOSED'
+  | 'TABMUX_ERR_HUB_GONE'
+  | 'TABMUX_ERR_NO_HOST'
+  | 'TABMUX_ERR_BAD_OPTIONS';
+
+export type HubResult<T> = ({ readonly ok: true } & T) | { readonly ok: false; readonly code: ClientErrorCode; readonly message: string };
+
+/** Anything a hub can post batches to (a MessagePort in browsers). */
+export interface EventSink {
+  postMessage(message: HubBatch): void;
+}
+
+/** What the hub needs to know about the server; identical for every tab of one hub. */
+export interface HubConfig {
+  /** Push server base URL, without a trailing slash. */
+  readonly url: string;
+  readonly transport: TransportOption;
+  /** For `transport: 'auto'`: what worked last time for this origin (mirrored by the tabs). */
+  readonly transportHint?: TransportKind;
+}
+
+export interface HelloRequest {
+  readonly protocol: 1;
+  readonly tabId: string;
+  /** A Web Lock the tab holds for its whole life: the hub gets it when the tab is gone. */
+  readonly lockName?: string;
+  readonly config: HubConfig;
+  /** Transferred: the hub posts `HubBatch`es to it. */
+  readonly dataPort: EventSink;
+}
+
+export interface HelloAnswer {
+  readonly protocol: 1;
+  readonly hubId: string;
+  readonly state: MuxState;
+  /** A Web Lock the hub holds for its whole life (none for in-page hosts). */
+  readonly hubLock?: string;
+}
+
+export type HubEvent =
+  | ({ readonly type: 'message' } & WireMessage)
+  | { readonly type: 'state'; readonly state: MuxState }
+  | { readonly type: 'reset'; readonly channel: string; readonly code: ClientErrorCode; readonly message: string }
+  | { readonly type: 'error'; readonly code: ClientErrorCode; readonly message: string }
+  /** The transport that opened; with `transport: 'auto'` tabs remember it for the origin. */
+  | { readonly type: 'transport'; readonly transport: TransportKind };
+
+export interface HubBatch {
+  readonly type: 'batch';
+  readonly events: readonly HubEvent[];
+}
+
+export interface ChannelSnapshot {
+  /** Last id delivered on this channel (the resume cursor), null before the first message. */
+  readonly cursor: string | null;
+  readonly tabs: number;
+  /** True while the open upstream carries the channel. */
+  readonly live: boolean;
+}
+
+export interface DebugSnapshot {
+  readonly host: HostKind;
+  readonly hubId: string;
+  readonly transport: TransportKind | null;
+  readonly transportOption: TransportOption;
+  readonly upstream: UpstreamState;
+  readonly state: MuxState;
+  readonly channels: Readonly<Record<string, ChannelSnapshot>>;
+  readonly tabs: number;
+  /** Upstream connections opened so far by this hub (reconnects and switch-overs included). */
+  readonly connects: number;
+}
+
+/** The control plane one tab sees (exposed with Comlink on that tab's port). */
+export interface HubApi {
+  hello(request: HelloRequest): Promise<HelloAnswer>;
+  /** Resolves once the open upstream carries `channel` (from `cursor`, when given). */
+  subscribe(channel: string, cursor?: string): Promise<HubResult<object>>;
+  unsubscribe(channel: string): Promise<void>;
+  publish(channel: string, data: unknown): Promise<HubResult<{ readonly id: string }>>;
+  debug(): Promise<DebugSnapshot>;
+  bye(): Promise<void>;
+}

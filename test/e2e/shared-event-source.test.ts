@@ -1,0 +1,181 @@
+/**
+ * SharedEventSource against the browser's own EventSource, in real Chromium: for every SSE byte
+ * stream of test/fixtures/sse-streams.ts, two tabs' SharedEventSources must dispatch exactly what
+ * a native EventSource dispatches (events, types, data, lastEventId, origin, readyState at each
+ * dispatch), the reconnect must send the same Last-Event-ID bytes, and the two tabs must share one
+ * upstream request.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { SSE_FIXTURES } from '../fixtures/sse-streams.js';
+import { startFixtureServer, type FixtureServer } from '../helpers/sse-fixture-server.js';
+import { launchChromium } from '../helpers/chromium.js';
+
+const FINISH_MS = 15_000;
+let server: FixtureServer;
+let browser: Browser;
+let tabA: Page;
+let tabB: Page;
+let runCounter = 0;
+
+before(async () => {
+  server = await startFixtureServer();
+  browser = await launchChromium();
+  const context = await browser.newContext();
+  tabA = await context.newPage();
+  tabB = await context.newPage();
+  for (const tab of [tabA, tabB]) {
+    await tab.goto(`${server.origin}/`);
+    await tab.waitForFunction(() => 'startSource' in window, undefined, { timeout: 10_000 });
+  }
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+type Win = Window & {
+  startSource(key: string, kind: string, url: string, listen: readonly string[]): void;
+  waitOpen(key: string): Promise<boolean>;
+  finish(key: string, ms: number): Promise<unknown[] | null>;
+  logOf(key: string): unknown[];
+  closeSource(key: string): void;
+};
+
+const start = (tab: Page, key: string, kind: string, url: string, listen: readonly string[] = []) =>
+  tab.evaluate(([k, kd, u, l]) => (window as unknown as Win).startSource(k, kd, u, l), [key, kind, url, listen] as const);
+const waitOpen = (tab: Page, key: string) =>
+  tab.evaluate((k) => (window as unknown as Win).waitOpen(k), key);
+const finish = (tab: Page, key: string) =>
+  tab.evaluate(([k, ms]) => (window as unknown as Win).finish(k, ms), [key, FINISH_MS] as const);
+const closeSource = (tab: Page, key: string) => tab.evaluate((k) => (window as unknown as Win).closeSource(k), key);
+
+/**
+ * Every attach a tab sent before this call has reached the hub: the tab's messages to the hub are
+ * ordered, and the hub answers a fresh source on `/ping` only after handling those before it.
+ */
+async function barrier(run: string): Promise<void> {
+  for (const tab of [tabA, tabB]) await start(tab, 'ping', 'shared', `/ping?run=${run}`);
+  await Promise.all([waitOpen(tabA, 'ping'), waitOpen(tabB, 'ping')]);
+  for (const tab of [tabA, tabB]) await closeSource(tab, 'ping');
+}
+
+for (const fixture of SSE_FIXTURES) {
+  test(`fixture ${fixture.name}: two tabs dispatch what a native EventSource dispatches`, async () => {
+    const run = `r${++runCounter}`;
+    server.requests.length = 0;
+    const path = (client: string) => `/fixture/${fixture.name}?client=${client}&run=${run}`;
+    const listen = fixture.listen ?? [];
+    await start(tabA, 'native', 'native', path('native'), listen);
+    await start(tabA, 'shared', 'shared', path('shared'), listen);
+    await start(tabB, 'shared', 'shared', path('shared'), listen);
+    await barrier(run);
+    await fetch(`${server.origin}/go?run=${run}`);
+    const [native, sharedA, sharedB] = await Promise.all([finish(tabA, 'native'), finish(tabA, 'shared'), finish(tabB, 'shared')]);
+    assert.ok(native, `native EventSource did not reach CLOSED within ${FINISH_MS} ms`);
+    assert.deepEqual(sharedA, native, 'tab A SharedEventSource vs native');
+    assert.deepEqual(sharedB, native, 'tab B SharedEventSource vs native');
+
+    const requests = (client: string) =>
+      server.requests.filter((r) => r.client === client && r.fixture !== 'ping').map((r) => r.lastEventIdHex);
+    // Same requests (initial + reconnects) with the same Last-Event-ID bytes, once for both tabs.
+    assert.deepEqual(requests('shared'), requests('native'), 'upstream requests and their Last-Event-ID');
+  });
+}
+
+test('reconnect: both tabs see error, then the missed events; Last-Event-ID is sent once, not per tab', async () => {
+  server.requests.length = 0;
+  const url = '/live?client=reconnect';
+  await start(tabA, 'live', 'shared', url);
+  await start(tabB, 'live', 'shared', url);
+  await Promise.all([waitOpen(tabA, 'live'), waitOpen(tabB, 'live')]);
+  server.sendLive('id: 1\ndata: before\n\n');
+  await waitForLog([tabA, tabB], 'live', (log) => log.length === 2);
+  server.cutLive();
+  await waitFor(() => server.liveRequests().length === 2, 'the reconnect request');
+  await Promise.all([waitOpen(tabA, 'live'), waitOpen(tabB, 'live')]);
+  server.sendLive('id: 2\ndata: after\n\n');
+  const expected = [
+    { type: 'open', readyState: 1 },
+    { type: 'message', readyState: 1, data: 'before', lastEventId: '1', origin: server.origin },
+    { type: 'error', readyState: 0 },
+    { type: 'open', readyState: 1 },
+    { type: 'message', readyState: 1, data: 'after', lastEventId: '2', origin: server.origin },
+  ];
+  for (const tab of [tabA, tabB]) {
+    await waitForLog([tab], 'live', (log) => log.length >= expected.length);
+    assert.deepEqual(await logOf(tab, 'live'), expected);
+  }
+  const requests = server.liveRequests();
+  assert.equal(requests.length, 2, 'one initial request and ONE reconnect for both tabs');
+  assert.equal(requests[0]!.lastEventIdHex, null);
+  assert.equal(requests[1]!.lastEventIdHex, Buffer.from('1').toString('hex'));
+  for (const tab of [tabA, tabB]) await closeSource(tab, 'live');
+});
+
+test('a tab that opens the URL while the stream runs gets open, then only later events', async () => {
+  server.requests.length = 0;
+  const url = '/live?client=late';
+  await start(tabA, 'late', 'shared', url);
+  await waitOpen(tabA, 'late');
+  server.sendLive('data: early\n\n');
+  await waitForLog([tabA], 'late', (log) => log.length === 2);
+  await start(tabB, 'late', 'shared', url);
+  await waitOpen(tabB, 'late');
+  server.sendLive('data: later\n\n');
+  await waitForLog([tabA, tabB], 'late', (log) => log.some((e) => (e as { data?: string }).data === 'later'));
+  assert.deepEqual(
+    await logOf(tabB, 'late'),
+    [{ type: 'open', readyState: 1 }, { type: 'message', readyState: 1, data: 'later', lastEventId: '', origin: server.origin }],
+  );
+  assert.equal(server.liveRequests().length, 1, 'the late tab joined the running request');
+  for (const tab of [tabA, tabB]) await closeSource(tab, 'late');
+});
+
+test('8 tabs on one SSE URL: one upstream request at the server; all 8 get every event', async () => {
+  server.requests.length = 0;
+  const context = tabA.context();
+  const tabs = [tabA, tabB];
+  while (tabs.length < 8) {
+    const tab = await context.newPage();
+    await tab.goto(`${server.origin}/`);
+    await tab.waitForFunction(() => 'startSource' in window, undefined, { timeout: 10_000 });
+    tabs.push(tab);
+  }
+  for (const tab of tabs) await start(tab, 'eight', 'shared', '/live?client=eight');
+  await Promise.all(tabs.map((tab) => waitOpen(tab, 'eight')));
+  for (let i = 0; i < 20; i++) server.sendLive(`id: ${i}\ndata: ${i}\n\n`);
+  await waitForLog(tabs, 'eight', (log) => log.length === 21);
+  for (const tab of tabs) {
+    const data = (await logOf(tab, 'eight')).slice(1).map((e) => (e as { data: string }).data);
+    assert.deepEqual(data, Array.from({ length: 20 }, (_, i) => String(i)));
+  }
+  assert.equal(server.liveRequests().length, 1, 'eight tabs, one upstream request');
+  // The upstream closes when the last tab closes its source.
+  for (const tab of tabs) await closeSource(tab, 'eight');
+  await waitFor(() => server.openLive() === 0, 'the upstream to close after the last source closed');
+  for (const tab of tabs.slice(2)) await tab.close();
+});
+
+const logOf = (tab: Page, key: string) => tab.evaluate((k) => (window as unknown as Win).logOf(k), key);
+
+async function waitFor(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function waitForLog(tabs: Page[], key: string, check: (log: unknown[]) => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (const tab of tabs) {
+    for (;;) {
+      if (check(await logOf(tab, key))) break;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${key} events: ${JSON.stringify(await logOf(tab, key))}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Browser-side helpers for the end-to-end tests: a static server for the test pages and the
+ * built bundles (another origin than the push server, as in most deployments), opening N tabs,
+ * reading the push server's /metrics, and bounded waits that fail with a clear message.
+ */
+import http from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BrowserContext, Page } from 'playwright-core';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const ROUTES: Record<string, string> = { '/tabmux.js': 'dist/index.js', '/tabmux-worker.js': 'dist/worker.js' };
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.map': 'application/json' };
+
+export interface StaticServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Fails when the bundles are missing: these tests prove the BUILT hub and client. */
+export function assertBuilt(): void {
+  for (const file of Object.values(ROUTES)) {
+    if (!existsSync(join(root, file))) throw new Error(`${file} is missing: run \`flock /tmp/tabmux-build.lock npm run build\` first`);
+  }
+}
+
+/** Serves /tabmux.js, /tabmux-worker.js (dist) and /pages/* (test/e2e/pages) on 127.0.0.1:0. */
+export async function startStaticServer(): Promise<StaticServer> {
+  assertBuilt();
+  const server = http.createServer(async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const file = ROUTES[path] ?? (path.startsWith('/pages/') ? normalize(join('test/e2e', path)) : undefined);
+    if (!file || !file.startsWith(ROUTES[path] ? 'dist' : 'test/e2e/pages')) {
+      res.writeHead(404).end();
+      return;
+    }
+    try {
+      const body = await readFile(join(root, file));
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Polls `check` until it returns a truthy value; fails after `timeoutMs` with `what` and the last value seen. */
+export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await check();
+    if (last) return last;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** One gauge/counter of the push server's Prometheus text, summed over its labels (or one label set). */
+export async function readMetric(serverUrl: string, name: string, labels?: string): Promise<number> {
+  const text = await (await fetch(`${serverUrl}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const match = /^([a-z_]+)(\{[^}]*\})?\s+([0-9.eE+-]+)$/.exec(line.trim());
+    if (!match || match[1] !== name) continue;
+    if (labels !== undefined && match[2] !== labels) continue;
+    sum += Number(match[3]);
+  }
+  return sum;
+}
+
+/** Opens `count` pages at `url(i)` and waits until each says it is ready (`window.tabReady`). */
+export async function openTabs(context: BrowserContext, count: number, url: (index: number) => string): Promise<Page[]> {
+  const pages: Page[] = [];
+  for (let i = 0; i < count; i++) {
+    const page = await context.newPage();
+    page.on('pageerror', (error) => console.error(`tab ${i}: ${error.message}`));
+    await page.goto(url(i));
+    pages.push(page);
+  }
+  await Promise.all(pages.map((page, i) => withTimeout(page.evaluate(() => (window as unknown as { tabReady: Promise<void> }).tabReady), 20_000, `tab ${i} to subscribe`)));
+  return pages;
+}
+
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What a test tab page recorded: per channel, the `n` of every message in arrival order. */
+export function received(page: Page): Promise<Record<string, number[]>> {
+  return page.evaluate(() => (window as unknown as { received: Record<string, number[]> }).received);
+}
+
+/** `[0, 1, …, n-1]`. */
+export function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}

@@ -1,0 +1,182 @@
+/**
+ * One shared upstream for SharedEventSource: a `fetch`-streamed `text/event-stream` request that
+ * behaves, seen from each attached tab, exactly like the browser's own EventSource.
+ *
+ * Spec references are to the WHATWG HTML Standard, §9.2 "Server-sent events"
+ * (https://html.spec.whatwg.org/multipage/server-sent-events.html):
+ *  - §9.2.2 processing model: 200 + `text/event-stream` announces the connection; any other
+ *    status or type fails it for good; a network error or the end of the body reconnects after the
+ *    reconnection time, sending the last event ID.
+ *  - §9.2.4/§9.2.6 parsing and dispatch: done by eventsource-parser, whose `onId` reports the `id`
+ *    of every block — including blocks without data, which still set the last event ID.
+ */
+import { createParser } from 'eventsource-parser';
+import type { DispatchedEvent, ReadyState } from '../../src/protocol/event-source.js';
+
+/** Chromium's initial reconnection time (Blink `EventSource::kDefaultReconnectDelay`). */
+export const DEFAULT_RECONNECT_MS = 3000;
+
+export interface UpstreamSink {
+  open(): void;
+  error(readyState: ReadyState): void;
+  events(events: readonly DispatchedEvent[]): void;
+}
+
+export interface UpstreamPlatform {
+  readonly fetch: typeof fetch;
+  readonly setTimeout: (fn: () => void, ms: number) => unknown;
+  readonly clearTimeout: (handle: unknown) => void;
+}
+
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSED = 2;
+
+/**
+ * `Last-Event-ID` as the UTF-8 bytes of the id, the way Chromium's EventSource sends it. A fetch
+ * header value is a ByteString (one char per byte), so the UTF-8 bytes are spelled as Latin-1.
+ */
+export function lastEventIdHeaderValue(id: string): string {
+  let bytes = '';
+  for (const byte of new TextEncoder().encode(id)) bytes += String.fromCharCode(byte);
+  return bytes;
+}
+
+/** §9.2.2: only `text/event-stream` (parameters such as charset are ignored) is acceptable. */
+function isEventStream(contentType: string | null): boolean {
+  return contentType != null && contentType.split(';')[0]!.trim().toLowerCase() === 'text/event-stream';
+}
+
+export class EventSourceUpstream {
+  readyState: ReadyState = CONNECTING;
+  private lastEventId = '';
+  private reconnectMs = DEFAULT_RECONNECT_MS;
+  private origin = '';
+  private readonly sinks = new Set<UpstreamSink>();
+  private abort: AbortController | undefined;
+  private timer: unknown;
+
+  constructor(
+    readonly url: string,
+    readonly withCredentials: boolean,
+    private readonly platform: UpstreamPlatform,
+    /** Told when the upstream failed for good or lost its last sink, so the registry forgets it. */
+    private readonly onDone: (upstream: EventSourceUpstream) => void,
+  ) {}
+
+  get size(): number {
+    return this.sinks.size;
+  }
+
+  /**
+   * Attaches a tab's source. A source attached while the stream is open is told `open` at once
+   * and then receives every later event, as a native EventSource created at that moment would.
+   */
+  attach(sink: UpstreamSink): void {
+    this.sinks.add(sink);
+    if (this.sinks.size === 1 && this.abort === undefined && this.timer === undefined) void this.connect();
+    else if (this.readyState === OPEN) sink.open();
+  }
+
+  detach(sink: UpstreamSink): void {
+    this.sinks.delete(sink);
+    if (this.sinks.size === 0) this.shutdown();
+  }
+
+  private shutdown(): void {
+    this.readyState = CLOSED;
+    this.abort?.abort();
+    this.abort = undefined;
+    if (this.timer !== undefined) this.platform.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.onDone(this);
+  }
+
+  private async connect(): Promise<void> {
+    this.timer = undefined;
+    const abort = new AbortController();
+    this.abort = abort;
+    const headers: Record<string, string> = { Accept: 'text/event-stream' };
+    if (this.lastEventId !== '') headers['Last-Event-ID'] = lastEventIdHeaderValue(this.lastEventId);
+    let response: Response;
+    try {
+      response = await this.platform.fetch(this.url, {
+        headers,
+        mode: 'cors',
+        credentials: this.withCredentials ? 'include' : 'same-origin',
+        cache: 'no-store',
+        signal: abort.signal,
+      });
+    } catch {
+      if (abort.signal.aborted) return;
+      this.reconnect(); // a network error (§9.2.2: "reestablish the connection")
+      return;
+    }
+    if (abort.signal.aborted) return;
+    if (response.status !== 200 || !isEventStream(response.headers.get('content-type')) || response.body === null) {
+      void response.body?.cancel().catch(() => {});
+      this.fail();
+      return;
+    }
+    this.origin = new URL(response.url || this.url).origin;
+    this.readyState = OPEN;
+    for (const sink of this.sinks) sink.open();
+    await this.read(response.body, abort);
+  }
+
+  private async read(body: ReadableStream<Uint8Array>, abort: AbortController): Promise<void> {
+    let batch: DispatchedEvent[] = [];
+    const parser = createParser({
+      onId: (id) => {
+        this.lastEventId = id;
+      },
+      onRetry: (ms) => {
+        this.reconnectMs = ms;
+      },
+      onEvent: (event) => {
+        batch.push({ type: event.event ?? 'message', data: event.data, lastEventId: this.lastEventId, origin: this.origin });
+      },
+    });
+    // One decoder per connection, in streaming mode: a multi-byte character split between two
+    // chunks is joined; invalid bytes become U+FFFD (§9.2.4: "decoded using UTF-8 decode").
+    const decoder = new TextDecoder('utf-8');
+    const reader = body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parser.feed(decoder.decode(value, { stream: true }));
+        if (batch.length > 0) {
+          const events = batch;
+          batch = [];
+          for (const sink of this.sinks) sink.events(events);
+        }
+      }
+    } catch {
+      // a network error mid-stream: same as the end of the body
+    }
+    // §9.2.4: at the end of the stream, an event not ended by a blank line is discarded. The
+    // decoder's tail is dropped with it: it cannot complete a line.
+    if (abort.signal.aborted) return;
+    this.reconnect();
+  }
+
+  /** §9.2.2 "reestablish the connection": error with CONNECTING, wait, reconnect. */
+  private reconnect(): void {
+    this.abort = undefined;
+    this.readyState = CONNECTING;
+    for (const sink of this.sinks) sink.error(CONNECTING);
+    if (this.sinks.size === 0) return;
+    this.timer = this.platform.setTimeout(() => void this.connect(), this.reconnectMs);
+  }
+
+  /** §9.2.2 "fail the connection": CLOSED and error, for good. */
+  private fail(): void {
+    this.abort = undefined;
+    this.readyState = CLOSED;
+    const sinks = [...this.sinks];
+    this.sinks.clear();
+    for (const sink of sinks) sink.error(CLOSED);
+    this.onDone(this);
+  }
+}

@@ -1,0 +1,358 @@
+/**
+ * The hub: ONE upstream connection for every tab of an origin. It keeps the union of the tabs'
+ * channel interests, holds a cursor per channel (the last id delivered), fans messages out to the
+ * tabs that want them, and de-duplicates by id so a reconnect or a switch-over never shows a
+ * message twice. The state machine is in hub-state.ts; transports, clock, fetch and WebSocket are
+ * injected (platform.ts), so this file runs unchanged in every host and under node:test.
+ *
+ * Channel-set changes: on SSE and long-poll a second upstream opens with the new set and the
+ * current cursors, the first closes once the second is open, and de-duplication by id absorbs the
+ * overlap. On a WebSocket, subscribe/unsubscribe frames change the set in place.
+ */
+import { isValidChannelName, channelNameProblem } from '../src/protocol/channel-name.js';
+import type { ResetNotice, WireMessage } from '../src/protocol/wire.js';
+import type { DebugSnapshot, EventSink, HostKind, HubConfig, HubEvent, HubResult, TransportKind, UpstreamState, ChannelSnapshot } from '../src/protocol/hub-api.js';
+import { createBackoff, type Backoff } from './backoff.js';
+import { isNewer, later } from './cursor.js';
+import { canMove, publicState } from './hub-state.js';
+import { Interests } from './interests.js';
+import { Outbox } from './outbox.js';
+import type { Platform, TimerId } from './platform.js';
+import { publishOverHttp } from './publish.js';
+import type { Upstream, UpstreamFactory, UpstreamFailure, UpstreamHandlers } from './transports/types.js';
+
+export interface HubOptions {
+  readonly host: HostKind;
+  readonly config: HubConfig;
+  readonly platform: Platform;
+  readonly openUpstream: UpstreamFactory;
+  /** How long a channel nobody wants stays on the upstream: a reload re-subscribes within it. */
+  readonly lingerMs?: number;
+  /** Subscriptions arriving within this window share one upstream change. */
+  readonly coalesceMs?: number;
+  readonly openTimeoutMs?: number;
+  readonly pollTimeoutS?: number;
+  readonly backoff?: { readonly baseMs?: number; readonly capMs?: number };
+}
+
+/** One upstream and the channels it was opened with. */
+interface Slot {
+  upstream: Upstream;
+  readonly channels: Set<string>;
+  /** Channels whose cursor was the hub's head, not a real position: a `$reset` there is noise. */
+  readonly synthetic: Set<string>;
+}
+
+let hubCounter = 0;
+
+export class Hub {
+  readonly id: string;
+  readonly #o: Required<Omit<HubOptions, 'backoff'>>;
+  readonly #backoff: Backoff;
+  #state: UpstreamState = 'idle';
+  #stateTimer: TimerId | undefined;
+  #kind: TransportKind;
+  readonly #tabs = new Map<string, Outbox>();
+  readonly #interests = new Interests();
+  /** Channels the upstream should carry: wanted by a tab, or lingering. */
+  readonly #wanted = new Set<string>();
+  readonly #linger = new Map<string, TimerId>();
+  readonly #cursors = new Map<string, string>();
+  #head: string | undefined;
+  #current: Slot | undefined;
+  #next: Slot | undefined;
+  readonly #live = new Set<string>();
+  readonly #waiters = new Map<string, Array<() => void>>();
+  #reconcileTimer: TimerId | undefined;
+  #rewind = false;
+  #connects = 0;
+  readonly #stopOnline: (() => void) | undefined;
+
+  constructor(options: HubOptions) {
+    this.#o = { lingerMs: 1000, coalesceMs: 20, openTimeoutMs: 10_000, pollTimeoutS: 25, ...options };
+    this.id = `hub-${options.platform.clock.now().toString(36)}-${(hubCounter++).toString(36)}`;
+    this.#backoff = createBackoff({ ...options.backoff, random: options.platform.random });
+    const { transport, transportHint } = options.config;
+    this.#kind = transport === 'auto' ? (transportHint ?? 'sse') : transport;
+    // One immediate attempt when the network returns, instead of waiting out the backoff.
+    this.#stopOnline = options.platform.onOnline?.(() => {
+      if (this.#state === 'backoff') this.#connect();
+    });
+  }
+
+  get state(): UpstreamState {
+    return this.#state;
+  }
+
+  // ── tabs ──────────────────────────────────────────────────────────────────────────────────
+
+  addTab(tabId: string, sink: EventSink): void {
+    this.#tabs.set(tabId, new Outbox(sink));
+  }
+
+  /** Forgets a tab (it said bye, or its liveness lock was released); idempotent. */
+  removeTab(tabId: string): void {
+    if (!this.#tabs.delete(tabId)) return;
+    for (const channel of this.#interests.removeTab(tabId)) this.#lingerThenDrop(channel);
+  }
+
+  subscribe(tabId: string, channel: string, cursor?: string): Promise<HubResult<object>> {
+    const problem = channelNameProblem(channel);
+    if (problem) return Promise.resolve({ ok: false, code: 'TABMUX_ERR_BAD_CHANNEL', message: problem });
+    if (!this.#tabs.has(tabId)) return Promise.resolve({ ok: false, code: 'TABMUX_ERR_CLOSED', message: 'this tab is not attached' });
+    if (this.#state === 'closed') return Promise.resolve({ ok: false, code: 'TABMUX_ERR_CLOSED', message: 'the hub is closed' });
+    this.#interests.add(tabId, channel);
+    const lingering = this.#linger.get(channel);
+    if (lingering !== undefined) {
+      this.#o.platform.clock.clearTimeout(lingering);
+      this.#linger.delete(channel);
+    }
+    this.#adoptCursor(channel, cursor);
+    if (!this.#wanted.has(channel)) this.#wanted.add(channel);
+    this.#reconcileSoon();
+    return new Promise((resolve) => this.#whenLive(channel, () => resolve({ ok: true })));
+  }
+
+  unsubscribe(tabId: string, channel: string): void {
+    if (this.#interests.remove(tabId, channel)) this.#lingerThenDrop(channel);
+  }
+
+  publish(channel: string, data: unknown): Promise<HubResult<{ id: string }>> {
+    if (!isValidChannelName(channel)) {
+      return Promise.resolve({ ok: false, code: 'TABMUX_ERR_BAD_CHANNEL', message: channelNameProblem(channel) ?? 'bad channel' });
+    }
+    const upstream = this.#current?.upstream;
+    if (this.#state === 'open' && upstream?.publish) return upstream.publish(channel, data);
+    return publishOverHttp(this.#o.platform, this.#o.config.url, channel, data);
+  }
+
+  debug(): DebugSnapshot {
+    const channels: Record<string, ChannelSnapshot> = {};
+    for (const channel of this.#wanted) {
+      channels[channel] = { cursor: this.#cursors.get(channel) ?? null, tabs: this.#interests.tabsOf(channel).size, live: this.#isLive(channel) };
+    }
+    return {
+      host: this.#o.host,
+      hubId: this.id,
+      transport: this.#current ? this.#current.upstream.kind : null,
+      transportOption: this.#o.config.transport,
+      upstream: this.#state,
+      state: publicState(this.#state),
+      channels,
+      tabs: this.#tabs.size,
+      connects: this.#connects,
+    };
+  }
+
+  close(): void {
+    if (this.#state === 'closed') return;
+    this.#closeUpstreams();
+    for (const timer of [...this.#linger.values(), this.#reconcileTimer]) if (timer !== undefined) this.#o.platform.clock.clearTimeout(timer);
+    this.#stopOnline?.();
+    this.#setState('closed');
+    for (const outbox of this.#tabs.values()) outbox.flush();
+  }
+
+  // ── interests → upstream ──────────────────────────────────────────────────────────────────
+
+  /** A tab resuming from its own cursor (a restarted hub, a late tab) may need an older start. */
+  #adoptCursor(channel: string, cursor: string | undefined): void {
+    if (cursor === undefined) return;
+    const carried = this.#current?.channels.has(channel) || this.#next?.channels.has(channel);
+    const position = this.#cursors.get(channel) ?? (carried ? this.#head : undefined);
+    if (position !== undefined && !isNewer(position, cursor)) return;
+    this.#cursors.set(channel, cursor);
+    // The upstream already runs past this tab's cursor: reopen from it. Tabs drop what they have.
+    if (carried) this.#rewind = true;
+  }
+
+  #lingerThenDrop(channel: string): void {
+    const clock = this.#o.platform.clock;
+    this.#linger.set(
+      channel,
+      clock.setTimeout(() => {
+        this.#linger.delete(channel);
+        if (this.#interests.tabsOf(channel).size > 0) return;
+        this.#wanted.delete(channel);
+        this.#cursors.delete(channel);
+        this.#reconcileSoon();
+      }, this.#o.lingerMs),
+    );
+  }
+
+  #reconcileSoon(): void {
+    if (this.#reconcileTimer !== undefined) return;
+    this.#reconcileTimer = this.#o.platform.clock.setTimeout(() => {
+      this.#reconcileTimer = undefined;
+      this.#reconcile();
+    }, this.#o.coalesceMs);
+  }
+
+  #reconcile(): void {
+    const state = this.#state;
+    if (state === 'closed' || state === 'paused') return;
+    if (this.#wanted.size === 0) {
+      this.#closeUpstreams();
+      if (state !== 'idle') this.#setState('idle');
+      return;
+    }
+    if (this.#rewind) {
+      this.#rewind = false;
+      if (state === 'open' || state === 'connecting') return this.#connect();
+    }
+    if (state === 'idle') return this.#connect();
+    if (state === 'backoff' || !this.#current) return; // the reconnect takes the new set
+    if (this.#current.upstream.subscribe) return this.#changeInPlace(this.#current);
+    if (sameSet(this.#current.channels, this.#wanted)) {
+      this.#next?.upstream.close();
+      this.#next = undefined;
+      return;
+    }
+    if (state === 'connecting') return this.#connect();
+    if (this.#next && sameSet(this.#next.channels, this.#wanted)) return;
+    this.#next?.upstream.close();
+    this.#next = this.#open();
+  }
+
+  #changeInPlace(slot: Slot): void {
+    for (const channel of this.#wanted) {
+      if (slot.channels.has(channel)) continue;
+      slot.channels.add(channel);
+      slot.upstream.subscribe?.(channel, this.#cursors.get(channel) ?? this.#head);
+    }
+    for (const channel of [...slot.channels]) {
+      if (this.#wanted.has(channel)) continue;
+      slot.channels.delete(channel);
+      this.#live.delete(channel);
+      slot.upstream.unsubscribe?.(channel);
+    }
+  }
+
+  #connect(): void {
+    this.#closeUpstreams();
+    if (this.#wanted.size === 0) return this.#setState('idle');
+    this.#current = this.#open();
+    this.#setState('connecting');
+  }
+
+  #open(): Slot {
+    const request = new Map<string, string | undefined>();
+    const synthetic = new Set<string>();
+    for (const channel of this.#wanted) {
+      const cursor = this.#cursors.get(channel);
+      if (cursor === undefined && this.#head !== undefined) synthetic.add(channel);
+      request.set(channel, cursor ?? this.#head);
+    }
+    const slot: Slot = { upstream: undefined as unknown as Upstream, channels: new Set(this.#wanted), synthetic };
+    const active = () => slot === this.#current || slot === this.#next;
+    const handlers: UpstreamHandlers = {
+      open: (head) => active() && this.#onOpen(slot, head),
+      message: (message) => active() && this.#onMessage(message),
+      reset: (notice) => active() && !slot.synthetic.has(notice.channel) && this.#onReset(notice),
+      subscribed: (channel, id) => {
+        if (!active()) return;
+        this.#head = later(this.#head, id);
+        this.#markLive(channel);
+      },
+      retry: (ms) => this.#backoff.setServerRetry(ms),
+      closed: (failure) => active() && this.#onClosed(failure),
+    };
+    this.#connects++;
+    slot.upstream = this.#o.openUpstream(this.#kind, { url: this.#o.config.url, channels: request, openTimeoutMs: this.#o.openTimeoutMs, pollTimeoutS: this.#o.pollTimeoutS }, handlers);
+    return slot;
+  }
+
+  #closeUpstreams(): void {
+    this.#current?.upstream.close();
+    this.#next?.upstream.close();
+    this.#current = this.#next = undefined;
+    this.#live.clear();
+  }
+
+  // ── upstream events ───────────────────────────────────────────────────────────────────────
+
+  #onOpen(slot: Slot, head: string | undefined): void {
+    this.#head = later(this.#head, head);
+    if (slot === this.#next) {
+      // Switch-over: the new upstream has replayed from our cursors; the old one can go.
+      this.#current?.upstream.close();
+      this.#current = slot;
+      this.#next = undefined;
+      this.#live.clear();
+    } else {
+      this.#backoff.reset();
+      this.#setState('open');
+      this.#emitAll({ type: 'transport', transport: slot.upstream.kind });
+    }
+    for (const channel of slot.channels) this.#markLive(channel);
+    this.#reconcileSoon();
+  }
+
+  #onMessage(message: WireMessage): void {
+    if (!this.#wanted.has(message.channel)) return;
+    if (!isNewer(message.id, this.#cursors.get(message.channel))) return; // seen on the other upstream
+    this.#cursors.set(message.channel, message.id);
+    this.#head = later(this.#head, message.id);
+    const event: HubEvent = { type: 'message', channel: message.channel, id: message.id, data: message.data };
+    for (const tabId of this.#interests.tabsOf(message.channel)) this.#tabs.get(tabId)?.push(event);
+  }
+
+  #onReset(notice: ResetNotice): void {
+    const event: HubEvent = { type: 'reset', channel: notice.channel, code: notice.code, message: notice.message };
+    for (const tabId of this.#interests.tabsOf(notice.channel)) this.#tabs.get(tabId)?.push(event);
+  }
+
+  #onClosed(failure: UpstreamFailure): void {
+    this.#closeUpstreams();
+    if (failure.streamingBroken && this.#o.config.transport === 'auto' && this.#kind === 'sse') {
+      this.#kind = 'poll'; // streaming is broken on this network: long-poll needs no streaming
+      return this.#connect();
+    }
+    if (failure.fatal) this.#emitAll({ type: 'error', code: failure.code, message: failure.message });
+    if (this.#wanted.size === 0) return this.#setState('idle');
+    const delay = failure.fatal ? this.#backoff.next(30_000) : this.#backoff.next(failure.retryAfterMs);
+    this.#setState('backoff', delay);
+  }
+
+  // ── state ─────────────────────────────────────────────────────────────────────────────────
+
+  /** The only writer of `#state`; `timerMs` arms the timer the new state owns (backoff). */
+  #setState(next: UpstreamState, timerMs?: number): void {
+    const previous = this.#state;
+    if (previous !== next && !canMove(previous, next)) throw new Error(`hub: no transition ${previous} → ${next}`);
+    if (this.#stateTimer !== undefined) this.#o.platform.clock.clearTimeout(this.#stateTimer);
+    this.#stateTimer = undefined;
+    this.#state = next;
+    if (next === 'backoff') this.#stateTimer = this.#o.platform.clock.setTimeout(() => this.#connect(), timerMs ?? 0);
+    if (publicState(previous) !== publicState(next)) this.#emitAll({ type: 'state', state: publicState(next) });
+  }
+
+  #emitAll(event: HubEvent): void {
+    for (const outbox of this.#tabs.values()) outbox.push(event);
+  }
+
+  #isLive(channel: string): boolean {
+    return this.#state === 'open' && this.#live.has(channel);
+  }
+
+  #markLive(channel: string): void {
+    this.#live.add(channel);
+    const waiters = this.#waiters.get(channel);
+    if (!waiters || !this.#isLive(channel)) return;
+    this.#waiters.delete(channel);
+    for (const resolve of waiters) resolve();
+  }
+
+  #whenLive(channel: string, resolve: () => void): void {
+    if (this.#isLive(channel) && !this.#rewind) return resolve();
+    const waiters = this.#waiters.get(channel) ?? [];
+    waiters.push(resolve);
+    this.#waiters.set(channel, waiters);
+  }
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const item of a) if (!b.has(item)) return false;
+  return true;
+}

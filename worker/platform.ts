@@ -1,0 +1,44 @@
+/**
+ * Everything the hub takes from its host, injected so that the same hub runs in a SharedWorker,
+ * a Service Worker, a leader tab or a page (`direct`), and under node:test with a fake clock.
+ */
+export type TimerId = ReturnType<typeof setTimeout>;
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): TimerId;
+  clearTimeout(id: TimerId): void;
+}
+
+/** The part of the Web Locks API the hub uses (`navigator.locks`). */
+export interface LocksLike {
+  request(name: string, callback: () => unknown): Promise<unknown>;
+}
+
+/** The part of the WebSocket constructor the ws transport uses. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+export type WebSocketFactory = (url: string) => WebSocketLike;
+
+export interface Platform {
+  readonly fetch: typeof fetch;
+  readonly webSocket: WebSocketFactory;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly locks?: LocksLike;
+  /** Calls `listener` when the browser comes back online; returns a function that stops it. */
+  readonly onOnline?: (listener: () => void) => () => void;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (id) => clearTimeout(id),
+};

@@ -1,0 +1,65 @@
+/**
+ * The tab registry of a hub host: exposes the control plane (Comlink) on each tab's port, wires
+ * the tab's data port to the hub, and watches the tab's liveness.
+ *
+ * Liveness: a MessagePort has no close event in most browsers (whatwg/html#1766), so a tab that
+ * crashes or navigates away would hold its channels forever. Each tab holds a Web Lock named in
+ * its hello for as long as it lives; the hub requests the same lock and is granted it exactly
+ * when the tab is gone (Web Locks §"lock release" on agent termination), then drops the tab.
+ */
+import { expose, type Endpoint } from 'comlink';
+import type { DebugSnapshot, HelloAnswer, HelloRequest, HostKind, HubApi, HubConfig } from '../src/protocol/hub-api.js';
+import { publicState } from './hub-state.js';
+import type { Hub } from './hub.js';
+import type { LocksLike } from './platform.js';
+
+export interface PortHost {
+  readonly kind: HostKind;
+  /** The hub of this host, created by the first hello (its config comes from the tabs). */
+  hub(config: HubConfig): Hub;
+  readonly locks?: LocksLike;
+  /** A lock the hub holds for its life, resolved once held (SharedWorker only). */
+  readonly hubLock?: Promise<string>;
+}
+
+export function serveTab(host: PortHost, port: Endpoint): void {
+  let hub: Hub | undefined;
+  let tabId: string | undefined;
+  const attached = (): Hub => {
+    if (!hub || tabId === undefined) throw new Error('hello first');
+    return hub;
+  };
+
+  const api: HubApi = {
+    async hello(request: HelloRequest): Promise<HelloAnswer> {
+      hub = host.hub(request.config);
+      tabId = request.tabId;
+      hub.addTab(tabId, request.dataPort);
+      const id = tabId;
+      const owner = hub;
+      if (request.lockName && host.locks) {
+        // Granted only when the tab released it, i.e. when the tab is gone. Return at once so the
+        // lock is free again for nobody in particular.
+        void host.locks.request(request.lockName, () => owner.removeTab(id)).catch(() => undefined);
+      }
+      const hubLock = host.hubLock ? await host.hubLock : undefined;
+      return { protocol: 1, hubId: hub.id, state: publicState(hub.state), ...(hubLock !== undefined && { hubLock }) };
+    },
+    async subscribe(channel, cursor) {
+      return attached().subscribe(tabId!, channel, cursor);
+    },
+    async unsubscribe(channel) {
+      attached().unsubscribe(tabId!, channel);
+    },
+    async publish(channel, data) {
+      return attached().publish(channel, data);
+    },
+    async debug(): Promise<DebugSnapshot> {
+      return attached().debug();
+    },
+    async bye() {
+      if (hub && tabId !== undefined) hub.removeTab(tabId);
+    },
+  };
+  expose(api, port);
+}
