@@ -1,0 +1,67 @@
+// Chaos: while messages flow, every upstream connection is cut 10 times (a loopback TCP proxy
+// between the browser and the server drops all of them, as a network would). Every tab must end
+// with every message exactly once, in order: the hub resumes each channel from its cursor.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
+import { startServer, type StartedServer } from '../helpers/server.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { openTabs, range, received, startStaticServer, waitFor, type StaticServer } from '../helpers/browser.js';
+
+const TABS = 4;
+const MESSAGES = 200;
+const CUTS = 10;
+
+let push: StartedServer;
+let proxy: TcpProxy;
+let pages: StaticServer;
+let browser: Browser;
+
+test.before(async () => {
+  // A short `retry:` keeps the test quick; the backoff's jitter still applies on top.
+  push = await startServer({ retry: 50, history: 1000 });
+  proxy = await startTcpProxy(push.port);
+  pages = await startStaticServer();
+  browser = await launchChromium();
+});
+test.after(async () => {
+  await browser?.close();
+  await pages?.close();
+  await proxy?.close();
+  await push?.close();
+});
+
+for (const transport of ['sse', 'ws', 'poll'] as const) {
+  test(`${transport}: ${CUTS} cuts of every upstream while 200 messages flow → each tab has each message once, in order`, async () => {
+    const channel = `chaos-${transport}`;
+    const context = await browser.newContext();
+    try {
+      const server = `http://127.0.0.1:${proxy.port}`;
+      const tabs = await openTabs(context, TABS, (i) => `${pages.url}/pages/tab.html?server=${encodeURIComponent(server)}&channels=${channel},other-${i % 2}&transport=${transport}`);
+      let cuts = 0;
+      for (const n of range(MESSAGES)) {
+        await push.server.publish(channel, { n });
+        if (n % 2 === 0) await push.server.publish(`other-${n % 4 === 0 ? 0 : 1}`, { n });
+        if (n % 20 === 10 && cuts < CUTS) {
+          // Cut only a live upstream, so that every cut really drops a connection.
+          const before = proxy.accepted;
+          await waitFor('the hub to be connected through the proxy', () => proxy.open > 0, 20_000, 10);
+          proxy.cutAll();
+          cuts++;
+          await waitFor('the hub to reconnect after the cut', () => proxy.accepted > before, 20_000, 10);
+        }
+      }
+      assert.equal(cuts, CUTS);
+      await waitFor('every tab to have all messages', async () => (await Promise.all(tabs.map(received))).every((r) => (r[channel]?.length ?? 0) >= MESSAGES), 30_000);
+      for (const [i, tab] of tabs.entries()) {
+        const got = await received(tab);
+        assert.deepEqual(got[channel], range(MESSAGES), `tab ${i}: ${channel} once each, in order`);
+        const other = range(MESSAGES).filter((n) => n % 2 === 0 && (n % 4 === 0 ? 0 : 1) === i % 2);
+        assert.deepEqual(got[`other-${i % 2}`], other, `tab ${i}: its second channel too`);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+}
