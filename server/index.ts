@@ -45,6 +45,7 @@ export interface PushServer {
 // One SSE comment for every stream: encoded once, written to all (WHATWG HTML §9.2.6: a line
 // starting with a colon is ignored; it keeps proxies and NATs from timing the stream out).
 const HEARTBEAT_FRAME = Buffer.from(':\n\n');
+const CLOSE_SWEEP_MS = 10;
 
 export function createPushServer(options: PushServerOptions = {}): PushServer {
   const resolved = resolveOptions(options);
@@ -78,8 +79,12 @@ export function createPushServer(options: PushServerOptions = {}): PushServer {
     server?.closeIdleConnections();
     for (const connection of [...context.connections]) connection.shutdown();
     ws.close();
+    // Keep-alive sockets become idle only once their stream/poll has ended: sweep them as they do.
+    const sweep = setInterval(() => server?.closeIdleConnections(), CLOSE_SWEEP_MS);
     const deadline = new Promise<'timeout'>((resolve) => setTimeout(resolve, resolved.closeTimeout, 'timeout').unref());
-    if ((await Promise.race([stopped.then(() => 'done' as const), deadline])) === 'timeout') {
+    const outcome = await Promise.race([stopped.then(() => 'done' as const), deadline]);
+    clearInterval(sweep);
+    if (outcome === 'timeout') {
       logger.warn('close timed out: cutting remaining connections', { open: context.connections.size });
       for (const connection of [...context.connections]) connection.destroy();
       server?.closeAllConnections();

@@ -62,6 +62,8 @@ export async function handlePoll(
       'Content-Length': Buffer.byteLength(body),
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
+      // Shutting down: do not keep this socket for another request.
+      ...(context.closing ? { Connection: 'close' } : {}),
     });
     res.end(body);
   };

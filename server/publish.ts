@@ -65,7 +65,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    // The client went away mid-body: nothing to answer, nothing to log as a server fault.
+    req.on('error', () => reject(new PushError('TABMUX_ERR_BAD_REQUEST', 'the request body was cut off')));
   });
 }
 

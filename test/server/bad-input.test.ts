@@ -6,7 +6,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startServer } from '../helpers/server.js';
-import type { StartedServer } from '../helpers/server.js';
 import { openSse, openWs, publish, request, withTimeout } from './clients.js';
 import type { SseClient } from './clients.js';
 

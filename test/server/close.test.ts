@@ -1,0 +1,85 @@
+/**
+ * Graceful close(): stop accepting, tell streaming clients to come back (SSE `retry:` then the
+ * stream ends; WebSocket 1012 "service restart"), answer pending polls at once, finish in bounded
+ * time even when a client ignores the close.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { setImmediate as turn } from 'node:timers/promises';
+import { startServer } from '../helpers/server.js';
+import { openSse, openWs, publish, request, withTimeout } from './clients.js';
+
+test('close(): SSE gets a short retry and ends, WS closes 1012, a pending poll answers, new requests are refused', async () => {
+  const s = await startServer({ retry: 5000 });
+  const sse = await openSse(`${s.url}/sse?channel=a`);
+  await sse.until((c) => c.events.some((e) => e.event === '$open'), '$open');
+  const ws = await openWs(s.url);
+  ws.send({ op: 'subscribe', channel: 'a' });
+  await ws.until((c) => c.frames.some((f) => f.op === 'subscribed'), 'subscribed');
+  const cursor = await publish(s.url, 'a', 1);
+  await sse.until((c) => c.messages().length === 1, 'one message');
+  const pendingPoll = request(`${s.url}/poll?channel=a&lastEventId=${cursor}&timeout=60`, {}, 10_000);
+  // The poll is pending once the server counts it (scraped until then, bounded).
+  await withTimeout(
+    (async () => {
+      while (!/tabmux_connections\{transport="poll"\} 1/.test((await request(`${s.url}/metrics`)).text)) await turn();
+    })(),
+    'the poll to be pending',
+  );
+
+  const closing = s.close();
+  await withTimeout(sse.ended, 'the SSE stream to end');
+  assert.equal(sse.retries.length, 2, 'a second retry: hint before the end');
+  assert.ok(sse.retries[1]! >= 500 && sse.retries[1]! <= 2000, `short jittered retry, got ${sse.retries[1]}`);
+  const { code } = await withTimeout(ws.closed, 'the WebSocket close');
+  assert.equal(code, 1012);
+  const poll = await pendingPoll;
+  assert.equal(poll.status, 200);
+  assert.deepEqual(poll.json.messages, []);
+  assert.equal(poll.json.lastEventId, cursor);
+  await withTimeout(closing, 'close() to resolve');
+  const refused = net.connect(s.port, '127.0.0.1');
+  await assert.rejects(new Promise((resolve, reject) => refused.once('connect', resolve).once('error', reject)), /ECONNREFUSED/);
+});
+
+test('close() finishes within closeTimeout even when a client never leaves', async () => {
+  const s = await startServer({ closeTimeout: 300 });
+  // A raw client that holds a half-sent request: it never completes and never closes.
+  const socket = net.connect(s.port, '127.0.0.1');
+  // A full request first, so the server has surely accepted the connection.
+  socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+  await withTimeout(new Promise((resolve) => socket.once('data', resolve)), 'the /health answer');
+  socket.write('POST /publish HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"chan');
+  const socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.on('error', () => {});
+  await withTimeout(s.close(), 'close() despite a stuck client', 5000);
+  await withTimeout(socketClosed, 'the stuck client to be cut');
+});
+
+test('handleRequest/handleUpgrade mount on an existing http.Server; unknown paths go to next()', async (t) => {
+  const { createServer } = await import('node:http');
+  const { createPushServer, silentLogger } = await import('../../server/index.js');
+  const push = createPushServer({ logger: silentLogger });
+  const app = createServer((req, res) =>
+    push.handleRequest(req, res, () => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('the app answers');
+    }),
+  );
+  app.on('upgrade', push.handleUpgrade);
+  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+  t.after(async () => {
+    await push.close();
+    await new Promise((resolve) => app.close(resolve));
+  });
+  const base = `http://127.0.0.1:${(app.address() as net.AddressInfo).port}`;
+  assert.equal((await request(`${base}/app/page`)).text, 'the app answers');
+  const ws = await openWs(base);
+  ws.send({ op: 'subscribe', channel: 'm' });
+  await ws.until((c) => c.frames.some((f) => f.op === 'subscribed'), 'subscribed');
+  await push.publish('m', { via: 'api' });
+  await ws.until((c) => c.messages().length === 1, 'message');
+  assert.deepEqual(ws.messages()[0].data, { via: 'api' });
+  ws.close();
+});
