@@ -1,0 +1,63 @@
+/**
+ * The tab's one link to the hub for all its SharedEventSources: a port to the SharedWorker, plus
+ * a Web Lock held for the tab's whole life. The hub waits on that lock: it is granted to the hub
+ * the moment the tab closes, crashes or navigates away — the signal a MessagePort does not give.
+ */
+import type { HubToTab, TabToHub } from '../protocol/event-source.js';
+
+export interface HubLink {
+  send(message: TabToHub): void;
+  /** Registers the receiver of one source's messages; returns its sid. */
+  register(receiver: (message: HubToTab) => void): number;
+  unregister(sid: number): void;
+}
+
+/** Default URL of the hub script on the page's own origin (CONTRACT.md). */
+export const DEFAULT_WORKER_URL = '/tabmux-worker.js';
+/** The SharedWorker's name: tabs share a worker only when URL and name match. */
+export const WORKER_NAME = 'tabmux';
+
+const links = new Map<string, HubLink>();
+
+export function canUseSharedWorker(): boolean {
+  return typeof SharedWorker === 'function' && typeof navigator !== 'undefined' && navigator.locks !== undefined;
+}
+
+function randomTabId(): string {
+  return typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+}
+
+export function hubLink(workerUrl: string): HubLink {
+  const href = new URL(workerUrl, document.baseURI).href;
+  let link = links.get(href);
+  if (link !== undefined) return link;
+
+  const worker = new SharedWorker(href, { name: WORKER_NAME });
+  const port = worker.port;
+  const receivers = new Map<number, (message: HubToTab) => void>();
+  let nextSid = 1;
+  const lockName = `tabmux-tab:${randomTabId()}`;
+  port.onmessage = (event: MessageEvent<HubToTab>) => receivers.get(event.data.sid)?.(event.data);
+  port.start();
+  // Held until the page goes away; the hub's request for the same name then succeeds. The hub
+  // learns the name only once the lock is ours: told earlier, it could win the lock first and
+  // take a live tab for gone.
+  void navigator.locks.request(lockName, () => {
+    port.postMessage({ type: 'es-hello', lockName } satisfies TabToHub);
+    return new Promise<never>(() => {});
+  });
+
+  link = {
+    send: (message) => port.postMessage(message),
+    register(receiver) {
+      const sid = nextSid++;
+      receivers.set(sid, receiver);
+      return sid;
+    },
+    unregister(sid) {
+      receivers.delete(sid);
+    },
+  };
+  links.set(href, link);
+  return link;
+}

@@ -1,0 +1,31 @@
+/**
+ * Tab ↔ hub messages for SharedEventSource (types only). One MessagePort per tab carries every
+ * SharedEventSource of that tab, each named by a tab-chosen `sid`.
+ *
+ * The hub holds one upstream per (absolute URL, credentials mode) — exactly what two native
+ * EventSources would have had to open separately — and replays to each attached source what the
+ * browser's own EventSource would have dispatched.
+ */
+export type TabToHub =
+  /** First message on a tab's port: the name of the Web Lock the tab holds for its whole life. */
+  | { readonly type: 'es-hello'; readonly lockName: string }
+  | { readonly type: 'es-open'; readonly sid: number; readonly url: string; readonly withCredentials: boolean }
+  | { readonly type: 'es-close'; readonly sid: number };
+
+/** readyState values, as EventSource.CONNECTING / OPEN / CLOSED. */
+export type ReadyState = 0 | 1 | 2;
+
+export interface DispatchedEvent {
+  readonly type: string;
+  readonly data: string;
+  readonly lastEventId: string;
+  readonly origin: string;
+}
+
+export type HubToTab =
+  /** Fire `open` (readyState OPEN). */
+  | { readonly type: 'es-open'; readonly sid: number }
+  /** Fire `error`; `readyState` is CONNECTING (will reconnect) or CLOSED (failed for good). */
+  | { readonly type: 'es-error'; readonly sid: number; readonly readyState: ReadyState }
+  /** Events dispatched by one chunk of the stream, in order (batched: one postMessage per chunk). */
+  | { readonly type: 'es-events'; readonly sid: number; readonly events: readonly DispatchedEvent[] };
