@@ -3,7 +3,7 @@
  * a Web Lock held for the tab's whole life. The hub waits on that lock: it is granted to the hub
  * the moment the tab closes, crashes or navigates away — the signal a MessagePort does not give.
  */
-import type { HubToTab, TabToHub } from '../protocol/event-source.js';
+import { EVENT_SOURCE_WORKER_NAME, type HubToTab, type TabToHub } from '../protocol/event-source.js';
 
 export interface HubLink {
   send(message: TabToHub): void;
@@ -14,8 +14,6 @@ export interface HubLink {
 
 /** Default URL of the hub script on the page's own origin (CONTRACT.md). */
 export const DEFAULT_WORKER_URL = '/tabmux-worker.js';
-/** The SharedWorker's name: tabs share a worker only when URL and name match. */
-export const WORKER_NAME = 'tabmux';
 
 const links = new Map<string, HubLink>();
 
@@ -32,7 +30,7 @@ export function hubLink(workerUrl: string): HubLink {
   let link = links.get(href);
   if (link !== undefined) return link;
 
-  const worker = new SharedWorker(href, { name: WORKER_NAME });
+  const worker = new SharedWorker(href, { name: EVENT_SOURCE_WORKER_NAME });
   const port = worker.port;
   const receivers = new Map<number, (message: HubToTab) => void>();
   let nextSid = 1;

@@ -1,11 +1,17 @@
 /**
- * Tab ↔ hub messages for SharedEventSource (types only). One MessagePort per tab carries every
+ * Tab ↔ hub messages for SharedEventSource (types, and the worker name). One MessagePort per tab carries every
  * SharedEventSource of that tab, each named by a tab-chosen `sid`.
  *
  * The hub holds one upstream per (absolute URL, credentials mode) — exactly what two native
  * EventSources would have had to open separately — and replays to each attached source what the
  * browser's own EventSource would have dispatched.
  */
+/**
+ * The SharedWorker name under which the hub script runs the SharedEventSource service: a worker
+ * instance of its own (one per origin), apart from connect()'s hubs, which are named per server.
+ */
+export const EVENT_SOURCE_WORKER_NAME = 'tabmux:event-source';
+
 export type TabToHub =
   /** First message on a tab's port: the name of the Web Lock the tab holds for its whole life. */
   | { readonly type: 'es-hello'; readonly lockName: string }

@@ -1,0 +1,31 @@
+/**
+ * The SharedEventSource service as a SharedWorker. It runs in its own instance of the hub script
+ * (the worker name `EVENT_SOURCE_WORKER_NAME`, see worker/entry.ts): one per origin, holding one
+ * upstream per (URL, credentials mode) for every tab.
+ */
+import type { TabToHub } from '../../src/protocol/event-source.js';
+import { realClock } from '../platform.js';
+import { EventSourceRegistry, serveEventSourceTab } from './event-source-service.js';
+
+interface ConnectScope {
+  onconnect: ((event: MessageEvent) => void) | null;
+}
+
+export function startEventSourceHost(scope: ConnectScope): void {
+  const registry = new EventSourceRegistry({
+    fetch: (input, init) => fetch(input, init),
+    setTimeout: (fn, ms) => realClock.setTimeout(fn, ms),
+    clearTimeout: (handle) => realClock.clearTimeout(handle as ReturnType<typeof setTimeout>),
+  });
+  // The tab is gone when its life lock (src/event-source/hub-link.ts) is granted to us.
+  const watchTab = (lockName: string, gone: () => void) => {
+    void navigator.locks.request(lockName, () => gone()).catch(() => undefined);
+  };
+  scope.onconnect = (event) => {
+    const port = event.ports[0];
+    if (!port) return;
+    const tab = serveEventSourceTab(registry, port, watchTab);
+    port.onmessage = (message: MessageEvent<TabToHub>) => tab.handle(message.data);
+    port.start();
+  };
+}
