@@ -37,7 +37,7 @@ for (const transport of ['sse', 'ws'] as const) {
       const url = (i: number) => `${pages.url}/pages/tab.html?server=${encodeURIComponent(push.url)}&channels=${channelsOf(i).join(',')}&transport=${transport}`;
       // Open in waves and close some of each wave while the next opens: real churn, not one burst.
       const open = new Map<number, Page>();
-      for (let wave = 0; wave < 3; wave++) {
+      for (let wave = 0; wave < TABS / 10; wave++) {
         const indices = Array.from({ length: 10 }, (_, k) => wave * 10 + k);
         const tabs = await openTabs(context, indices.length, (k) => url(indices[k]!));
         indices.forEach((index, k) => open.set(index, tabs[k]!));

@@ -57,9 +57,10 @@ export async function startStaticServer(): Promise<StaticServer> {
 }
 
 /** Polls `check` until it returns a truthy value; fails after `timeoutMs` with `what` and the last value seen. */
-export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+type Falsy = undefined | null | false | 0 | '';
+export async function waitFor<T>(what: string, check: () => Promise<T | Falsy> | T | Falsy, timeoutMs = 15_000, everyMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
+  let last: T | Falsy;
   for (;;) {
     last = await check();
     if (last) return last;
