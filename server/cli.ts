@@ -9,13 +9,17 @@ import { PushError } from './errors.js';
 import { createPushServer } from './index.js';
 import type { PushServer } from './index.js';
 
-const OPEN_WARNING = `
-  ************************************************************************
-  *  WARNING: this server is OPEN. No --publish-key and no JWT key is set: *
-  *  anyone who can reach it may subscribe to and PUBLISH on any channel.  *
-  *  Set --publish-key (and keep it on localhost) before exposing it.      *
-  ************************************************************************
-`;
+const OPEN_WARNING = box([
+  'WARNING: this server is OPEN. No --publish-key and no JWT key is set:',
+  'anyone who can reach it may subscribe to and PUBLISH on any channel.',
+  'Set --publish-key (and keep it on localhost) before exposing it.',
+]);
+
+function box(lines: readonly string[]): string {
+  const width = Math.max(...lines.map((l) => l.length));
+  const rule = `  ${'*'.repeat(width + 5)}`;
+  return `\n${rule}\n${lines.map((l) => `  *  ${l.padEnd(width)} *`).join('\n')}\n${rule}\n\n`;
+}
 
 function usage(message: string): never {
   process.stderr.write(`tabmux-server: ${message}\nRun tabmux-server --help for the options.\n`);

@@ -10,7 +10,7 @@ import { QUERY_TIMEOUT } from '../src/protocol/wire.js';
 import type { ResetNotice } from '../src/protocol/wire.js';
 import type { Connection, ServerContext } from './context.js';
 import { EncodedMessage } from './encode.js';
-import { PushError } from './errors.js';
+import { PushError, sendError } from './errors.js';
 import { Feed } from './feed.js';
 import { resetNotice } from './sse.js';
 import { parseStreamRequest } from './stream-request.js';
@@ -50,6 +50,11 @@ export async function handlePoll(
     feed.close();
     context.connections.delete(connection);
     if (res.destroyed) return;
+    if (covered === '') {
+      // Shut down before the replay was read: no cursor to hand back, so ask for a retry.
+      sendError(res, new PushError('TABMUX_ERR_UNAVAILABLE', 'the server is shutting down; retry shortly', { 'Retry-After': '1' }), cors);
+      return;
+    }
     const newest = pending.at(-1);
     const lastEventId = newest ? newest.message.id : covered;
     const body =

@@ -11,7 +11,7 @@ import { METRICS_CONTENT_TYPE, renderMetrics, TRANSPORTS } from './metrics.js';
 import type { Transport } from './metrics.js';
 import { handlePoll } from './poll.js';
 import { handlePublish } from './publish.js';
-import { handleSse } from './sse.js';
+import { handleSse, sendComeBackLater } from './sse.js';
 import { serveStatic, STATIC_FILES } from './static-files.js';
 
 export type Next = (error?: unknown) => void;
@@ -60,6 +60,7 @@ async function route(
     const allow = [...methods, ...(CORS_PATHS.has(path) ? ['OPTIONS'] : [])].join(', ');
     throw new PushError('TABMUX_ERR_METHOD_NOT_ALLOWED', `${path} answers ${allow}, not ${method}`, { Allow: allow });
   }
+  if (context.closing && path === '/sse') return sendComeBackLater(res, context.options.retry, cors);
   if (context.closing) throw new PushError('TABMUX_ERR_UNAVAILABLE', 'the server is shutting down; retry shortly', { 'Retry-After': '1' });
   switch (path) {
     case '/sse':

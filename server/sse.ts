@@ -27,6 +27,16 @@ function jittered(base: number): number {
   return Math.round(base + Math.random() * base);
 }
 
+/**
+ * A stream asked for while the server shuts down: 200 with a short `retry:` and the end, so an
+ * EventSource comes back (to this node once restarted, or another) instead of failing for good
+ * on a 503.
+ */
+export function sendComeBackLater(res: ServerResponse, retry: number, cors: Record<string, string>): void {
+  res.writeHead(200, { ...cors, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'close' });
+  res.end(`retry: ${jittered(Math.min(retry, 1000))}\n\n`);
+}
+
 export async function handleSse(
   context: ServerContext,
   req: IncomingMessage,
@@ -38,6 +48,9 @@ export async function handleSse(
   const requests = parseStreamRequest(req, query, options.maxChannelsPerStream);
 
   req.socket.setNoDelay(true);
+  // Headers go out before the broker is asked: if it then fails, the stream is cut and an
+  // EventSource reconnects by itself, whereas an error status would make it give up for good
+  // (WHATWG HTML §9.2.3 "fail the connection").
   res.writeHead(200, {
     ...cors,
     'Content-Type': 'text/event-stream; charset=utf-8',

@@ -49,9 +49,11 @@ export function parseChannels(query: URLSearchParams, max: number): string[] {
 export function parseStreamRequest(req: IncomingMessage, query: URLSearchParams, maxChannels: number): ReplayRequest[] {
   const channels = parseChannels(query, maxChannels);
   const header = req.headers['last-event-id'];
+  // The header (what an EventSource sends on reconnect) wins over the parameter (what the page
+  // put in the URL at first); an empty header counts as absent.
   const shared =
-    header !== undefined
-      ? parseCursor(Array.isArray(header) ? header[0] : header, 'the Last-Event-ID header')
+    typeof header === 'string' && header !== ''
+      ? parseCursor(header, 'the Last-Event-ID header')
       : parseCursor(query.get(QUERY_LAST_EVENT_ID) ?? undefined, `the ${QUERY_LAST_EVENT_ID} query parameter`);
   return channels.map((channel) => {
     const key = `${QUERY_CHANNEL_CURSOR_PREFIX}${channel}`;

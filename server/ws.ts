@@ -26,9 +26,6 @@ export const CLOSE_SERVICE_RESTART = 1012;
 /** RFC 6455 §7.4.1: 1008 "policy violation" — used when a slow consumer is dropped. */
 export const CLOSE_POLICY = 1008;
 
-// RFC 6455 §4.2.1: the key is 16 random bytes, base64 (24 characters ending in "==").
-const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
-
 type Ref = string | number | undefined;
 
 export interface WsEndpoint {
@@ -48,6 +45,11 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
     clientTracking: false,
   });
   const alive = new Map<WebSocket, boolean>();
+  // With a listener here, `ws` hands us handshake errors (bad key, version, Upgrade header)
+  // instead of answering them in plain text itself.
+  wss.on('wsClientError', (error: Error, socket: Duplex) => {
+    refuse(socket, new PushError('TABMUX_ERR_BAD_REQUEST', `bad WebSocket handshake: ${error.message}`, { 'Sec-WebSocket-Version': '13' }));
+  });
 
   function refuse(socket: Duplex, error: PushError): void {
     writeRawError(socket, error);
@@ -176,14 +178,6 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
         if (path !== '/ws') return refuse(socket, new PushError('TABMUX_ERR_NOT_FOUND', `no WebSocket endpoint at ${path}; use /ws`));
         if (context.closing) return refuse(socket, new PushError('TABMUX_ERR_UNAVAILABLE', 'the server is shutting down'));
         if (req.method !== 'GET') return refuse(socket, new PushError('TABMUX_ERR_METHOD_NOT_ALLOWED', 'a WebSocket upgrade is a GET'));
-        if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-          return refuse(socket, new PushError('TABMUX_ERR_BAD_REQUEST', 'Upgrade must be websocket'));
-        }
-        const key = req.headers['sec-websocket-key'];
-        const version = req.headers['sec-websocket-version'];
-        if (typeof key !== 'string' || !WEBSOCKET_KEY.test(key.trim()) || (version !== '13' && version !== '8')) {
-          return refuse(socket, new PushError('TABMUX_ERR_BAD_REQUEST', 'bad WebSocket handshake (Sec-WebSocket-Key / Sec-WebSocket-Version 13)'));
-        }
         if (!originAllowed(req, options.allowOrigin)) {
           return refuse(socket, new PushError('TABMUX_ERR_FORBIDDEN', 'this origin is not allowed by the server (allowOrigin)'));
         }

@@ -83,3 +83,24 @@ test('handleRequest/handleUpgrade mount on an existing http.Server; unknown path
   assert.deepEqual(ws.messages()[0].data, { via: 'api' });
   ws.close();
 });
+
+test('while closing (mounted): a new SSE request is told to come back (200 + retry:), a poll gets 503 JSON', async (t) => {
+  const { createServer } = await import('node:http');
+  const { createPushServer, silentLogger } = await import('../../server/index.js');
+  const push = createPushServer({ logger: silentLogger, retry: 3000 });
+  const app = createServer((req, res) => push.handleRequest(req, res));
+  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => app.close(resolve)));
+  const base = `http://127.0.0.1:${(app.address() as net.AddressInfo).port}`;
+  await push.close();
+  const sse = await openSse(`${base}/sse?channel=a`);
+  await withTimeout(sse.ended, 'the come-back stream to end');
+  assert.equal(sse.status, 200);
+  assert.equal(sse.retries.length, 1);
+  assert.ok(sse.retries[0]! >= 500 && sse.retries[0]! <= 2000, `short jittered retry, got ${sse.retries[0]}`);
+  assert.equal(sse.events.length, 0);
+  const poll = await request(`${base}/poll?channel=a`);
+  assert.equal(poll.status, 503);
+  assert.equal(poll.json.error.code, 'TABMUX_ERR_UNAVAILABLE');
+  assert.equal(poll.headers['retry-after'], '1');
+});

@@ -185,4 +185,9 @@ test('per-channel cursors: lastEventId.<channel> wins when newer than the shared
   await publish(s.url, 'b', 'b2');
   const res = await request(`${s.url}/poll?channel=a&channel=b&lastEventId=${a1}&lastEventId.b=${b1}`);
   assert.deepEqual(res.json.messages.map((m: { data: string }) => m.data), ['a2', 'b2']);
+  // The Last-Event-ID header wins over the parameter; an empty header counts as absent.
+  const header = await request(`${s.url}/poll?channel=a&channel=b&lastEventId=${a1}`, { headers: { 'Last-Event-ID': b1 } });
+  assert.deepEqual(header.json.messages.map((m: { data: string }) => m.data), ['a2', 'b2']);
+  const empty = await request(`${s.url}/poll?channel=a&channel=b&lastEventId=${b1}`, { headers: { 'Last-Event-ID': '' } });
+  assert.deepEqual(empty.json.messages.map((m: { data: string }) => m.data), ['a2', 'b2']);
 });
