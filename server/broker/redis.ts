@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import { formatEventId, newEpoch } from '../../src/protocol/event-id.js';
 import type { EventId } from '../../src/protocol/event-id.js';
+import { PushError } from '../errors.js';
 import type { Broker, BrokerHealth, BrokerOptions, ReplayRequest, ReplayResult, StoredMessage } from './broker.js';
 import { BrokerUnavailableError, decodeEntries, describeRedisError } from './redis-codec.js';
 import { createLive } from './redis-live.js';
@@ -42,17 +43,18 @@ interface ScriptCommands {
 }
 
 export function createRedisBroker(url: string, options: RedisBrokerOptions): Broker {
+  // Configuration mistakes are PushErrors too: the CLI prints them as usage errors.
   if (!Number.isInteger(options.history) || options.history < 0) {
-    throw new RangeError('history must be an integer >= 0');
+    throw new PushError('TABMUX_ERR_BAD_REQUEST', 'option history must be an integer >= 0');
   }
-  let parsed: URL;
+  let parsed: URL | undefined;
   try {
     parsed = new URL(url);
   } catch {
-    throw new RangeError('the Redis URL is not a URL (expected redis://host:port or rediss://...)');
+    parsed = undefined;
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new RangeError('the Redis URL must start with redis:// or rediss://');
+  if (parsed?.protocol !== 'redis:' && parsed?.protocol !== 'rediss:') {
+    throw new PushError('TABMUX_ERR_BAD_REQUEST', 'the Redis URL must look like redis://host:6379 or rediss://host:6380');
   }
   const keys = redisKeys(options.keyPrefix ?? 'tabmux:');
   const history = String(options.history);
@@ -82,8 +84,8 @@ export function createRedisBroker(url: string, options: RedisBrokerOptions): Bro
   let lastError = 'Redis is not connected yet';
   let health: BrokerHealth = { ok: false, reason: lastError };
   const healthListeners = new Set<(health: BrokerHealth) => void>();
-  /** Rejecters of publishes in flight: a dropped connection settles them now, not at a timeout. */
-  const inFlight = new Set<(error: Error) => void>();
+  /** Commands in flight: a dropped connection settles them now, not at commandTimeout. */
+  const inFlight = new Set<() => void>();
 
   const updateHealth = (): void => {
     const ok = !closed && cmd.status === 'ready' && sub.status === 'ready';
@@ -110,9 +112,7 @@ export function createRedisBroker(url: string, options: RedisBrokerOptions): Bro
     connection.on('end', updateHealth);
   }
   cmd.on('close', () => {
-    for (const reject of [...inFlight]) {
-      reject(new BrokerUnavailableError('lost the connection to Redis; the message may not have been published'));
-    }
+    for (const drop of [...inFlight]) drop();
   });
 
   /** Resolves when healthy; before the first connection waits up to connectTimeout, then never. */
@@ -140,18 +140,18 @@ export function createRedisBroker(url: string, options: RedisBrokerOptions): Bro
   }
 
   /** Runs a command, turning any failure into BrokerUnavailableError (the server's 503). */
-  async function guarded<T>(run: () => Promise<T>): Promise<T> {
+  async function guarded<T>(run: () => Promise<T>, whenDropped: string): Promise<T> {
     await whenHealthy();
-    let reject!: (error: Error) => void;
-    const dropped = new Promise<never>((_, rej) => (reject = rej));
-    inFlight.add(reject);
+    let drop!: () => void;
+    const dropped = new Promise<never>((_, reject) => (drop = () => reject(new BrokerUnavailableError(whenDropped))));
+    inFlight.add(drop);
     try {
       return await Promise.race([run(), dropped]);
     } catch (error) {
       if (error instanceof BrokerUnavailableError) throw error;
       throw new BrokerUnavailableError(describeRedisError(error));
     } finally {
-      inFlight.delete(reject);
+      inFlight.delete(drop);
     }
   }
 
@@ -163,7 +163,7 @@ export function createRedisBroker(url: string, options: RedisBrokerOptions): Bro
     for (const [channel] of list) args.push(keys.stream(channel));
     args.push(newEpoch());
     for (const [channel, after] of list) args.push(channel, after.epoch, String(after.seq));
-    const reply = await guarded(() => scripts.tabmuxReplay(...args));
+    const reply = await guarded(() => scripts.tabmuxReplay(...args), 'lost the connection to Redis while reading the history');
     const epoch = String(reply[0]);
     const head: EventId = { epoch, seq: Number(reply[1]) };
     const messages: StoredMessage[] = [];
@@ -188,6 +188,8 @@ export function createRedisBroker(url: string, options: RedisBrokerOptions): Bro
     async publish(channel, json) {
       const [epoch, seqText] = await guarded(() =>
         scripts.tabmuxPublish(keys.meta, keys.evicted, keys.stream(channel), newEpoch(), channel, json, history, keys.live(channel)),
+        // Redis may have run the script and lost only the reply (e.g. shut down before writing it).
+        'lost the connection to Redis while publishing: the message may or may not have been stored',
       );
       const seq = Number(seqText);
       return { channel, id: formatEventId(epoch, seq), epoch, seq, json };

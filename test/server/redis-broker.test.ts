@@ -232,8 +232,10 @@ describe('Redis broker: Redis stopped and restarted', () => {
   }
 
   it('rejects with a clear error when Redis never answers, and refuses a URL that is not redis://', async () => {
-    assert.throws(() => createRedisBroker('http://x', { history: 1 }), RangeError);
-    assert.throws(() => createRedisBroker('not a url', { history: 1 }), RangeError);
+    const badConfig = (error: { code?: string }) => error.code === 'TABMUX_ERR_BAD_REQUEST';
+    assert.throws(() => createRedisBroker('http://x', { history: 1 }), badConfig);
+    assert.throws(() => createRedisBroker('not a url', { history: 1 }), badConfig);
+    assert.throws(() => createRedisBroker('redis://127.0.0.1:1', { history: -1 }), badConfig);
     const redis = await startRedisServer();
     const port = redis.port;
     await redis.dispose(); // a port where nothing listens now
