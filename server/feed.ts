@@ -34,8 +34,15 @@ export class Feed implements LocalSubscriber {
 
   /** Steps 1 and 2. The replay's messages are the transport's to write. */
   async open(): Promise<ReplayResult> {
-    await Promise.all(this.channels.map((channel) => this.registry.add(channel, this)));
-    const result = await this.broker.replay(this.requests);
+    let result: ReplayResult;
+    try {
+      await Promise.all(this.channels.map((channel) => this.registry.add(channel, this)));
+      result = await this.broker.replay(this.requests);
+    } catch (error) {
+      // Broker down: release the channels, or this feed would buffer live messages forever.
+      this.close();
+      throw error;
+    }
     // The replay covers every message up to the head; live messages at or below it are repeats.
     for (const channel of this.channels) this.floor.set(channel, result.head.seq);
     return result;

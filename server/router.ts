@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerContext } from './context.js';
 import { answerPreflight, corsHeaders } from './cors.js';
 import { PushError, describeRequest, sendError, toPushError } from './errors.js';
-import { METRICS_CONTENT_TYPE, renderMetrics, TRANSPORTS } from './metrics.js';
+import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
 import type { Transport } from './metrics.js';
 import { handlePoll } from './poll.js';
 import { handlePublish } from './publish.js';
@@ -41,7 +41,6 @@ function gauges(context: ServerContext) {
     connections[connection.transport]++;
     subscriptions += connection.subscriptions();
   }
-  for (const t of TRANSPORTS) connections[t] ??= 0;
   return { connections, subscriptions, channels: context.registry.size };
 }
 

@@ -111,7 +111,13 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
         context.metrics.delivered++;
       });
       feeds.set(channel, feed);
-      const result = await feed.open();
+      let result;
+      try {
+        result = await feed.open();
+      } catch (error) {
+        if (feeds.get(channel) === feed) feeds.delete(channel);
+        throw error;
+      }
       if (feed.closed || gone) return;
       for (const gap of result.gaps) send({ op: 'reset', ...resetNotice(gap) });
       for (const message of result.messages) {

@@ -184,3 +184,31 @@ test('a failing broker is a 500 without detail (logged), an unhealthy one a 503;
   assert.equal((await request(`${s.url}/health`)).status, 200);
   await stillServing('recovery');
 });
+
+test('a broker that cannot replay: poll 503, WebSocket op:error, SSE cut (so EventSource retries); nothing leaks', async (t) => {
+  const { createMemoryBroker } = await import('../../server/broker/memory.js');
+  const { PushError } = await import('../../server/errors.js');
+  const inner = createMemoryBroker({ history: 10 });
+  let down = false;
+  const broker = {
+    ...inner,
+    replay: (requests: Parameters<typeof inner.replay>[0]) =>
+      down ? Promise.reject(new PushError('TABMUX_ERR_UNAVAILABLE', 'broker unreachable')) : inner.replay(requests),
+  };
+  const { s, stillServing } = await withSentinel(t, { broker });
+  down = true;
+  assertJsonError(await request(`${s.url}/poll?channel=x`), 503, 'TABMUX_ERR_UNAVAILABLE');
+  const ws = await openWs(s.url);
+  t.after(() => ws.close());
+  ws.send({ op: 'subscribe', channel: 'x' });
+  await ws.until((c) => c.frames.some((f) => f.op === 'error'), 'op:error');
+  assert.equal(ws.frames[0].code, 'TABMUX_ERR_UNAVAILABLE');
+  const sse = await openSse(`${s.url}/sse?channel=x`);
+  await withTimeout(sse.ended, 'the SSE stream to be cut');
+  assert.equal(sse.status, 200, 'headers first: a cut stream, which an EventSource retries');
+  const metrics = (await request(`${s.url}/metrics`)).text;
+  assert.match(metrics, /^tabmux_subscriptions 1$/m, 'only the sentinel holds a subscription');
+  assert.match(metrics, /^tabmux_channels 1$/m, 'no channel left subscribed at the broker');
+  down = false;
+  await stillServing('broker recovery');
+});
