@@ -34,6 +34,12 @@ export interface RedisBrokerOptions extends BrokerOptions {
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
 const CLOSE_TIMEOUT_MS = 2_000;
+/**
+ * A connection can stay "up" while Redis answers nothing (a frozen process, a partition without
+ * RST). Each connection is PINGed this often; ioredis's `socketTimeout` destroys a socket that
+ * then gets no data, which makes the broker unhealthy and reconnects (then catches up).
+ */
+const PING_INTERVAL_MS = 2_000;
 /** Reconnect quickly at first, then every 2 s: an outage is noticed and ended within seconds. */
 const retryStrategy = (attempt: number): number => Math.min(50 * 2 ** attempt, 2_000) + Math.floor(Math.random() * 100);
 
@@ -59,9 +65,11 @@ export function createRedisBroker(url: string, options: RedisBrokerOptions): Bro
   const keys = redisKeys(options.keyPrefix ?? 'tabmux:');
   const history = String(options.history);
   const connectTimeout = options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const commandTimeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS;
   const connectionOptions: RedisOptions = {
     ...options.redis,
-    commandTimeout: options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    commandTimeout,
+    socketTimeout: commandTimeout,
     retryStrategy,
     // Fail fast while disconnected instead of queueing: a publish must answer now (503), not
     // whenever Redis comes back.
@@ -114,6 +122,10 @@ export function createRedisBroker(url: string, options: RedisBrokerOptions): Bro
   cmd.on('close', () => {
     for (const drop of [...inFlight]) drop();
   });
+  const pinger = setInterval(() => {
+    for (const connection of [cmd, sub]) if (connection.status === 'ready') connection.ping().catch(() => {});
+  }, PING_INTERVAL_MS);
+  pinger.unref();
 
   /** Resolves when healthy; before the first connection waits up to connectTimeout, then never. */
   const whenHealthy = (): Promise<void> => {
@@ -209,6 +221,7 @@ export function createRedisBroker(url: string, options: RedisBrokerOptions): Bro
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(pinger);
       live.close();
       updateHealth();
       const quit = Promise.allSettled([cmd.quit(), sub.quit()]);

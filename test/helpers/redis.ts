@@ -28,6 +28,9 @@ export interface RedisServer {
   start(): Promise<void>;
   /** SIGTERM (or SIGKILL with `kill: true`), waits for the exit, bounded. */
   stop(options?: { kill?: boolean }): Promise<void>;
+  /** SIGSTOP / SIGCONT: Redis keeps its sockets open but answers nothing, like a hung host. */
+  freeze(): void;
+  thaw(): void;
   /** Stops it and removes its directory. */
   dispose(): Promise<void>;
 }
@@ -138,7 +141,14 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       await exited;
       clearTimeout(timer);
     },
+    freeze() {
+      child?.kill('SIGSTOP');
+    },
+    thaw() {
+      child?.kill('SIGCONT');
+    },
     async dispose() {
+      server.thaw();
       await server.stop({ kill: true });
       rmSync(dir, { recursive: true, force: true });
     },

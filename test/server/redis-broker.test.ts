@@ -231,6 +231,31 @@ describe('Redis broker: Redis stopped and restarted', () => {
     });
   }
 
+  it('a frozen Redis (sockets open, no answers) makes the broker unhealthy; it recovers without loss', async () => {
+    const redis = await startRedisServer({ persist: true });
+    const a = createRedisBroker(redis.url, { history: 1000, commandTimeout: 1000 });
+    const b = createRedisBroker(redis.url, { history: 1000, commandTimeout: 1000 });
+    try {
+      const got = collector();
+      await b.subscribe('f', got.listener);
+      for (const n of range(1, 5)) await a.publish('f', json(n));
+      await got.until((all) => all.length === 5, 'the first 5');
+      redis.freeze();
+      // Another channel: a timed-out publish may still run once Redis thaws (the reply is lost).
+      await assert.rejects(a.publish('probe', json(0)), (error: { code?: string }) => error.code === 'TABMUX_ERR_UNAVAILABLE');
+      await Promise.all([waitForHealth(a, false), waitForHealth(b, false)]);
+      redis.thaw();
+      await Promise.all([waitForHealth(a, true), waitForHealth(b, true)]);
+      for (const n of range(6, 10)) await a.publish('f', json(n));
+      await got.until((all) => all.length === 10, 'the 5 after the thaw');
+      assert.deepEqual(ns(got.messages), range(1, 10));
+    } finally {
+      redis.thaw();
+      await Promise.all([a.close(), b.close()]);
+      await redis.dispose();
+    }
+  });
+
   it('rejects with a clear error when Redis never answers, and refuses a URL that is not redis://', async () => {
     const badConfig = (error: { code?: string }) => error.code === 'TABMUX_ERR_BAD_REQUEST';
     assert.throws(() => createRedisBroker('http://x', { history: 1 }), badConfig);
