@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { createParser } from 'eventsource-parser';
+import WebSocket from 'ws';
 import { parseEventId } from '../../src/protocol/event-id.js';
 import { startRedisServer } from '../helpers/redis.js';
 import type { RedisServer } from '../helpers/redis.js';
@@ -175,6 +176,46 @@ describe('scale-out over Redis: server processes on one redis-server', () => {
     client.pause();
     assertExact(client.received, range(1, 200));
     assert.equal(client.connections, 1);
+  });
+
+  it('an id from node A resumes a WebSocket and a long-poll on node B exactly (one currency across nodes)', async () => {
+    const [a, b] = await Promise.all([node(), node()]);
+    const client = new ResumingSse(() => `${a.base}/sse?channel=cur`);
+    client.start();
+    await client.until(() => client.lastEventId !== undefined, '$open on node A');
+    for (const n of range(1, 20)) await post(a.base, 'cur', n);
+    await client.until(() => client.received.length >= 20, '20 on node A');
+    client.pause();
+    const cursor = client.received[9]!.id;
+
+    const poll = await get(`${b.base}/poll?channel=cur&lastEventId=${cursor}&timeout=0`);
+    assert.equal(poll.status, 200);
+    const polled = JSON.parse(poll.text) as { messages: { id: string; data: { n: number } }[] };
+    assert.deepEqual(polled.messages.map((m) => m.data.n), range(11, 20));
+    assert.deepEqual(polled.messages.map((m) => m.id), client.received.slice(10).map((r) => r.id));
+
+    const socket = new WebSocket(`${b.base.replace('http', 'ws')}/ws`);
+    try {
+      const frames: { op?: string; data?: { n: number } }[] = [];
+      const subscribed = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no "subscribed" frame from node B in 10 s')), 10_000);
+        socket.on('message', (data) => {
+          const frame = JSON.parse(data.toString()) as { op?: string; data?: { n: number } };
+          frames.push(frame);
+          if (frame.op === 'subscribed') {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        socket.on('error', reject);
+      });
+      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+      socket.send(JSON.stringify({ op: 'subscribe', channel: 'cur', lastEventId: cursor }));
+      await subscribed;
+      assert.deepEqual(frames.filter((f) => f.op === undefined).map((f) => f.data!.n), range(11, 20));
+    } finally {
+      socket.terminate();
+    }
   });
 
   it('node A killed mid-stream: the client resumes on node B through the proxy, 0 lost, 0 duplicated', async () => {
