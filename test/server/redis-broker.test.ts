@@ -143,6 +143,21 @@ describe('Redis broker (two nodes, one redis-server)', () => {
     assert.deepEqual(future.gaps, ['g'], 'a seq past the head was never ours');
   });
 
+  it('keeps JSON text byte-exact (non-ASCII, colons, newlines) and honours history 0', async () => {
+    const a = node(0, 't7:');
+    const b = node(0, 't7:');
+    const got = collector();
+    await b.subscribe('u', got.listener);
+    const text = JSON.stringify({ s: 'héllo 🐘 "q" a:b\n\u2028', n: 1 });
+    const first = await a.publish('u', text);
+    await got.until((all) => all.length === 1, 'the message');
+    assert.equal(got.messages[0]!.json, text);
+    const none = await a.replay([{ channel: 'u', after: { epoch: first.epoch, seq: first.seq - 1 } }]);
+    assert.deepEqual(none.messages, [], 'history 0 keeps nothing');
+    assert.deepEqual(none.gaps, ['u'], 'and says so');
+    assert.deepEqual((await a.replay([{ channel: 'u', after: first }])).gaps, [], 'nothing after the newest: no gap');
+  });
+
   it('keeps the epoch and the counter across broker restarts; a wiped Redis starts a new epoch', async () => {
     const first = node(100, 't5:');
     const before = await first.publish('e', json(1));
