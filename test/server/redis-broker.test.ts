@@ -69,7 +69,7 @@ describe('Redis broker (two nodes, one redis-server)', () => {
   });
   after(async () => {
     await Promise.all(brokers.map((broker) => broker.close()));
-    admin.disconnect();
+    admin?.disconnect();
     await redis?.dispose();
   });
 
