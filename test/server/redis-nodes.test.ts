@@ -272,74 +272,82 @@ describe('scale-out over Redis: server processes on one redis-server', () => {
 });
 
 describe('scale-out over Redis: Redis stopped and restarted under load', () => {
-  it('/health 503 during, no crash, streams resume, every publish acknowledged and delivered or refused with 503', async () => {
-    const redis = await startRedisServer({ persist: true });
-    const nodes = await Promise.all([spawnRedisNode(redis.url, 10_000), spawnRedisNode(redis.url, 10_000)]);
-    const [a, b] = nodes;
-    const client = new ResumingSse(() => `${a.base}/sse?channel=load`);
-    try {
-      client.start();
-      await client.until(() => client.lastEventId !== undefined, '$open');
-      const acked = new Set<number>();
-      const refused = new Set<number>();
-      const other: string[] = [];
-      let next = 0;
-      let running = true;
-      let onRefused = () => {};
-      // Four publishers on node B, each one request at a time.
-      const publishers = Array.from({ length: 4 }, async () => {
-        while (running) {
-          const n = ++next;
-          const res = await post(b.base, 'load', n);
-          if (res.status === 200) acked.add(n);
-          else if (res.status === 503 && res.code === 'TABMUX_ERR_UNAVAILABLE') {
-            refused.add(n);
-            onRefused();
+  for (const persist of [true, false]) {
+    it(`/health 503 during, no crash, streams resume, every publish acknowledged and delivered or refused with 503 (${persist ? 'AOF' : 'no persistence: a new epoch'})`, {
+      // Known server bug, not the broker's: server/feed.ts de-duplicates live messages by seq alone,
+      // so after a wipe (seqs restart in a new epoch) it drops them. Fix proposed in issue 8's report.
+      todo: persist ? undefined : 'server/feed.ts drops new-epoch messages whose seq is below the old floor',
+    }, async () => {
+      const redis = await startRedisServer({ persist });
+      const nodes = await Promise.all([spawnRedisNode(redis.url, 10_000), spawnRedisNode(redis.url, 10_000)]);
+      const [a, b] = nodes;
+      const client = new ResumingSse(() => `${a.base}/sse?channel=load`);
+      try {
+        client.start();
+        await client.until(() => client.lastEventId !== undefined, '$open');
+        const acked = new Set<number>();
+        const refused = new Set<number>();
+        const other: string[] = [];
+        let next = 0;
+        let running = true;
+        let onRefused = () => {};
+        // Four publishers on node B, each one request at a time.
+        const publishers = Array.from({ length: 4 }, async () => {
+          while (running) {
+            const n = ++next;
+            const res = await post(b.base, 'load', n);
+            if (res.status === 200) acked.add(n);
+            else if (res.status === 503 && res.code === 'TABMUX_ERR_UNAVAILABLE') {
+              refused.add(n);
+              onRefused();
+            }
+            else other.push(`${n}: ${res.status} ${res.code}`);
+            // Refusals come back at once; do not spin the shared CPU while Redis is down.
+            if (res.status !== 200) await new Promise((resolve) => setTimeout(resolve, 10));
           }
-          else other.push(`${n}: ${res.status} ${res.code}`);
-          // Refusals come back at once; do not spin the shared CPU while Redis is down.
-          if (res.status !== 200) await new Promise((resolve) => setTimeout(resolve, 10));
+        });
+        await client.until(() => client.received.length >= 100, '100 before the outage');
+        await redis.stop();
+        const reasons = await Promise.all([healthBecomes(a.base, 503), healthBecomes(b.base, 503)]);
+        for (const reason of reasons) {
+          assert.match(reason, /TABMUX_ERR_UNAVAILABLE/);
+          assert.doesNotMatch(reason, /127\.0\.0\.1|:\d{4,5}\b|\bat /, 'no address, no stack');
         }
-      });
-      await client.until(() => client.received.length >= 100, '100 before the outage');
-      await redis.stop();
-      const reasons = await Promise.all([healthBecomes(a.base, 503), healthBecomes(b.base, 503)]);
-      for (const reason of reasons) {
-        assert.match(reason, /TABMUX_ERR_UNAVAILABLE/);
-        assert.doesNotMatch(reason, /127\.0\.0\.1|:\d{4,5}\b|\bat /, 'no address, no stack');
-      }
-      const refusedBefore = refused.size;
-      await new Promise<void>((resolve, reject) => {
-        const deadline = setTimeout(() => reject(new Error('fewer than 10 publishes refused during the outage')), 10_000);
-        onRefused = () => {
-          if (refused.size < refusedBefore + 10) return;
-          clearTimeout(deadline);
-          onRefused = () => {};
-          resolve();
-        };
-      });
-      await redis.start();
-      await Promise.all([healthBecomes(a.base, 200), healthBecomes(b.base, 200)]);
-      const ackedAtRecovery = acked.size;
-      await client.until(() => acked.size >= ackedAtRecovery + 100 && client.received.length > 0, '100 acks after recovery');
-      running = false;
-      await Promise.all(publishers);
-      await client.until(() => [...acked].every((n) => client.received.some((r) => r.n === n)), 'every acknowledged message');
+        const refusedBefore = refused.size;
+        await new Promise<void>((resolve, reject) => {
+          const deadline = setTimeout(() => reject(new Error('fewer than 10 publishes refused during the outage')), 10_000);
+          onRefused = () => {
+            if (refused.size < refusedBefore + 10) return;
+            clearTimeout(deadline);
+            onRefused = () => {};
+            resolve();
+          };
+        });
+        await redis.start();
+        await Promise.all([healthBecomes(a.base, 200), healthBecomes(b.base, 200)]);
+        const ackedAtRecovery = acked.size;
+        await client.until(() => acked.size >= ackedAtRecovery + 100 && client.received.length > 0, '100 acks after recovery');
+        running = false;
+        await Promise.all(publishers);
+        await client.until(() => [...acked].every((n) => client.received.some((r) => r.n === n)), 'every acknowledged message');
 
-      assert.deepEqual(other, [], 'only 200 or 503');
-      const got = client.received.map((r) => r.n);
-      assert.equal(new Set(got).size, got.length, 'no duplicates');
-      for (const n of got) assert.ok(acked.has(n) || refused.has(n), `${n} was delivered but never published`);
-      const seqs = client.received.map((r) => parseEventId(r.id)!.seq);
-      assert.ok(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!), 'delivered in seq order');
-      assert.equal(client.connections, 1, 'the SSE stream stayed open through the outage');
-      assert.ok(a.alive && b.alive, `no node crashed:\n${a.log()}\n${b.log()}`);
-      const refusedButDelivered = got.filter((n) => refused.has(n)).length;
-      console.log(`acked ${acked.size}, refused ${refused.size}, refused-but-delivered ${refusedButDelivered}`);
-    } finally {
-      client.pause();
-      await Promise.all(nodes.map((n) => n.kill()));
-      await redis.dispose();
-    }
-  });
+        assert.deepEqual(other, [], 'only 200 or 503');
+        const got = client.received.map((r) => r.n);
+        assert.equal(new Set(got).size, got.length, 'no duplicates');
+        for (const n of got) assert.ok(acked.has(n) || refused.has(n), `${n} was delivered but never published`);
+        const ids = client.received.map((r) => parseEventId(r.id)!);
+        // In seq order within an epoch; a wiped Redis starts one new epoch, once.
+        assert.ok(ids.every((id, i) => i === 0 || id.epoch !== ids[i - 1]!.epoch || id.seq > ids[i - 1]!.seq), 'delivered in seq order');
+        assert.equal(new Set(ids.map((id) => id.epoch)).size, persist ? 1 : 2);
+        assert.equal(client.connections, 1, 'the SSE stream stayed open through the outage');
+        assert.ok(a.alive && b.alive, `no node crashed:\n${a.log()}\n${b.log()}`);
+        const refusedButDelivered = got.filter((n) => refused.has(n)).length;
+        console.log(`acked ${acked.size}, refused ${refused.size}, refused-but-delivered ${refusedButDelivered}`);
+      } finally {
+        client.pause();
+        await Promise.all(nodes.map((n) => n.kill()));
+        await redis.dispose();
+      }
+    });
+  }
 });
