@@ -264,6 +264,15 @@ describe('Redis broker: Redis stopped and restarted', () => {
       for (const n of range(6, 10)) await a.publish('f', json(n));
       await got.until((all) => all.length === 10, 'the 5 after the thaw');
       assert.deepEqual(ns(got.messages), range(1, 10));
+      // close() is bounded even when Redis never answers QUIT.
+      redis.freeze();
+      const closing = Promise.all([a.close(), b.close()]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        closing,
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('close() did not finish in 10 s with Redis frozen')), 10_000))),
+      ]);
+      clearTimeout(timer);
     } finally {
       redis.thaw();
       await Promise.all([a.close(), b.close()]);

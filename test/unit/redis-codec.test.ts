@@ -54,7 +54,8 @@ describe('redis codec', () => {
   it('health reasons name the failure, never an address or a stack', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:6379'), { code: 'ECONNREFUSED' });
     assert.equal(describeRedisError(refused), 'Redis is unreachable (ECONNREFUSED)');
-    assert.equal(describeRedisError(new Error('NOAUTH Authentication required.')), 'Redis refused the connection (NOAUTH)');
+    assert.equal(describeRedisError(new Error('NOAUTH Authentication required.')), 'Redis answered NOAUTH');
+    assert.equal(describeRedisError(new Error("OOM command not allowed when used memory > 'maxmemory'.")), 'Redis answered OOM');
     assert.equal(describeRedisError(new Error('getaddrinfo ENOTFOUND redis.internal')), 'Redis is unreachable');
     assert.equal(describeRedisError(undefined), 'Redis is unreachable');
   });
