@@ -63,6 +63,8 @@ export function describeRedisError(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && /^[A-Z_]{2,32}$/.test(code)) return `Redis is unreachable (${code})`;
   const text = error instanceof Error ? error.message : '';
+  // ioredis's socketTimeout / commandTimeout: connected, but Redis answers nothing.
+  if (/timed? ?out/i.test(text)) return 'Redis does not answer (timeout)';
   // Redis's error replies start with an upper-case word (NOAUTH, WRONGPASS, LOADING, OOM...): safe
   // to name, and what an operator needs to see.
   const word = /^([A-Z]{2,20})\b/.exec(text)?.[1];

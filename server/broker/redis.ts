@@ -102,7 +102,13 @@ export function createRedisBroker(url: string, options: RedisBrokerOptions): Bro
     if (next.ok === health.ok && next.reason === health.reason) return;
     health = next;
     if (ok) live.resume();
-    for (const listener of [...healthListeners]) listener(health);
+    for (const listener of [...healthListeners]) {
+      try {
+        listener(health);
+      } catch {
+        // A listener's failure must not break the ioredis event that reported the change.
+      }
+    }
   };
 
   for (const connection of [cmd, sub]) {

@@ -58,6 +58,8 @@ describe('redis codec', () => {
     assert.equal(describeRedisError(new Error("OOM command not allowed when used memory > 'maxmemory'.")), 'Redis answered OOM');
     assert.equal(describeRedisError(new Error('getaddrinfo ENOTFOUND redis.internal')), 'Redis is unreachable');
     assert.equal(describeRedisError(undefined), 'Redis is unreachable');
+    assert.equal(describeRedisError(new Error("Socket timeout. Expecting data, but didn't receive any in 5000ms.")), 'Redis does not answer (timeout)');
+    assert.equal(describeRedisError(new Error('Command timed out')), 'Redis does not answer (timeout)');
   });
 
   it('unavailability is a 503 PushError the endpoints answer as is', () => {
