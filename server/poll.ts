@@ -39,6 +39,7 @@ export async function handlePoll(
   const pending: EncodedMessage[] = [];
   let resets: ResetNotice[] = [];
   let covered = '';
+  let coveredSeq = 0;
   let answered = false;
   let timer: NodeJS.Timeout | undefined = undefined;
   let flushScheduled = false;
@@ -55,12 +56,23 @@ export async function handlePoll(
       sendError(res, new PushError('TABMUX_ERR_UNAVAILABLE', 'the server is shutting down; retry shortly', { 'Retry-After': '1' }), cors);
       return;
     }
-    const newest = pending.at(-1);
-    const lastEventId = newest ? newest.message.id : covered;
+    // One answer carries at most about maxBufferedBytes (at least one message); the rest comes
+    // with the next poll, from the last id included.
+    let bytes = 0;
+    let count = 0;
+    while (count < pending.length && (count === 0 || bytes + pending[count]!.wire.length <= options.maxBufferedBytes)) {
+      bytes += pending[count]!.wire.length;
+      count++;
+    }
+    const included = pending.slice(0, count);
+    const newest = included.at(-1);
+    // The newest id covered: the head the replay was read at, or a newer live message, or, when
+    // the answer is cut short, the last message it includes.
+    const lastEventId = newest && (count < pending.length || newest.seq > coveredSeq) ? newest.message.id : covered;
     const body =
-      `{"messages":[${pending.map((m) => m.wire).join(',')}],"lastEventId":${JSON.stringify(lastEventId)}` +
+      `{"messages":[${included.map((m) => m.wire).join(',')}],"lastEventId":${JSON.stringify(lastEventId)}` +
       (resets.length > 0 ? `,"resets":${JSON.stringify(resets)}}` : '}');
-    metrics.delivered += pending.length;
+    metrics.delivered += included.length;
     res.writeHead(200, {
       ...cors,
       'Content-Type': 'application/json; charset=utf-8',
@@ -101,6 +113,7 @@ export async function handlePoll(
   const result = await feed.open();
   if (answered) return;
   covered = formatEventId(result.head.epoch, result.head.seq);
+  coveredSeq = result.head.seq;
   resets = result.gaps.map(resetNotice);
   pending.push(...result.messages.map((m) => new EncodedMessage(m)));
   if (pending.length > 0 || resets.length > 0 || timeoutSeconds === 0) {

@@ -37,6 +37,18 @@ export function sendComeBackLater(res: ServerResponse, retry: number, cors: Reco
   res.end(`retry: ${jittered(Math.min(retry, 1000))}\n\n`);
 }
 
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 export async function handleSse(
   context: ServerContext,
   req: IncomingMessage,
@@ -108,10 +120,15 @@ export async function handleSse(
   for (const channel of result.gaps) {
     write(sseEvent({ event: SSE_EVENT_RESET, data: JSON.stringify(resetNotice(channel)) }));
   }
+  // The replay may be far larger than maxBufferedBytes (history × message size): it is written
+  // at the client's pace, waiting for 'drain', instead of counting as a slow consumer — or a
+  // client resuming a long history would be dropped, reconnect with the same cursor, forever.
   for (const message of result.messages) {
-    write(new EncodedMessage(message).sse);
+    if (ended) return;
     metrics.delivered++;
+    if (!res.write(new EncodedMessage(message).sse)) await drained(res);
   }
+  if (ended) return;
   const head = formatEventId(result.head.epoch, result.head.seq);
   const open: SseOpenData = { head };
   write(sseEvent({ id: head, event: SSE_EVENT_OPEN, data: JSON.stringify(open) }));

@@ -120,10 +120,15 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
       }
       if (feed.closed || gone) return;
       for (const gap of result.gaps) send({ op: 'reset', ...resetNotice(gap) });
+      // Replay at the client's pace (see sse.ts): wait for the socket once the backlog is large.
       for (const message of result.messages) {
-        send(new EncodedMessage(message).wireBuffer);
+        if (gone || feed.closed) return;
+        const frame = new EncodedMessage(message).wireBuffer;
         context.metrics.delivered++;
+        if (ws.bufferedAmount < options.maxBufferedBytes / 2) ws.send(frame, { binary: false });
+        else await new Promise<void>((resolve) => ws.send(frame, { binary: false }, () => resolve()));
       }
+      if (gone || feed.closed) return;
       send({ op: 'subscribed', channel, id: formatEventId(result.head.epoch, result.head.seq) });
       feed.goLive();
     }

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { setImmediate as turn } from 'node:timers/promises';
 import { startServer } from '../helpers/server.js';
-import { metric, openSse, openWs, Waiter, withTimeout } from './clients.js';
+import { metric, openSse, openWs, request, Waiter, withTimeout } from './clients.js';
 import type { SseClient } from './clients.js';
 
 const BOUND = 256 * 1024;
@@ -99,4 +99,35 @@ test('WebSocket: a client that stops reading is terminated and counted; another 
   await healthy.until((c) => c.messages().length === ticks, `all ${ticks} ticks`);
   assert.deepEqual(healthy.messages().map((m) => m.data), Array.from({ length: ticks }, (_, i) => i));
   assert.ok((await metric(s.url, 'tabmux_send_buffer_peak_bytes')) <= BOUND + BULK.length + 1024);
+});
+
+test('a replay far larger than maxBufferedBytes is streamed at the client pace, not dropped (SSE, WS, poll pages)', async (t) => {
+  const s = await startServer({ maxBufferedBytes: BOUND, maxMessageSize: 128 * 1024, history: 100 });
+  t.after(() => s.close());
+  const { id: before } = await s.server.publish('big', 'start');
+  const COUNT = 60; // 60 × 60 KiB ≈ 3.5 MiB of replay against a 256 KiB bound
+  for (let n = 0; n < COUNT; n++) await s.server.publish('big', { n, pad: BULK });
+
+  const sse = await openSse(`${s.url}/sse?channel=big`, { 'Last-Event-ID': before });
+  t.after(() => sse.close());
+  await sse.until((c) => c.events.some((e) => e.event === '$open'), 'the whole replay and $open', 20_000);
+  assert.deepEqual(sse.messages().map((e) => JSON.parse(e.data).n), Array.from({ length: COUNT }, (_, i) => i));
+
+  const ws = await openWs(s.url);
+  t.after(() => ws.close());
+  ws.send({ op: 'subscribe', channel: 'big', lastEventId: before });
+  await ws.until((c) => c.frames.some((f) => f.op === 'subscribed'), 'the whole WS replay', 20_000);
+  assert.deepEqual(ws.messages().map((m) => m.data.n), Array.from({ length: COUNT }, (_, i) => i));
+  assert.equal(await metric(s.url, 'tabmux_slow_consumers_dropped_total'), 0);
+
+  // Long-poll pages through it: each answer stays near the bound and chains to the next.
+  const seen: number[] = [];
+  let cursor = before;
+  for (let page = 0; page < COUNT && seen.length < COUNT; page++) {
+    const res = await request(`${s.url}/poll?channel=big&lastEventId=${cursor}`);
+    assert.ok(res.text.length <= BOUND + BULK.length + 1024, `page ${page} is ${res.text.length} bytes`);
+    seen.push(...res.json.messages.map((m: { data: { n: number } }) => m.data.n));
+    cursor = res.json.lastEventId;
+  }
+  assert.deepEqual(seen, Array.from({ length: COUNT }, (_, i) => i));
 });
