@@ -1,7 +1,7 @@
 /**
  * One push-server node on a Redis broker, as its own process, so a test can kill it for real.
  *
- *   node --import tsx test/helpers/redis-node.ts <redis-url> <history>
+ *   node --import tsx test/helpers/redis-node.ts <redis-url | memory> <history>
  *
  * prints `TABMUX_NODE_PORT=<port>` once listening (port 0: the OS picks), logs to stderr, and
  * closes gracefully on SIGTERM. `spawnRedisNode()` runs it and waits for that line, bounded.
@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { createMemoryBroker } from '../../server/broker/memory.js';
 import { createRedisBroker } from '../../server/broker/redis.js';
 import { createPushServer } from '../../server/index.js';
 import type { Logger } from '../../server/index.js';
@@ -88,8 +89,9 @@ const stderrLogger: Logger = {
 
 async function main(): Promise<void> {
   const [url, history] = process.argv.slice(2);
-  if (!url) throw new Error('usage: redis-node.ts <redis-url> <history>');
-  const broker = createRedisBroker(url, { history: Number(history ?? 1000) });
+  if (!url) throw new Error('usage: redis-node.ts <redis-url | memory> <history>');
+  // `memory`: the embedded broker, for benchmarks that compare against it process for process.
+  const broker = url === 'memory' ? createMemoryBroker({ history: Number(history ?? 1000) }) : createRedisBroker(url, { history: Number(history ?? 1000) });
   broker.onHealthChange((health) => console.error(`broker health: ${JSON.stringify(health)}`));
   // Listen once connected: a node that says "listening" should be able to publish. (It is still
   // correct before: /health and publishes answer 503 until Redis answers.)
