@@ -1,0 +1,104 @@
+/** The server tables of RESULTS.md. */
+import type { ServerResults } from '../server/run-server.js';
+import { SYSTEMS } from '../server/systems.js';
+import type { SystemName } from '../server/systems.js';
+import { kib, ms, num, ratio, table } from './format.js';
+
+const RAW: Record<SystemName, SystemName> = {
+  'raw-sse': 'raw-sse',
+  'tabmux-sse': 'raw-sse',
+  'better-sse': 'raw-sse',
+  'raw-ws': 'raw-ws',
+  'tabmux-ws': 'raw-ws',
+  'socket.io': 'raw-ws',
+};
+
+export function renderServer(server: ServerResults): string {
+  const out: string[] = [];
+  const { plan } = server;
+  out.push('## Server', '');
+  out.push(
+    `Load generator on core 0, each server in its own process on core 1 (${server.pinned ? 'pinned with taskset' : 'NOT pinned: taskset unavailable'}), loopback. ` +
+      'Ratios compare systems measured in this same run. Each throughput point is the best of ' +
+      `${plan.repeats} bursts of ${num(plan.deliveriesPerRun)} deliveries (at least 3 messages), published back to back, one message per event-loop turn.`,
+    '',
+  );
+  out.push('### Deliveries per second, 1 channel', '');
+  const rows: string[][] = [];
+  for (const subscribers of plan.subscriberCounts) {
+    for (const size of plan.sizes) {
+      for (const s of SYSTEMS) {
+        const r = server.throughput[s.name]?.find((t) => t.subscribers === subscribers && t.size === size);
+        const raw = server.throughput[RAW[s.name]]?.find((t) => t.subscribers === subscribers && t.size === size);
+        const sio = server.throughput['socket.io']?.find((t) => t.subscribers === subscribers && t.size === size);
+        rows.push([
+          num(subscribers),
+          `${size} B`,
+          s.name,
+          num(r?.deliveriesPerSec),
+          ratio(r && raw ? r.deliveriesPerSec / raw.deliveriesPerSec : undefined),
+          ratio(r && sio ? r.deliveriesPerSec / sio.deliveriesPerSec : undefined),
+          num(r?.cpuMsPer1000, 2),
+        ]);
+      }
+    }
+  }
+  out.push(table(['subscribers', 'message', 'system', 'deliveries/s', '× raw loop (same transport)', '× socket.io', 'server CPU ms per 1,000 deliveries'], rows), '');
+
+  out.push(
+    `### Publish → deliver latency, ${num(plan.latencySubscribers)} subscribers, ${plan.latencyRate} messages/s of 100 B`,
+    '',
+    `Measured from each message's SCHEDULED send time (so a stalled publisher or server cannot hide its stall), ${plan.latencyMessages} messages, every delivery sampled.`,
+    '',
+  );
+  out.push(
+    table(
+      ['system', 'p50', 'p99', 'max', 'p99 × raw loop', 'publisher late (max)'],
+      SYSTEMS.map((s) => {
+        const l = server.latency[s.name];
+        const raw = server.latency[RAW[s.name]];
+        return [s.name, ms(l?.p50), ms(l?.p99), ms(l?.max), ratio(l && raw ? l.p99 / raw.p99 : undefined), ms(l?.publisherLateMs)];
+      }),
+    ),
+    '',
+  );
+
+  out.push(`### Memory per idle connection (${num(plan.idleConnections)} connections, after a full GC)`, '');
+  out.push(
+    table(
+      ['system', 'heap per connection', 'heap per 1,000', 'RSS per connection', 'RSS per 1,000'],
+      SYSTEMS.map((s) => {
+        const m = server.memory[s.name];
+        return [s.name, kib(m?.heapBytesPerConnection), kib(m ? m.heapBytesPerConnection * 1000 : undefined), kib(m?.rssBytesPerConnection), kib(m ? m.rssBytesPerConnection * 1000 : undefined)];
+      }),
+    ),
+    '',
+  );
+
+  out.push(`### Catch-up: ${num(plan.catchUpClients)} clients resuming ${plan.catchUpBehind} messages behind`, '');
+  out.push(
+    table(
+      ['system', 'connect with nothing to replay', 'connect + replay', 'messages replayed'],
+      (['tabmux-sse', 'tabmux-ws'] as const).map((name) => {
+        const c = server.catchUp[name];
+        return [name, ms(c?.freshMs), ms(c?.resumeMs), num(c?.delivered)];
+      }),
+    ),
+    '',
+    'The raw loops, socket.io and better-sse keep no history, so they have no catch-up to compare.',
+    '',
+  );
+
+  out.push(`### One slow consumer (stops reading) next to ${num(plan.latencySubscribers)} others, 1 KiB messages`, '');
+  out.push(
+    table(
+      ['system', 'others p50 / p99 without', 'others p50 / p99 with', 'p99 change'],
+      (['tabmux-sse', 'tabmux-ws'] as const).map((name) => {
+        const r = server.slowConsumer[name];
+        return [name, `${ms(r?.without.p50)} / ${ms(r?.without.p99)}`, `${ms(r?.with.p50)} / ${ms(r?.with.p99)}`, ratio(r ? r.with.p99 / r.without.p99 : undefined)];
+      }),
+    ),
+    '',
+  );
+  return out.join('\n');
+}

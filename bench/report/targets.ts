@@ -1,0 +1,85 @@
+/**
+ * The targets of issue 9, checked against the figures of THIS run. A target is met, missed, or
+ * not measured (a figure is missing); nothing here fails anything.
+ */
+import type { BenchResults } from '../results.js';
+import type { ThroughputResult } from '../server/measure.js';
+import type { SystemName } from '../server/systems.js';
+import { kib, ms, ratio } from './format.js';
+
+export interface TargetCheck {
+  readonly target: string;
+  readonly measured: string;
+  readonly met: boolean | undefined;
+}
+
+function point(results: BenchResults, name: SystemName, subscribers: number, size: number): ThroughputResult | undefined {
+  return results.server?.throughput[name]?.find((r) => r.subscribers === subscribers && r.size === size);
+}
+
+/** tabmux/other deliveries/s at every point of the grid. */
+export function throughputRatios(results: BenchResults, tabmux: SystemName, other: SystemName): { label: string; value: number }[] {
+  const plan = results.server?.plan;
+  if (!plan) return [];
+  const out: { label: string; value: number }[] = [];
+  for (const subscribers of plan.subscriberCounts) {
+    for (const size of plan.sizes) {
+      const a = point(results, tabmux, subscribers, size)?.deliveriesPerSec;
+      const b = point(results, other, subscribers, size)?.deliveriesPerSec;
+      out.push({ label: `${subscribers.toLocaleString('en-US')} subs × ${size} B`, value: a !== undefined && b !== undefined ? a / b : Number.NaN });
+    }
+  }
+  return out;
+}
+
+function gridCheck(results: BenchResults, tabmux: SystemName, other: SystemName, floor: number): TargetCheck {
+  const ratios = throughputRatios(results, tabmux, other);
+  const target = `${tabmux} ≥ ${floor}× ${other} deliveries/s at every point`;
+  if (ratios.length === 0 || ratios.some((r) => !Number.isFinite(r.value))) return { target, measured: 'not measured at every point', met: undefined };
+  const worst = ratios.reduce((a, b) => (b.value < a.value ? b : a));
+  const metAt = ratios.filter((r) => r.value >= floor).length;
+  return { target, measured: `met at ${metAt}/${ratios.length} points; lowest ${ratio(worst.value)} (${worst.label})`, met: metAt === ratios.length };
+}
+
+export function checkTargets(results: BenchResults): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const server = results.server;
+  if (server) {
+    checks.push(gridCheck(results, 'tabmux-sse', 'raw-sse', 0.8));
+    checks.push(gridCheck(results, 'tabmux-ws', 'raw-ws', 0.8));
+    checks.push(gridCheck(results, 'tabmux-ws', 'socket.io', 1.5));
+    checks.push(gridCheck(results, 'tabmux-sse', 'socket.io', 1.5));
+    const subs = server.plan.latencySubscribers.toLocaleString('en-US');
+    for (const [tabmux, raw] of [['tabmux-sse', 'raw-sse'], ['tabmux-ws', 'raw-ws']] as const) {
+      const a = server.latency[tabmux];
+      const b = server.latency[raw];
+      const r = a && b ? a.p99 / b.p99 : Number.NaN;
+      checks.push({ target: `${tabmux} p99 ≤ 1.25× ${raw} p99 (${subs} subscribers)`, measured: `${ms(a?.p99)} vs ${ms(b?.p99)} = ${ratio(r)}`, met: Number.isFinite(r) ? r <= 1.25 : undefined });
+      checks.push({ target: `${tabmux} p99 ≤ 10 ms (${subs} subscribers)`, measured: ms(a?.p99), met: a && Number.isFinite(a.p99) ? a.p99 <= 10 : undefined });
+    }
+    for (const name of ['tabmux-sse', 'tabmux-ws'] as const) {
+      const m = server.memory[name];
+      checks.push({ target: `${name} idle heap ≤ 6 KiB per connection`, measured: kib(m?.heapBytesPerConnection), met: m ? m.heapBytesPerConnection <= 6 * 1024 : undefined });
+    }
+  }
+  const browser = results.browser;
+  if (browser) {
+    const hop = browser.hop;
+    checks.push({ target: "hub's added hop p50 ≤ 0.5 ms", measured: ms(hop?.p50), met: hop && Number.isFinite(hop.p50) ? hop.p50 <= 0.5 : undefined });
+    checks.push({ target: "hub's added hop p99 ≤ 2 ms", measured: ms(hop?.p99), met: hop && Number.isFinite(hop.p99) ? hop.p99 <= 2 : undefined });
+    const at8 = (mode: string) => browser.tabs.find((t) => t.tabs === 8 && t.mode === mode);
+    const mux = at8('tabmux');
+    const best = Math.max(at8('eventsource')?.deliveriesPerSec ?? Number.NaN, at8('websocket')?.deliveriesPerSec ?? Number.NaN);
+    const r = mux ? mux.deliveriesPerSec / best : Number.NaN;
+    checks.push({
+      target: '8 tabs: tabmux ≥ 0.8× the aggregate deliveries/s of one socket per tab, using 1 socket',
+      measured: `${ratio(r)} of the better per-tab baseline, ${mux?.upstreamConnections ?? '—'} upstream connection(s)`,
+      met: Number.isFinite(r) && mux ? r >= 0.8 && mux.upstreamConnections === 1 : undefined,
+    });
+  }
+  return checks;
+}
+
+export function verdict(check: TargetCheck): string {
+  return check.met === undefined ? 'not measured' : check.met ? 'met' : '**missed**';
+}

@@ -1,0 +1,48 @@
+/**
+ * Sizes of the server runs. `quick` keeps every figure but at a smaller scale (the test suite
+ * runs it); the full run is what RESULTS.md reports. Every loop below is bounded by these counts
+ * and by the timeouts.
+ */
+export interface ServerPlan {
+  readonly subscriberCounts: readonly number[];
+  readonly sizes: readonly number[];
+  /** Deliveries aimed at per throughput measurement (messages = this / subscribers, at least 3). */
+  readonly deliveriesPerRun: number;
+  /** Throughput is measured this many times per point and the best kept: the least disturbed run on a shared machine. */
+  readonly repeats: number;
+  readonly latencySubscribers: number;
+  readonly latencyRate: number;
+  readonly latencyMessages: number;
+  readonly idleConnections: number;
+  readonly catchUpClients: number;
+  readonly catchUpBehind: number;
+  readonly timeoutMs: number;
+}
+
+export const FULL_PLAN: ServerPlan = {
+  subscriberCounts: [100, 1000, 10_000],
+  sizes: [100, 1024],
+  deliveriesPerRun: 60_000,
+  repeats: 2,
+  latencySubscribers: 1000,
+  latencyRate: 50,
+  latencyMessages: 200,
+  idleConnections: 2000,
+  catchUpClients: 1000,
+  catchUpBehind: 100,
+  timeoutMs: 60_000,
+};
+
+export const QUICK_PLAN: ServerPlan = {
+  subscriberCounts: [20, 100, 500],
+  sizes: [100, 1024],
+  deliveriesPerRun: 10_000,
+  repeats: 1,
+  latencySubscribers: 100,
+  latencyRate: 50,
+  latencyMessages: 25,
+  idleConnections: 200,
+  catchUpClients: 100,
+  catchUpBehind: 100,
+  timeoutMs: 20_000,
+};

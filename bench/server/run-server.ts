@@ -1,0 +1,61 @@
+/**
+ * The server section: every system through every measurement, one server process at a time
+ * (so no two servers compete for the server core).
+ */
+import type { CatchUpResult, LatencyResult, MemoryResult, ThroughputResult } from './measure.js';
+import { measureCatchUp, measureIdleMemory, measureLatency, measureThroughput } from './measure.js';
+import type { ServerPlan } from './plan.js';
+import { SYSTEMS, system } from './systems.js';
+import type { SystemName } from './systems.js';
+
+export interface SlowConsumerResult {
+  readonly without: LatencyResult;
+  readonly with: LatencyResult;
+}
+
+export interface ServerResults {
+  readonly plan: ServerPlan;
+  readonly pinned: boolean;
+  readonly throughput: Partial<Record<SystemName, ThroughputResult[]>>;
+  readonly latency: Partial<Record<SystemName, LatencyResult>>;
+  readonly memory: Partial<Record<SystemName, MemoryResult>>;
+  readonly catchUp: Partial<Record<SystemName, CatchUpResult>>;
+  readonly slowConsumer: Partial<Record<SystemName, SlowConsumerResult>>;
+  readonly errors: string[];
+}
+
+const SLOW_CONSUMER_SIZE = 1024;
+
+export async function runServerBench(plan: ServerPlan, pinned: boolean, log: (line: string) => void): Promise<ServerResults> {
+  const results: ServerResults = { plan, pinned, throughput: {}, latency: {}, memory: {}, catchUp: {}, slowConsumer: {}, errors: [] };
+  const attempt = async <T>(what: string, run: () => Promise<T>): Promise<T | undefined> => {
+    const start = Date.now();
+    try {
+      const value = await run();
+      log(`  ${what}: ${Date.now() - start} ms`);
+      return value;
+    } catch (error) {
+      results.errors.push(`${what}: ${String(error)}`);
+      log(`  ${what}: FAILED ${String(error)}`);
+      return undefined;
+    }
+  };
+  for (const s of SYSTEMS) {
+    log(`server: ${s.name}`);
+    const throughput = await attempt(`${s.name} throughput`, () => measureThroughput(s, plan));
+    if (throughput) results.throughput[s.name] = throughput;
+    const latency = await attempt(`${s.name} latency`, () => measureLatency(s, plan, 100, false));
+    if (latency) results.latency[s.name] = latency;
+    const memory = await attempt(`${s.name} idle memory`, () => measureIdleMemory(s, plan));
+    if (memory) results.memory[s.name] = memory;
+  }
+  for (const name of ['tabmux-sse', 'tabmux-ws'] as const) {
+    log(`server: ${name} catch-up and slow consumer`);
+    const catchUp = await attempt(`${name} catch-up`, () => measureCatchUp(system(name), plan));
+    if (catchUp) results.catchUp[name] = catchUp;
+    const without = await attempt(`${name} p99 without a slow consumer`, () => measureLatency(system(name), plan, SLOW_CONSUMER_SIZE, false));
+    const withSlow = await attempt(`${name} p99 next to a slow consumer`, () => measureLatency(system(name), plan, SLOW_CONSUMER_SIZE, true));
+    if (without && withSlow) results.slowConsumer[name] = { without, with: withSlow };
+  }
+  return results;
+}

@@ -1,0 +1,22 @@
+/**
+ * tabmux's own push server as users run it: `createPushServer` with the embedded broker and
+ * history on (1,000 messages per channel, the default), publishing through `push.publish()`.
+ * SSE and WebSocket clients talk to the same server.
+ */
+import { createPushServer, silentLogger } from '../../../server/index.js';
+import { BENCH_CHANNEL } from './types.js';
+import type { Target } from './types.js';
+
+export async function startTabmux(): Promise<Target> {
+  const push = createPushServer({ logger: silentLogger, history: 1000, closeTimeout: 500 });
+  const { port } = await push.listen(0, '127.0.0.1');
+  let last: string | undefined;
+  return {
+    port,
+    async publish(value) {
+      last = (await push.publish(BENCH_CHANNEL, value)).id;
+    },
+    lastId: () => last,
+    close: () => push.close(),
+  };
+}
