@@ -19,6 +19,7 @@ type FeedState = 'buffering' | 'live' | 'closed';
 export class Feed implements LocalSubscriber {
   private state: FeedState = 'buffering';
   private buffered: EncodedMessage[] = [];
+  private bufferedBytes = 0;
   private readonly floor = new Map<string, number>();
   private readonly channels: string[];
 
@@ -28,6 +29,10 @@ export class Feed implements LocalSubscriber {
     private readonly requests: readonly ReplayRequest[],
     /** Writes one live message to the client. */
     private readonly deliver: (message: EncodedMessage) => void,
+    /** Most bytes of live messages held while the replay is written; past it, `onOverflow`. */
+    private readonly maxBufferedBytes = Infinity,
+    /** The client reads its replay slower than its channels publish: the transport drops it. */
+    private readonly onOverflow: () => void = () => {},
   ) {
     this.channels = requests.map((r) => r.channel);
   }
@@ -54,6 +59,7 @@ export class Feed implements LocalSubscriber {
     this.state = 'live';
     const buffered = this.buffered;
     this.buffered = [];
+    this.bufferedBytes = 0;
     for (const message of buffered) this.pass(message);
   }
 
@@ -61,6 +67,11 @@ export class Feed implements LocalSubscriber {
     switch (this.state) {
       case 'buffering':
         this.buffered.push(message);
+        this.bufferedBytes += message.message.json.length;
+        if (this.bufferedBytes > this.maxBufferedBytes) {
+          this.close();
+          this.onOverflow();
+        }
         return;
       case 'live':
         this.pass(message);
@@ -78,6 +89,7 @@ export class Feed implements LocalSubscriber {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.buffered = [];
+    this.bufferedBytes = 0;
     for (const channel of this.channels) this.registry.remove(channel, this);
   }
 

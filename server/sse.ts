@@ -81,21 +81,32 @@ export async function handleSse(
     context.connections.delete(connection);
     if (!res.writableEnded) res.end();
   };
+  const drop = (): void => {
+    // A client that stopped reading: cut it, or its queue grows without bound.
+    ended = true;
+    feed.close();
+    context.connections.delete(connection);
+    res.destroy();
+  };
   const write = (chunk: Buffer | string): void => {
     if (ended) return;
     res.write(chunk);
-    if (overBufferBound(context, res.writableLength)) {
-      // A client that stopped reading: cut it, or its queue grows without bound.
-      ended = true;
-      feed.close();
-      context.connections.delete(connection);
-      res.destroy();
-    }
+    if (overBufferBound(context, res.writableLength)) drop();
   };
-  const feed = new Feed(context.registry, context.broker, requests, (message) => {
-    write(message.sse);
-    metrics.delivered++;
-  });
+  const feed = new Feed(
+    context.registry,
+    context.broker,
+    requests,
+    (message) => {
+      write(message.sse);
+      metrics.delivered++;
+    },
+    options.maxBufferedBytes,
+    () => {
+      metrics.slowConsumersDropped++;
+      drop();
+    },
+  );
   const connection: Connection & { heartbeat(frame: Buffer): void } = {
     transport: 'sse',
     subscriptions: () => requests.length,

@@ -106,10 +106,20 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
       if (!feeds.has(channel) && feeds.size >= options.maxChannelsPerStream) {
         throw new PushError('TABMUX_ERR_TOO_MANY_CHANNELS', `a connection may hold at most ${options.maxChannelsPerStream} channels`);
       }
-      const feed = new Feed(context.registry, context.broker, [{ channel, after }], (message) => {
-        send(message.wireBuffer);
-        context.metrics.delivered++;
-      });
+      const feed = new Feed(
+        context.registry,
+        context.broker,
+        [{ channel, after }],
+        (message) => {
+          send(message.wireBuffer);
+          context.metrics.delivered++;
+        },
+        options.maxBufferedBytes,
+        () => {
+          context.metrics.slowConsumersDropped++;
+          connection.destroy();
+        },
+      );
       feeds.set(channel, feed);
       let result;
       try {
