@@ -15,7 +15,9 @@
  *                         gap detection must know exactly what was lost: the oldest retained seq is
  *                         not enough, seqs of one channel are not contiguous.
  *  - `<p>stream:<channel>` stream, entry id `<seq>-0`, fields `e` (epoch) and `d` (the JSON text).
- *  - `<p>live:<channel>`  pub/sub channel; payload `<epoch>:<seq>:<json>`.
+ *  - `<p>live:<db>:<channel>` pub/sub channel; payload `<epoch>:<seq>:<json>`. Pub/sub ignores the
+ *                         database number, so it is part of the name: two deployments on two
+ *                         databases of one Redis must not hear each other.
  *
  * Redis Cluster is not supported: the counter is one key that every publish touches.
  */
@@ -29,8 +31,8 @@ export interface RedisKeys {
   channelOfLive(name: string): string | undefined;
 }
 
-export function redisKeys(prefix: string): RedisKeys {
-  const livePrefix = `${prefix}live:`;
+export function redisKeys(prefix: string, db = 0): RedisKeys {
+  const livePrefix = `${prefix}live:${db}:`;
   return {
     meta: `${prefix}meta`,
     evicted: `${prefix}evicted`,

@@ -62,7 +62,9 @@ export function createRedisBroker(url: string, options: RedisBrokerOptions): Bro
   if (parsed?.protocol !== 'redis:' && parsed?.protocol !== 'rediss:') {
     throw new PushError('TABMUX_ERR_BAD_REQUEST', 'the Redis URL must look like redis://host:6379 or rediss://host:6380');
   }
-  const keys = redisKeys(options.keyPrefix ?? 'tabmux:');
+  // ioredis reads the database from the URL path (redis://host:6379/2), else from its `db` option.
+  const db = Number(parsed.pathname.slice(1)) || options.redis?.db || 0;
+  const keys = redisKeys(options.keyPrefix ?? 'tabmux:', db);
   const history = String(options.history);
   const connectTimeout = options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const commandTimeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS;
@@ -78,6 +80,8 @@ export function createRedisBroker(url: string, options: RedisBrokerOptions): Bro
     autoResendUnfulfilledCommands: false,
     // redis-live.ts re-subscribes itself, so that it knows when to catch up.
     autoResubscribe: false,
+    // Our own prefix is in every key and pub/sub name; ioredis's would prefix keys but not channels.
+    keyPrefix: '',
     maxRetriesPerRequest: 0,
   };
   const cmd = new Redis(url, { ...connectionOptions, connectionName: 'tabmux' });

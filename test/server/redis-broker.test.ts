@@ -94,13 +94,34 @@ describe('Redis broker (two nodes, one redis-server)', () => {
     for (const l of listeners) await b.subscribe('fan', l.listener);
     await a.subscribe('fan', collector().listener);
     await admin.connect();
-    const [, subscribers] = (await admin.pubsub('NUMSUB', 't2:live:fan')) as [string, number];
+    const [, subscribers] = (await admin.pubsub('NUMSUB', 't2:live:0:fan')) as [string, number];
     assert.equal(subscribers, 2, 'one subscription per node');
     await a.publish('fan', json(1));
     await Promise.all(listeners.map((l) => l.until((all) => all.length === 1, 'the message on each listener')));
     // Last listener gone: the node's subscription goes too.
     for (const l of listeners) b.unsubscribe('fan', l.listener);
-    await waitUntil(async () => ((await admin.pubsub('NUMSUB', 't2:live:fan')) as [string, number])[1] === 1, 'node B to unsubscribe');
+    await waitUntil(async () => ((await admin.pubsub('NUMSUB', 't2:live:0:fan')) as [string, number])[1] === 1, 'node B to unsubscribe');
+  });
+
+  it('keeps deployments on two databases of one Redis apart (pub/sub spans databases)', async () => {
+    const db1 = createRedisBroker(`${redis.url}/1`, { history: 10 });
+    const db2 = createRedisBroker(`${redis.url}/2`, { history: 10 });
+    brokers.push(db1, db2);
+    const heard1 = collector();
+    const heard2 = collector();
+    await db1.subscribe('same', heard1.listener);
+    await db2.subscribe('same', heard2.listener);
+    await db1.publish('same', json(1));
+    await db2.publish('same', json(2));
+    await db1.publish('same', json(3));
+    await db2.publish('same', json(4));
+    // Pub/sub keeps publish order per connection: a leaked message would arrive before 3 (or 4).
+    await Promise.all([
+      heard1.until((all) => ns(all).includes(3), 'db1 message 3'),
+      heard2.until((all) => ns(all).includes(4), 'db2 message 4'),
+    ]);
+    assert.deepEqual(ns(heard1.messages), [1, 3]);
+    assert.deepEqual(ns(heard2.messages), [2, 4]);
   });
 
   it('replays exactly after a cursor, over several channels, merged in seq order; head is the newest', async () => {

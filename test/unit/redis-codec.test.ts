@@ -44,11 +44,14 @@ describe('redis codec', () => {
   });
 
   it('keys and pub/sub names round-trip every valid channel character', () => {
-    const keys = redisKeys('p:');
+    const keys = redisKeys('p:', 2);
     const channel = 'a-Z_0:9./@';
     assert.equal(keys.stream(channel), `p:stream:${channel}`);
     assert.equal(keys.channelOfLive(keys.live(channel)), channel);
-    assert.equal(keys.channelOfLive('other:live:x'), undefined);
+    assert.equal(keys.channelOfLive('other:live:2:x'), undefined);
+    // Pub/sub spans databases: the database is in the name.
+    assert.notEqual(redisKeys('p:', 0).live(channel), keys.live(channel));
+    assert.equal(redisKeys('p:', 0).channelOfLive(keys.live(channel)), undefined);
   });
 
   it('health reasons name the failure, never an address or a stack', () => {
