@@ -23,15 +23,15 @@ export { BrokerUnavailableError } from './redis-codec.js';
 export interface RedisBrokerOptions extends BrokerOptions {
   /** Prefix of every key and pub/sub channel; nodes of one deployment must agree. */
   readonly keyPrefix?: string;
-  /** How long operations wait for the FIRST connection before rejecting (ms). */
-  readonly connectTimeout?: number;
+  /** How long operations wait for the FIRST connection to Redis before rejecting (ms); later, none. */
+  readonly startTimeout?: number;
   /** A command that gets no answer in this time rejects (ms): a half-open socket cannot hang a publish. */
   readonly commandTimeout?: number;
   /** Passed to ioredis (TLS, auth, ...); the options above and the reconnect policy win. */
   readonly redis?: RedisOptions;
 }
 
-const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+const DEFAULT_START_TIMEOUT_MS = 5_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
 const CLOSE_TIMEOUT_MS = 2_000;
 /**
@@ -66,7 +66,7 @@ export function createRedisBroker(url: string, options: RedisBrokerOptions): Bro
   const db = Number(parsed.pathname.slice(1)) || options.redis?.db || 0;
   const keys = redisKeys(options.keyPrefix ?? 'tabmux:', db);
   const history = String(options.history);
-  const connectTimeout = options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const startTimeout = options.startTimeout ?? DEFAULT_START_TIMEOUT_MS;
   const commandTimeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS;
   const connectionOptions: RedisOptions = {
     ...options.redis,
@@ -82,7 +82,6 @@ export function createRedisBroker(url: string, options: RedisBrokerOptions): Bro
     autoResubscribe: false,
     // Our own prefix is in every key and pub/sub name; ioredis's would prefix keys but not channels.
     keyPrefix: '',
-    maxRetriesPerRequest: 0,
   };
   const cmd = new Redis(url, { ...connectionOptions, connectionName: 'tabmux' });
   const sub = new Redis(url, { ...connectionOptions, connectionName: 'tabmux-sub' });
@@ -137,7 +136,7 @@ export function createRedisBroker(url: string, options: RedisBrokerOptions): Bro
   }, PING_INTERVAL_MS);
   pinger.unref();
 
-  /** Resolves when healthy; before the first connection waits up to connectTimeout, then never. */
+  /** Resolves when healthy; before the first connection waits up to startTimeout, then never. */
   const whenHealthy = (): Promise<void> => {
     if (health.ok) return Promise.resolve();
     if (closed || everHealthy) return Promise.reject(new BrokerUnavailableError(health.reason ?? 'Redis is unreachable'));
@@ -145,7 +144,7 @@ export function createRedisBroker(url: string, options: RedisBrokerOptions): Bro
       const timer = setTimeout(() => {
         remove();
         reject(new BrokerUnavailableError(health.reason ?? 'Redis is unreachable'));
-      }, connectTimeout);
+      }, startTimeout);
       const remove = onHealthChange((next) => {
         if (!next.ok && !closed) return;
         clearTimeout(timer);

@@ -309,7 +309,7 @@ describe('Redis broker: Redis stopped and restarted', () => {
     const redis = await startRedisServer();
     const port = redis.port;
     await redis.dispose(); // a port where nothing listens now
-    const broker = createRedisBroker(`redis://127.0.0.1:${port}`, { history: 1, connectTimeout: 300 });
+    const broker = createRedisBroker(`redis://127.0.0.1:${port}`, { history: 1, startTimeout: 300 });
     try {
       await assert.rejects(broker.publish('x', '1'), (error: { code?: string; message: string }) => {
         return error.code === 'TABMUX_ERR_UNAVAILABLE' && !error.message.includes(String(port));
