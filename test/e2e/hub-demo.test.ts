@@ -2,6 +2,7 @@
 // widget, the chat reaching every tab, one upstream at the server, and each tab saying so.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium.js';
 import { startServer } from '../helpers/server.js';
 import { assertBuilt, readMetric, waitFor } from '../helpers/browser.js';
@@ -18,7 +19,7 @@ test('the demo in 12 tabs: prices and chat in every tab over one connection', as
     await push.close();
   });
   const context = await browser.newContext();
-  const tabs = [];
+  const tabs: Page[] = [];
   for (let i = 0; i < 12; i++) {
     const page = await context.newPage();
     page.on('pageerror', (error) => assert.fail(`demo tab ${i}: ${error.message}`));

@@ -47,6 +47,14 @@ export const openSse: TransportOpener = (platform, request, handlers) => {
   };
 
   const run = async () => {
+    // `$open` follows the replay at once. If it has not arrived within the bound, something
+    // between us and the server buffers the stream (an old proxy, an antivirus gateway): fall
+    // back. The bound starts with the request, not with the headers, because such proxies often
+    // hold the headers back too, until the (never-ending) body is complete.
+    openTimer = platform.clock.setTimeout(
+      () => finish({ code: 'TABMUX_ERR_UNAVAILABLE', message: 'the event stream did not start (buffering proxy?)', streamingBroken: true }),
+      request.openTimeoutMs,
+    );
     const response = await platform.fetch(streamUrl(request.url, '/sse', request.channels), {
       headers: { accept: 'text/event-stream' },
       cache: 'no-store',
@@ -56,12 +64,6 @@ export const openSse: TransportOpener = (platform, request, handlers) => {
     if (!response.body || !(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
       return finish({ code: 'TABMUX_ERR_BAD_REQUEST', message: 'the server did not answer with text/event-stream', streamingBroken: true });
     }
-    // Headers are here; `$open` follows the replay at once. If it does not arrive, something
-    // between us and the server buffers the stream (an old proxy, antivirus): fall back.
-    openTimer = platform.clock.setTimeout(
-      () => finish({ code: 'TABMUX_ERR_UNAVAILABLE', message: 'the event stream did not start (buffering proxy?)', streamingBroken: true }),
-      request.openTimeoutMs,
-    );
     const parser = createParser({ onEvent, onRetry: (ms) => handlers.retry(ms) });
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     for (;;) {

@@ -39,7 +39,7 @@ export interface UpstreamRequest {
   readonly url: string;
   /** Channel → resume cursor (undefined: from now). */
   readonly channels: ReadonlyMap<string, string | undefined>;
-  /** SSE: how long after the response headers `$open` may take before streaming is deemed broken. */
+  /** SSE: how long after the request `$open` may take before streaming is deemed broken. */
   readonly openTimeoutMs: number;
   /** Long-poll: seconds the server holds a request. */
   readonly pollTimeoutS: number;
