@@ -329,7 +329,12 @@ describe('scale-out over Redis: Redis stopped and restarted under load', () => {
         await client.until(() => acked.size >= ackedAtRecovery + 100 && client.received.length > 0, '100 acks after recovery');
         running = false;
         await Promise.all(publishers);
-        await client.until(() => [...acked].every((n) => client.received.some((r) => r.n === n)), 'every acknowledged message');
+        const delivered = () => {
+          const got = new Set(client.received.map((r) => r.n));
+          return [...acked].every((n) => got.has(n));
+        };
+        // The todo variant fails here today: do not hold the suite for long.
+        await client.until(delivered, 'every acknowledged message', persist ? 20_000 : 5_000);
 
         assert.deepEqual(other, [], 'only 200 or 503');
         const got = client.received.map((r) => r.n);
