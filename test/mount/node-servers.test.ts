@@ -1,0 +1,90 @@
+/**
+ * Mounting `createPushServer()` on servers the app already runs, with node's own modules:
+ * bare `http`, `https` (TLS, wss upgrade) and a secure `http2` server, where SSE streams over
+ * HTTP/2 (one TCP connection for any number of streams, so the browser's six-per-host limit of
+ * HTTP/1.1 no longer applies) while WebSocket upgrades come over HTTP/1.1 (`allowHTTP1`).
+ */
+import http from 'node:http';
+import http2 from 'node:http2';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createPushServer, silentLogger } from '../../server/index.js';
+import { selfSignedCert } from './cert.js';
+import { proveMount, stopServer } from './probe.js';
+
+const options = { logger: silentLogger, closeTimeout: 2000 };
+
+function listen(server: http.Server | https.Server | http2.Http2SecureServer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+/** The host app's own route, answered when tabmux passes the request on with `next()`. */
+function hostApp(push: ReturnType<typeof createPushServer>) {
+  return (req: IncomingMessage, res: ServerResponse) =>
+    push.handleRequest(req, res, () => {
+      res.writeHead(req.url === '/app' ? 200 : 404, { 'content-type': 'text/plain' }).end(req.url === '/app' ? 'app ok' : 'no');
+    });
+}
+
+test('bare http.Server: handleRequest with next(), upgrade, graceful close', async () => {
+  const push = createPushServer(options);
+  const server = http.createServer(hostApp(push));
+  server.on('upgrade', push.handleUpgrade);
+  const port = await listen(server);
+  await proveMount({ target: { origin: `http://127.0.0.1:${port}`, prefix: '' }, push, stopHost: () => stopServer(server), hostRoute: { path: '/app', body: 'app ok' } });
+});
+
+test('https.Server (self-signed cert from openssl): SSE over TLS, wss upgrade, graceful close', async () => {
+  const { key, cert } = selfSignedCert();
+  const push = createPushServer(options);
+  const server = https.createServer({ key, cert }, hostApp(push));
+  server.on('upgrade', push.handleUpgrade);
+  const port = await listen(server);
+  await proveMount({ target: { origin: `https://127.0.0.1:${port}`, prefix: '', ca: cert }, push, stopHost: () => stopServer(server), hostRoute: { path: '/app', body: 'app ok' }, expectProtocol: 'HTTP/1.1' });
+});
+
+test('http2 secure server: SSE over HTTP/2, WebSocket over HTTP/1.1 (allowHTTP1), graceful close', async () => {
+  const { key, cert } = selfSignedCert();
+  const push = createPushServer(options);
+  const server = http2.createSecureServer({ key, cert, allowHTTP1: true });
+  // The compat request/response mirror IncomingMessage/ServerResponse closely enough for tabmux.
+  server.on('request', hostApp(push) as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
+  server.on('upgrade', push.handleUpgrade);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (session) => {
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+  });
+  const port = await listen(server);
+  await proveMount({
+    target: { origin: `https://127.0.0.1:${port}`, prefix: '', ca: cert, http2: true },
+    push,
+    // An idle HTTP/2 session is not an idle HTTP/1 socket: close() waits for sessions to end.
+    stopHost: () => {
+      const stopped = stopServer(server);
+      for (const session of sessions) session.close();
+      return stopped;
+    },
+    hostRoute: { path: '/app', body: 'app ok' },
+    expectProtocol: 'HTTP/2',
+  });
+});
+
+test('bare http.Server under a path prefix (/realtime/sse, /realtime/ws)', { todo: 'createPushServer has no basePath option: the router matches exact paths (/sse) and handleUpgrade refuses anything but /ws with 404; proposed server change in the ecosystem report' }, async () => {
+  const push = createPushServer({ ...options, basePath: '/realtime' } as Parameters<typeof createPushServer>[0]);
+  const server = http.createServer(hostApp(push));
+  server.on('upgrade', push.handleUpgrade);
+  const port = await listen(server);
+  try {
+    await proveMount({ target: { origin: `http://127.0.0.1:${port}`, prefix: '/realtime' }, push, stopHost: () => stopServer(server) });
+  } finally {
+    server.closeAllConnections();
+    await push.close();
+    await stopServer(server).catch(() => undefined);
+  }
+});
