@@ -25,7 +25,7 @@ export function selfSignedCert(): TestCert {
     return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
   } catch (error) {
     const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'openssl is not installed (apt-get install -y openssl)' : String((error as Error).message);
-    throw new Error(`cannot make a test certificate: ${why}`);
+    throw new Error(`cannot make a test certificate: ${why}`, { cause: error });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,121 @@
+/**
+ * Mounting `createPushServer()` in the three Node frameworks people already run, each the way its
+ * own docs say to hand a request to plain node middleware, each with the WebSocket upgrade (which
+ * no framework routes: it goes to the http.Server's `upgrade` event) and a graceful shutdown
+ * (push.close(), then the framework's own close).
+ *
+ * - Express: `app.use('/realtime', …)` — Express strips the mount path from `req.url`, so the
+ *   push server sees `/sse`; the upgrade listener strips it the same way. Mount BEFORE any body
+ *   parser (express.json() would consume the POST /publish body).
+ * - Fastify: `serverFactory` — tabmux answers its paths first and passes every other request to
+ *   Fastify through `next()`; Fastify never parses (consumes) a tabmux body.
+ * - Koa: a middleware that sets `ctx.respond = false` for the requests tabmux answers.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { test } from 'node:test';
+import express from 'express';
+import Fastify from 'fastify';
+import Koa from 'koa';
+import { createPushServer, silentLogger } from '../../server/index.js';
+import type { PushServer } from '../../server/index.js';
+import { proveMount, stopServer } from './probe.js';
+
+const options = { logger: silentLogger, closeTimeout: 2000 };
+
+function listen(server: http.Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+/** Upgrades under `prefix` go to tabmux with the prefix stripped; any other upgrade is not ours. */
+function upgradeUnder(prefix: string, push: PushServer) {
+  return (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const url = req.url ?? '';
+    if (url === `${prefix}/ws` || url.startsWith(`${prefix}/ws?`)) {
+      req.url = url.slice(prefix.length);
+      push.handleUpgrade(req, socket, head);
+    } else {
+      socket.destroy(); // the app's other WebSocket endpoints would be routed here
+    }
+  };
+}
+
+test('Express 5: app.use("/realtime", handleRequest) + upgrade under /realtime, graceful close', async () => {
+  const push = createPushServer(options);
+  const app = express();
+  app.get('/app', (_req, res) => {
+    res.type('text/plain').send('app ok');
+  });
+  app.use('/realtime', (req, res, next) => push.handleRequest(req, res, next));
+  const server = http.createServer(app);
+  server.on('upgrade', upgradeUnder('/realtime', push));
+  const port = await listen(server);
+  await proveMount({
+    target: { origin: `http://127.0.0.1:${port}`, prefix: '/realtime' },
+    push,
+    stopHost: () => stopServer(server),
+    hostRoute: { path: '/app', body: 'app ok' },
+  });
+});
+
+test('Fastify 5: serverFactory hands tabmux its paths, next() for the rest; upgrade; graceful close', async () => {
+  const push = createPushServer(options);
+  let server: http.Server | undefined;
+  const fastify = Fastify({
+    serverFactory: (handler) => {
+      server = http.createServer((req, res) => push.handleRequest(req, res, () => handler(req, res)));
+      server.on('upgrade', push.handleUpgrade);
+      return server;
+    },
+  });
+  fastify.get('/app', async (_request, reply) => reply.type('text/plain').send('app ok'));
+  await fastify.ready();
+  await fastify.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = server!.address() as AddressInfo;
+  await proveMount({
+    target: { origin: `http://127.0.0.1:${port}`, prefix: '' },
+    push,
+    stopHost: () => fastify.close(),
+    hostRoute: { path: '/app', body: 'app ok' },
+  });
+});
+
+test('Koa 3: middleware with ctx.respond = false; upgrade; graceful close', async () => {
+  const push = createPushServer(options);
+  const app = new Koa();
+  app.use(
+    (ctx, next) =>
+      new Promise<void>((resolve, reject) => {
+        let passed = false;
+        // tabmux decides synchronously whether a path is its own; if not it calls next().
+        push.handleRequest(ctx.req, ctx.res, (error) => {
+          passed = true;
+          if (error) reject(error instanceof Error ? error : new Error(String(error)));
+          else next().then(resolve, reject);
+        });
+        if (!passed) {
+          ctx.respond = false; // tabmux writes the response (and streams SSE) itself
+          resolve();
+        }
+      }),
+  );
+  app.use((ctx) => {
+    if (ctx.path === '/app') {
+      ctx.type = 'text/plain';
+      ctx.body = 'app ok';
+    }
+  });
+  const server = http.createServer(app.callback());
+  server.on('upgrade', push.handleUpgrade);
+  const port = await listen(server);
+  await proveMount({
+    target: { origin: `http://127.0.0.1:${port}`, prefix: '' },
+    push,
+    stopHost: () => stopServer(server),
+    hostRoute: { path: '/app', body: 'app ok' },
+  });
+});
