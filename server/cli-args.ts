@@ -20,6 +20,7 @@ Options:
   --jwt-public-key <file>       PEM public key for client JWTs (not supported yet in this version)
   --publish-key <key>           publishing needs "Authorization: Bearer <key>"
                                 (without it, anyone who can reach the server may publish)
+  --base-path <path>            serve every endpoint under this prefix, e.g. /realtime
   --allow-origin <origin>       a browser origin allowed to connect; repeatable
                                 (default: any origin, without credentials)
   --history <n>                 messages kept per channel for resume (default ${DEFAULTS.history})
@@ -43,6 +44,7 @@ const OPTIONS = {
   'jwt-public-key': { type: 'string' },
   'publish-key': { type: 'string' },
   'allow-origin': { type: 'string', multiple: true },
+  'base-path': { type: 'string' },
   history: { type: 'string' },
   heartbeat: { type: 'string' },
   'max-message-size': { type: 'string' },
@@ -80,6 +82,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
     jwtSecret: values['jwt-secret'],
     publishKey: values['publish-key'],
     allowOrigin: values['allow-origin'],
+    basePath: values['base-path'],
     history: numeric('history', values.history, true),
     heartbeat: numeric('heartbeat', values.heartbeat, false),
     maxMessageSize: numeric('max-message-size', values['max-message-size'], true),

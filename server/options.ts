@@ -22,6 +22,11 @@ export interface PushServerOptions {
   readonly jwtPublicKey?: string;
   /** When set, publishing needs `Authorization: Bearer <publishKey>`. */
   readonly publishKey?: string;
+  /**
+   * A path prefix every endpoint lives under when mounted inside another app without a router
+   * that strips it (`/realtime` → `/realtime/sse`, `/realtime/ws`). Default: none.
+   */
+  readonly basePath?: string;
   /** Origins allowed to use the server from a browser. Empty/absent: any origin, without credentials. */
   readonly allowOrigin?: readonly string[];
   /** Messages kept per channel for resume (default 1000). */
@@ -47,6 +52,8 @@ export interface ResolvedOptions {
   readonly port: number;
   readonly host: string;
   readonly publishKey: string | undefined;
+  /** '' or '/prefix' (no trailing slash). */
+  readonly basePath: string;
   readonly allowOrigin: readonly string[];
   readonly history: number;
   readonly heartbeatMs: number;
@@ -109,11 +116,16 @@ export function resolveOptions(options: PushServerOptions): ResolvedOptions {
       throw new PushError('TABMUX_ERR_BAD_REQUEST', `option allowOrigin: ${JSON.stringify(origin)} is not an origin like https://app.example.com`);
     }
   }
+  const basePath = (options.basePath ?? '').replace(/\/+$/, '');
+  if (basePath !== '' && !/^(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+$/.test(basePath)) {
+    throw new PushError('TABMUX_ERR_BAD_REQUEST', `option basePath: ${JSON.stringify(options.basePath)} is not a path like /realtime`);
+  }
   const heartbeat = number('heartbeat', options.heartbeat, DEFAULTS.heartbeat, (n) => n > 0 && n <= 3600, 'a number of seconds in (0, 3600]');
   return {
     port: number('port', options.port, DEFAULTS.port, (n) => int(0)(n) && n <= 65535, 'an integer port 0..65535'),
     host: options.host ?? DEFAULTS.host,
     publishKey: options.publishKey,
+    basePath,
     allowOrigin,
     history: number('history', options.history, DEFAULTS.history, int(0), 'an integer >= 0'),
     heartbeatMs: Math.round(heartbeat * 1000),

@@ -13,6 +13,7 @@ import { handlePoll } from './poll.js';
 import { handlePublish } from './publish.js';
 import { handleSse, sendComeBackLater } from './sse.js';
 import { serveStatic, STATIC_FILES } from './static-files.js';
+import { stripBasePath } from './base-path.js';
 
 export type Next = (error?: unknown) => void;
 
@@ -98,6 +99,7 @@ export function createRequestHandler(context: ServerContext) {
       sendError(res, new PushError('TABMUX_ERR_BAD_REQUEST', 'the request URL cannot be parsed'));
       return;
     }
+    path = stripBasePath(path, context.options.basePath) ?? '';
     if (!Object.hasOwn(ROUTES, path)) {
       // Mounted in another app: not ours, let the app answer.
       if (next) return next();

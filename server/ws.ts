@@ -17,6 +17,7 @@ import { EncodedMessage } from './encode.js';
 import { PushError, toPushError, writeRawError } from './errors.js';
 import { originAllowed } from './cors.js';
 import { Feed } from './feed.js';
+import { stripBasePath } from './base-path.js';
 import { ENVELOPE_BYTES, hasPublishKey, publishValue } from './publish.js';
 import { resetNotice } from './sse.js';
 import { parseCursor } from './stream-request.js';
@@ -195,8 +196,10 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
   return {
     handleUpgrade(req, socket, head) {
       try {
-        const path = (req.url ?? '').split('?')[0];
-        if (path !== '/ws') return refuse(socket, new PushError('TABMUX_ERR_NOT_FOUND', `no WebSocket endpoint at ${path}; use /ws`));
+        const path = (req.url ?? '').split('?')[0] ?? '';
+        if (stripBasePath(path, options.basePath) !== '/ws') {
+          return refuse(socket, new PushError('TABMUX_ERR_NOT_FOUND', `no WebSocket endpoint at ${path}; use ${options.basePath}/ws`));
+        }
         if (context.closing) return refuse(socket, new PushError('TABMUX_ERR_UNAVAILABLE', 'the server is shutting down'));
         if (req.method !== 'GET') return refuse(socket, new PushError('TABMUX_ERR_METHOD_NOT_ALLOWED', 'a WebSocket upgrade is a GET'));
         if (!originAllowed(req, options.allowOrigin)) {

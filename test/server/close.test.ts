@@ -104,3 +104,36 @@ test('while closing (mounted): a new SSE request is told to come back (200 + ret
   assert.equal(poll.json.error.code, 'TABMUX_ERR_UNAVAILABLE');
   assert.equal(poll.headers['retry-after'], '1');
 });
+
+test('basePath: every endpoint and the upgrade live under the prefix; other paths go to next()', async (t) => {
+  const { createServer } = await import('node:http');
+  const { createPushServer, silentLogger } = await import('../../server/index.js');
+  const push = createPushServer({ logger: silentLogger, basePath: '/realtime/' });
+  const app = createServer((req, res) =>
+    push.handleRequest(req, res, () => {
+      res.writeHead(418, { 'Content-Type': 'text/plain' });
+      res.end('the app');
+    }),
+  );
+  app.on('upgrade', push.handleUpgrade);
+  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+  t.after(async () => {
+    await push.close();
+    await new Promise((resolve) => app.close(resolve));
+  });
+  const base = `http://127.0.0.1:${(app.address() as net.AddressInfo).port}`;
+  assert.equal((await request(`${base}/realtime/health`)).status, 200);
+  assert.equal((await request(`${base}/health`)).status, 418, 'outside the prefix: the app answers');
+  assert.equal((await request(`${base}/realtimeX/health`)).status, 418, 'a prefix match is per path segment');
+  const sse = await openSse(`${base}/realtime/sse?channel=p`);
+  t.after(() => sse.close());
+  await sse.until((c) => c.events.some((e) => e.event === '$open'), '$open');
+  const ws = await openWs(`${base}/realtime`);
+  t.after(() => ws.close());
+  ws.send({ op: 'subscribe', channel: 'p' });
+  await ws.until((c) => c.frames.some((f) => f.op === 'subscribed'), 'subscribed');
+  await publish(`${base}/realtime`, 'p', 'hi');
+  await sse.until((c) => c.messages().length === 1, 'SSE message');
+  await ws.until((c) => c.messages().length === 1, 'WS message');
+  assert.throws(() => createPushServer({ basePath: 'no-slash' }), /basePath/);
+});
