@@ -1,0 +1,21 @@
+/* global window, document, location, URL, URLSearchParams */
+import { connect } from 'tabmux';
+
+// The hub script must be a file of THIS origin. webpack 5 resolves the package specifier inside
+// `new URL(…, import.meta.url)` (asset modules), copies tabmux's prebuilt dist/worker.js into the
+// build under a hashed name, and rewrites this to its public URL.
+const workerUrl = new URL('tabmux/worker', import.meta.url);
+
+// The push server: ?server=… (the tests start one on a free port), else the CLI's default.
+const server = new URLSearchParams(location.search).get('server') ?? 'http://127.0.0.1:8080';
+const mux = connect({ url: server, worker: workerUrl.href });
+mux.on('state', (state) => (document.querySelector('#state').textContent = state));
+
+window.received = [];
+const sub = mux.subscribe('bundled', (message) => {
+  window.received.push(message.data);
+  document.querySelector('#log').insertAdjacentHTML('beforeend', `<li>${JSON.stringify(message.data)}</li>`);
+});
+// For the test harness: resolves once the upstream carries the channel.
+window.tabReady = sub.ready;
+window.mux = mux;
