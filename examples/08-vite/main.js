@@ -1,8 +1,11 @@
 /* global window, document, location, URL, URLSearchParams */
-// The hub script must be a file of THIS origin. `?url` makes Vite copy tabmux's prebuilt
-// dist/worker.js (one self-contained script) into the build, hashed, and gives its URL.
-import workerUrl from 'tabmux/worker?url';
 import { connect } from 'tabmux';
+
+// The hub script must be a file of THIS origin. Vite resolves the package specifier inside
+// `new URL(…, import.meta.url)` through tabmux's `exports` (`./worker`), copies the prebuilt
+// dist/worker.js (one self-contained script) into the build, hashed, and rewrites the URL.
+// (`import workerUrl from 'tabmux/worker?url'` does the same, the Vite-only way.)
+const workerUrl = new URL('tabmux/worker', import.meta.url).href;
 
 // The push server: ?server=… (the tests start one on a free port), else the CLI's default.
 const server = new URLSearchParams(location.search).get('server') ?? 'http://127.0.0.1:8080';

@@ -1,7 +1,7 @@
 /**
  * Vite: examples/08-vite built in the test run with Vite's JS API (the same as `vite build`).
- * `import workerUrl from 'tabmux/worker?url'` resolves through the package's `exports` (`./worker`)
- * and emits dist/worker.js unchanged as a hashed asset; the built page is then proven in Chromium.
+ * `new URL('tabmux/worker', import.meta.url)` resolves through the package's `exports`
+ * (`./worker`) and emits dist/worker.js unchanged as a hashed asset; the built page is then proven in Chromium.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
