@@ -6,35 +6,57 @@
  *  3. the transport writes the replay and its "open" marker;
  *  4. `goLive()` flushes the buffered live messages the replay did not cover, then passes new ones.
  *
- * Per channel a floor seq is kept: a message is written only when its seq is above it, which
+ * Per channel a floor id is kept: a message is written only when its seq is above it, which
  * drops the overlap between replay and live (de-duplication by seq) and keeps each channel's
- * messages in increasing seq, never twice.
+ * messages in increasing seq, never twice. A message of a LATER epoch (the broker lost its history,
+ * e.g. a wiped Redis, and seqs restarted) is not compared by seq: it starts a new floor, and the
+ * client is told first (`onReset`), since messages may have been lost with the old history.
  */
 import type { Broker, ReplayRequest, ReplayResult } from './broker/broker.js';
 import type { EncodedMessage } from './encode.js';
+import type { EventId } from '../src/protocol/event-id.js';
 import type { ChannelRegistry, LocalSubscriber } from './registry.js';
+import { isLaterEpoch } from './stream-request.js';
 
 type FeedState = 'buffering' | 'live' | 'closed';
+
+export interface FeedOptions {
+  readonly registry: ChannelRegistry;
+  readonly broker: Broker;
+  readonly requests: readonly ReplayRequest[];
+  /** Writes one live message to the client. */
+  readonly deliver: (message: EncodedMessage) => void;
+  /** Most bytes of live messages held while the replay is written; past it, `onOverflow`. */
+  readonly maxBufferedBytes?: number;
+  /** The client reads its replay slower than its channels publish: the transport drops it. */
+  readonly onOverflow?: () => void;
+  /** A live message of a later epoch is about to be delivered on `channel`: tell the client. */
+  readonly onReset?: (channel: string) => void;
+}
 
 export class Feed implements LocalSubscriber {
   private state: FeedState = 'buffering';
   private buffered: EncodedMessage[] = [];
   private bufferedBytes = 0;
-  private readonly floor = new Map<string, number>();
+  private readonly floor = new Map<string, EventId>();
   private readonly channels: string[];
+  private readonly registry: ChannelRegistry;
+  private readonly broker: Broker;
+  private readonly requests: readonly ReplayRequest[];
+  private readonly deliver: (message: EncodedMessage) => void;
+  private readonly maxBufferedBytes: number;
+  private readonly onOverflow: () => void;
+  private readonly onReset: (channel: string) => void;
 
-  constructor(
-    private readonly registry: ChannelRegistry,
-    private readonly broker: Broker,
-    private readonly requests: readonly ReplayRequest[],
-    /** Writes one live message to the client. */
-    private readonly deliver: (message: EncodedMessage) => void,
-    /** Most bytes of live messages held while the replay is written; past it, `onOverflow`. */
-    private readonly maxBufferedBytes = Infinity,
-    /** The client reads its replay slower than its channels publish: the transport drops it. */
-    private readonly onOverflow: () => void = () => {},
-  ) {
-    this.channels = requests.map((r) => r.channel);
+  constructor(options: FeedOptions) {
+    this.registry = options.registry;
+    this.broker = options.broker;
+    this.requests = options.requests;
+    this.deliver = options.deliver;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? Infinity;
+    this.onOverflow = options.onOverflow ?? (() => {});
+    this.onReset = options.onReset ?? (() => {});
+    this.channels = options.requests.map((r) => r.channel);
   }
 
   /** Steps 1 and 2. The replay's messages are the transport's to write. */
@@ -49,7 +71,7 @@ export class Feed implements LocalSubscriber {
       throw error;
     }
     // The replay covers every message up to the head; live messages at or below it are repeats.
-    for (const channel of this.channels) this.floor.set(channel, result.head.seq);
+    for (const channel of this.channels) this.floor.set(channel, result.head);
     return result;
   }
 
@@ -99,8 +121,16 @@ export class Feed implements LocalSubscriber {
 
   private pass(message: EncodedMessage): void {
     const floor = this.floor.get(message.channel);
-    if (floor === undefined || message.seq <= floor) return;
-    this.floor.set(message.channel, message.seq);
+    if (floor === undefined) return;
+    const { epoch, seq } = message.message;
+    if (epoch === floor.epoch) {
+      if (seq <= floor.seq) return;
+    } else if (isLaterEpoch(epoch, floor.epoch)) {
+      this.onReset(message.channel);
+    } else {
+      return; // a straggler from the history the broker no longer has
+    }
+    this.floor.set(message.channel, { epoch, seq });
     this.deliver(message);
   }
 }

@@ -85,13 +85,19 @@ export async function handlePoll(
     res.end(body);
   };
 
-  const feed = new Feed(context.registry, context.broker, requests, (message) => {
-    pending.push(message);
-    // Answer on the next turn, so messages published together travel in one answer.
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(answer);
-    }
+  const feed = new Feed({
+    registry: context.registry,
+    broker: context.broker,
+    requests,
+    deliver: (message) => {
+      pending.push(message);
+      // Answer on the next turn, so messages published together travel in one answer.
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(answer);
+      }
+    },
+    onReset: (channel) => resets.push(resetNotice(channel)),
   });
   const connection: Connection = {
     transport: 'poll',

@@ -22,6 +22,11 @@ export function resetNotice(channel: string): ResetNotice {
   };
 }
 
+/** A `$reset` event: no `id:`, so the client's cursor stays where it was. */
+function resetEvent(channel: string): string {
+  return sseEvent({ event: SSE_EVENT_RESET, data: JSON.stringify(resetNotice(channel)) });
+}
+
 /** Between 1× and 2× `base`: clients told to come back after a restart do not all return at once. */
 function jittered(base: number): number {
   return Math.round(base + Math.random() * base);
@@ -93,20 +98,21 @@ export async function handleSse(
     res.write(chunk);
     if (overBufferBound(context, res.writableLength)) drop();
   };
-  const feed = new Feed(
-    context.registry,
-    context.broker,
+  const feed = new Feed({
+    registry: context.registry,
+    broker: context.broker,
     requests,
-    (message) => {
+    deliver: (message) => {
       write(message.sse);
       metrics.delivered++;
     },
-    options.maxBufferedBytes,
-    () => {
+    maxBufferedBytes: options.maxBufferedBytes,
+    onOverflow: () => {
       metrics.slowConsumersDropped++;
       drop();
     },
-  );
+    onReset: (channel) => write(resetEvent(channel)),
+  });
   const connection: Connection & { heartbeat(frame: Buffer): void } = {
     transport: 'sse',
     subscriptions: () => requests.length,
@@ -128,9 +134,7 @@ export async function handleSse(
   write(`retry: ${options.retry}\n\n`);
   const result = await feed.open();
   if (ended) return;
-  for (const channel of result.gaps) {
-    write(sseEvent({ event: SSE_EVENT_RESET, data: JSON.stringify(resetNotice(channel)) }));
-  }
+  for (const channel of result.gaps) write(resetEvent(channel));
   // The replay may be far larger than maxBufferedBytes (history × message size): it is written
   // at the client's pace, waiting for 'drain', instead of counting as a slow consumer — or a
   // client resuming a long history would be dropped, reconnect with the same cursor, forever.

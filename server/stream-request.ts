@@ -20,17 +20,16 @@ export function parseCursor(text: string | undefined, where: string): EventId | 
   return id;
 }
 
-/**
- * Later epochs are newer (an epoch is time-based base 36 of growing length: compare by length,
- * then text), then higher seq.
- */
+/** The newer of two cursors: the later epoch, then the higher seq. */
 export function newerCursor(a: EventId | undefined, b: EventId | undefined): EventId | undefined {
   if (!a || !b) return a ?? b;
-  if (a.epoch !== b.epoch) {
-    if (a.epoch.length !== b.epoch.length) return a.epoch.length > b.epoch.length ? a : b;
-    return a.epoch > b.epoch ? a : b;
-  }
+  if (a.epoch !== b.epoch) return isLaterEpoch(a.epoch, b.epoch) ? a : b;
   return a.seq >= b.seq ? a : b;
+}
+
+/** Epochs are time-based base 36 (src/protocol/event-id.ts): longer is later, then by text. */
+export function isLaterEpoch(a: string, b: string): boolean {
+  return a.length !== b.length ? a.length > b.length : a > b;
 }
 
 export function parseChannels(query: URLSearchParams, max: number): string[] {

@@ -107,20 +107,21 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
       if (!feeds.has(channel) && feeds.size >= options.maxChannelsPerStream) {
         throw new PushError('TABMUX_ERR_TOO_MANY_CHANNELS', `a connection may hold at most ${options.maxChannelsPerStream} channels`);
       }
-      const feed = new Feed(
-        context.registry,
-        context.broker,
-        [{ channel, after }],
-        (message) => {
+      const feed = new Feed({
+        registry: context.registry,
+        broker: context.broker,
+        requests: [{ channel, after }],
+        deliver: (message) => {
           send(message.wireBuffer);
           context.metrics.delivered++;
         },
-        options.maxBufferedBytes,
-        () => {
+        maxBufferedBytes: options.maxBufferedBytes,
+        onOverflow: () => {
           context.metrics.slowConsumersDropped++;
           connection.destroy();
         },
-      );
+        onReset: (gap) => send({ op: 'reset', ...resetNotice(gap) }),
+      });
       feeds.set(channel, feed);
       let result;
       try {

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMemoryBroker } from '../../server/broker/memory.js';
-import type { Broker } from '../../server/broker/broker.js';
+import type { Broker, StoredMessage } from '../../server/broker/broker.js';
+import { formatEventId } from '../../src/protocol/event-id.js';
 import type { EncodedMessage } from '../../server/encode.js';
 import { Feed } from '../../server/feed.js';
 import { ChannelRegistry } from '../../server/registry.js';
@@ -35,10 +36,15 @@ test('replay + buffered live messages: every message once, in seq order, across 
   await pub('c'); // 3: other channel
   const registry = new ChannelRegistry(broker, silentLogger);
   const written: string[] = [];
-  const feed = new Feed(registry, broker, [
-    { channel: 'a', after: cursor },
-    { channel: 'b', after: cursor },
-  ], (m: EncodedMessage) => written.push(`${m.channel}${m.message.json}`));
+  const feed = new Feed({
+    registry,
+    broker,
+    requests: [
+      { channel: 'a', after: cursor },
+      { channel: 'b', after: cursor },
+    ],
+    deliver: (m: EncodedMessage) => written.push(`${m.channel}${m.message.json}`),
+  });
   const result = await feed.open();
   for (const m of result.messages) written.push(`${m.channel}${m.json}`);
   feed.goLive();
@@ -58,7 +64,14 @@ test('a feed whose replay is slow and whose buffered live messages pass the boun
   const broker: Broker = { ...inner, replay: async (r) => (await gate, inner.replay(r)) };
   const registry = new ChannelRegistry(broker, silentLogger);
   let overflowed = 0;
-  const feed = new Feed(registry, broker, [{ channel: 'a', after: undefined }], () => {}, 100, () => overflowed++);
+  const feed = new Feed({
+    registry,
+    broker,
+    requests: [{ channel: 'a', after: undefined }],
+    deliver: () => {},
+    maxBufferedBytes: 100,
+    onOverflow: () => overflowed++,
+  });
   const opening = feed.open();
   for (let i = 0; i < 5; i++) await inner.publish('a', JSON.stringify('x'.repeat(30)));
   assert.equal(overflowed, 1);
@@ -66,4 +79,36 @@ test('a feed whose replay is slow and whose buffered live messages pass the boun
   assert.equal(registry.size, 0);
   release();
   await opening;
+});
+
+test('a live message of a later epoch (history lost, seqs restarted) comes after a reset, not dropped', async () => {
+  const listeners = new Set<(m: StoredMessage) => void>();
+  const inner = createMemoryBroker({ history: 1 });
+  // A broker whose live side the test drives: what a wiped Redis looks like from the server.
+  const broker: Broker = {
+    ...inner,
+    subscribe: async (_channel, listener) => void listeners.add(listener),
+    unsubscribe: (_channel, listener) => void listeners.delete(listener),
+    replay: async () => ({ messages: [], gaps: [], head: { epoch: 'e1', seq: 50 } }),
+  };
+  const emit = (epoch: string, seq: number) =>
+    listeners.forEach((l) => l({ channel: 'a', epoch, seq, id: formatEventId(epoch, seq), json: `"${epoch}/${seq}"` }));
+  const out: string[] = [];
+  const feed = new Feed({
+    registry: new ChannelRegistry(broker, silentLogger),
+    broker,
+    requests: [{ channel: 'a', after: undefined }],
+    deliver: (m) => out.push(m.message.json),
+    onReset: (channel) => out.push(`reset ${channel}`),
+  });
+  await feed.open();
+  feed.goLive();
+  emit('e1', 50); // covered by the head: dropped
+  emit('e1', 51);
+  emit('e2', 1); // the new epoch: reset, then delivered although 1 < 51
+  emit('e2', 1); // repeat: dropped
+  emit('e1', 52); // a straggler of the lost history: dropped
+  emit('e2', 2);
+  assert.deepEqual(out, ['"e1/51"', 'reset a', '"e2/1"', '"e2/2"']);
+  feed.close();
 });
