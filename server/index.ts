@@ -118,9 +118,14 @@ export function createPushServer(options: PushServerOptions = {}): PushServer {
         );
       });
       return new Promise((resolve, reject) => {
-        server.once('error', reject);
+        server.once('error', (error) => {
+          httpServer = undefined; // e.g. EADDRINUSE: listen() may be tried again
+          reject(error);
+        });
         server.listen(port, host, () => {
-          server.off('error', reject);
+          server.removeAllListeners('error');
+          // After start (e.g. EMFILE on accept): log and keep serving the connections we have.
+          server.on('error', (error) => logger.error('http server error', { error }));
           const address = server.address() as AddressInfo;
           resolve({ port: address.port, host: address.address });
         });

@@ -80,3 +80,14 @@ test('sseEvent writes multi-line data one data: line each and refuses CR/LF/NUL 
   assert.throws(() => sseEvent({ event: 'a\rb', data: '' }), /CR, LF or NUL/);
   assert.throws(() => sseEvent({ id: 'a\0', data: '' }), /CR, LF or NUL/);
 });
+
+test('listen() on a port in use rejects with EADDRINUSE and can be retried', async (t) => {
+  const { createPushServer, silentLogger } = await import('../../server/index.js');
+  const taken = await startServer();
+  t.after(() => taken.close());
+  const push = createPushServer({ logger: silentLogger });
+  t.after(() => push.close());
+  await assert.rejects(push.listen(taken.port, '127.0.0.1'), { code: 'EADDRINUSE' });
+  const { port } = await push.listen(0, '127.0.0.1');
+  assert.equal((await request(`http://127.0.0.1:${port}/health`)).status, 200);
+});
