@@ -1,0 +1,106 @@
+/**
+ * Type tests of `tabmux` (the browser client, CONTRACT.md "The client"). Positive cases must
+ * compile; every `@ts-expect-error` line must NOT compile (tsc fails if one ever does).
+ */
+import { connect, TabmuxError, ERROR_CODES } from 'tabmux';
+import type { ClientErrorCode, ConnectOptions, Message, Mux, MuxState, Subscription } from 'tabmux';
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+function expectType<T extends true>(_: T): void {}
+
+// ── positive ──────────────────────────────────────────────────────────────────────────────────
+const mux: Mux = connect({
+  url: 'http://127.0.0.1:8080',
+  worker: '/tabmux-worker.js',
+  transport: 'auto',
+  host: 'auto',
+  token: () => Promise.resolve('jwt'),
+  pauseWhenHidden: 60,
+});
+connect({ url: '/', transport: 'sse', host: 'shared-worker', token: 'jwt', pauseWhenHidden: false });
+connect({ url: '/', transport: 'ws', host: 'service-worker', token: () => 'jwt' });
+connect({ url: '/', transport: 'poll', host: 'leader' });
+connect({ url: '/', host: 'direct' });
+
+const state: MuxState = mux.state;
+expectType<Equal<MuxState, 'connecting' | 'open' | 'paused' | 'closed'>>(true);
+void state;
+
+const sub: Subscription = mux.subscribe('prices', (message) => {
+  expectType<Equal<typeof message, Message>>(true);
+  const channel: string = message.channel;
+  const id: string = message.id;
+  const data: unknown = message.data;
+  void [channel, id, data];
+});
+const ready: Promise<void> = sub.ready;
+void ready;
+sub.unsubscribe();
+
+async function publishes(): Promise<void> {
+  const { id } = await mux.publish('chat:lobby', { text: 'hi' });
+  expectType<Equal<typeof id, string>>(true);
+  void id;
+}
+void publishes;
+
+const off: () => void = mux.on('state', (s) => {
+  expectType<Equal<typeof s, MuxState>>(true);
+  void s;
+});
+off();
+mux.on('error', (error) => {
+  expectType<Equal<typeof error, TabmuxError>>(true);
+  const code: ClientErrorCode = error.code;
+  if (code === 'TABMUX_ERR_NETWORK' || code === 'TABMUX_ERR_FORBIDDEN') void code;
+});
+mux.on('reset', ({ channel, code }) => void [channel satisfies string, code satisfies ClientErrorCode]);
+const serverCode: ClientErrorCode = ERROR_CODES[0];
+void serverCode;
+const error = new TabmuxError('TABMUX_ERR_CLOSED', 'closed');
+if (error instanceof Error) void error.message;
+mux.close();
+
+const options: ConnectOptions = { url: 'https://push.example.com' };
+void options;
+
+// ── negative ──────────────────────────────────────────────────────────────────────────────────
+// @ts-expect-error url is required
+connect({});
+// @ts-expect-error options are required
+connect();
+// @ts-expect-error not a transport
+connect({ url: '/', transport: 'websocket' });
+// @ts-expect-error not a host
+connect({ url: '/', host: 'iframe' });
+// @ts-expect-error pauseWhenHidden is seconds or false, never true
+connect({ url: '/', pauseWhenHidden: true });
+// @ts-expect-error a token is a string or a function returning one
+connect({ url: '/', token: 42 });
+// @ts-expect-error unknown option (a typo must not pass silently)
+connect({ url: '/', transprot: 'sse' });
+
+// @ts-expect-error state is read-only
+mux.state = 'open';
+// @ts-expect-error a handler is required
+mux.subscribe('prices');
+mux.subscribe('prices', (message) => {
+  // @ts-expect-error data is unknown: narrow it before use
+  void message.data.price;
+  // @ts-expect-error message fields are read-only
+  message.id = 'x';
+});
+// @ts-expect-error not an event of the mux
+mux.on('message', () => undefined);
+// @ts-expect-error the state listener receives a MuxState, not a number
+mux.on('state', (s: number) => void s);
+mux.on('error', (e) => {
+  // @ts-expect-error not a code tabmux can report
+  if (e.code === 'TABMUX_ERR_NOPE') void e;
+});
+// @ts-expect-error publish needs the data
+void mux.publish('chat:lobby');
+// @ts-expect-error the publish answer has no such field
+void mux.publish('c', 1).then((r) => r.seq);
+// @ts-expect-error not a client error code
+new TabmuxError('E_NOPE', 'x');

@@ -1,0 +1,66 @@
+/**
+ * Type tests of `tabmux/server` (CONTRACT.md "The server"): the options, the returned object, and
+ * that `handleRequest` / `handleUpgrade` fit node's http.Server and Express-style middleware.
+ */
+import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createPushServer, DEFAULTS, PushError, silentLogger } from 'tabmux/server';
+import type { PushServer, PushServerOptions } from 'tabmux/server';
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+function expectType<T extends true>(_: T): void {}
+
+// ── positive ──────────────────────────────────────────────────────────────────────────────────
+const options: PushServerOptions = {
+  port: 8080,
+  host: '127.0.0.1',
+  publishKey: 'secret',
+  allowOrigin: ['https://app.example.com'],
+  history: 1000,
+  heartbeat: 25,
+  maxMessageSize: 64 * 1024,
+  logger: silentLogger,
+};
+const push: PushServer = createPushServer(options);
+createPushServer();
+
+async function lifecycle(): Promise<void> {
+  const address = await push.listen(0, '127.0.0.1');
+  expectType<Equal<typeof address, { port: number; host: string }>>(true);
+  const { id } = await push.publish('prices', { price: 1 });
+  expectType<Equal<typeof id, string>>(true);
+  void [address, id];
+  await push.close();
+}
+void lifecycle;
+
+// Mounting on a bare http.Server and as Express/Connect-style middleware.
+const server = http.createServer((req, res) => push.handleRequest(req, res, () => res.end()));
+server.on('upgrade', push.handleUpgrade);
+const middleware: (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void = push.handleRequest;
+const upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void = push.handleUpgrade;
+void [middleware, upgrade];
+const own: http.Server | undefined = push.httpServer;
+void own;
+const heartbeat: number = DEFAULTS.heartbeat;
+void heartbeat;
+if (new PushError('TABMUX_ERR_NOT_FOUND', 'x') instanceof Error) void 0;
+
+// ── negative ──────────────────────────────────────────────────────────────────────────────────
+// @ts-expect-error port is a number
+createPushServer({ port: '8080' });
+// @ts-expect-error allowOrigin is a list of origins
+createPushServer({ allowOrigin: 'https://app.example.com' });
+// @ts-expect-error heartbeat is seconds
+createPushServer({ heartbeat: true });
+// @ts-expect-error unknown option (a typo must not pass silently)
+createPushServer({ histroy: 10 });
+// @ts-expect-error httpServer is read-only
+push.httpServer = server;
+// @ts-expect-error publish needs the data
+void push.publish('prices');
+// @ts-expect-error listen takes a port number
+void push.listen('8080');
+// @ts-expect-error not a server error code
+new PushError('E_NOPE', 'x');
