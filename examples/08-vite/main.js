@@ -13,7 +13,7 @@ const mux = connect({ url: server, worker: workerUrl });
 mux.on('state', (state) => (document.querySelector('#state').textContent = state));
 
 window.received = [];
-const sub = mux.subscribe('bundled', (message) => {
+const sub = mux.subscribe('ticks', (message) => {
   window.received.push(message.data);
   document.querySelector('#log').insertAdjacentHTML('beforeend', `<li>${JSON.stringify(message.data)}</li>`);
 });

@@ -37,7 +37,7 @@ export async function provePage(builtDir: string, workerPath: RegExp): Promise<v
     const hubScript = site.requested.find((path) => workerPath.test(path));
     assert.ok(hubScript, `the hub script was loaded from the page's origin (served: ${JSON.stringify(site.requested)})`);
 
-    await push.server.publish('bundled', { through: 'the hub' });
+    await push.server.publish('ticks', { through: 'the hub' });
     await withTimeout(
       page.waitForFunction(() => (window as unknown as PageGlobals).received.length > 0, undefined, { timeout: 15_000 }),
       16_000,

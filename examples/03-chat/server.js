@@ -1,0 +1,33 @@
+/* global process, console, URL */
+// Example 03 — chat, publishing from the tabs:
+//   npm run build && node examples/03-chat/server.js   → open http://127.0.0.1:3000/ in a few tabs
+// The server is open (no publish key), so any tab may publish: fine on localhost, not in
+// production, where publishing from browsers waits for JWT auth (`--jwt-secret`, not yet).
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { createPushServer } from 'tabmux/server';
+
+const PORT = Number(process.env.PORT ?? 3000);
+const files = {
+  '/': ['text/html', readFileSync(new URL('./index.html', import.meta.url))],
+  '/tabmux.js': ['text/javascript', readFileSync(fileURLToPath(import.meta.resolve('tabmux')))],
+  '/tabmux-worker.js': ['text/javascript', readFileSync(fileURLToPath(import.meta.resolve('tabmux/worker')))],
+};
+
+const push = createPushServer({ history: 200, maxMessageSize: 2048 });
+const server = http.createServer((req, res) =>
+  push.handleRequest(req, res, () => {
+    const file = files[new URL(req.url, 'http://x').pathname];
+    if (!file) return res.writeHead(404).end('not found');
+    res.writeHead(200, { 'content-type': `${file[0]}; charset=utf-8`, 'cache-control': 'no-cache' }).end(file[1]);
+  }),
+);
+server.on('upgrade', push.handleUpgrade);
+server.listen(PORT, '127.0.0.1', () => console.log(`open http://127.0.0.1:${PORT}/ in a few tabs`));
+
+process.on('SIGINT', async () => {
+  await push.close();
+  server.close(() => process.exit(0));
+  server.closeIdleConnections();
+});
