@@ -4,6 +4,7 @@
  * HTTP/2 (one TCP connection for any number of streams, so the browser's six-per-host limit of
  * HTTP/1.1 no longer applies) while WebSocket upgrades come over HTTP/1.1 (`allowHTTP1`).
  */
+import assert from 'node:assert/strict';
 import http from 'node:http';
 import http2 from 'node:http2';
 import https from 'node:https';
@@ -12,7 +13,7 @@ import { test } from 'node:test';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createPushServer, silentLogger } from '../../server/index.js';
 import { selfSignedCert } from './cert.js';
-import { proveMount, stopServer } from './probe.js';
+import { json, openWs, proveMount, stopServer } from './probe.js';
 
 const options = { logger: silentLogger, closeTimeout: 2000 };
 
@@ -75,16 +76,27 @@ test('http2 secure server: SSE over HTTP/2, WebSocket over HTTP/1.1 (allowHTTP1)
   });
 });
 
-test('bare http.Server under a path prefix (/realtime/sse, /realtime/ws)', { todo: 'createPushServer has no basePath option: the router matches exact paths (/sse) and handleUpgrade refuses anything but /ws with 404; proposed server change in the ecosystem report' }, async () => {
-  const push = createPushServer({ ...options, basePath: '/realtime' } as Parameters<typeof createPushServer>[0]);
+test('bare http.Server under a path prefix (basePath: /realtime → /realtime/sse, /realtime/ws)', async () => {
+  const push = createPushServer({ ...options, basePath: '/realtime' });
   const server = http.createServer(hostApp(push));
   server.on('upgrade', push.handleUpgrade);
   const port = await listen(server);
+  await proveMount({ target: { origin: `http://127.0.0.1:${port}`, prefix: '/realtime' }, push, stopHost: () => stopServer(server), hostRoute: { path: '/app', body: 'app ok' } });
+});
+
+test('basePath: paths outside the prefix are the host app\'s, upgrades outside it are refused with 404', async () => {
+  const push = createPushServer({ ...options, basePath: '/realtime' });
+  const server = http.createServer(hostApp(push));
+  server.on('upgrade', push.handleUpgrade);
+  const port = await listen(server);
+  const target = { origin: `http://127.0.0.1:${port}`, prefix: '' };
   try {
-    await proveMount({ target: { origin: `http://127.0.0.1:${port}`, prefix: '/realtime' }, push, stopHost: () => stopServer(server) });
+    const outside = await json(target, 'GET', '/sse?channel=a');
+    assert.equal(outside.status, 404, '/sse outside the prefix is not tabmux\'s: the host app answers');
+    assert.equal(outside.body, 'no');
+    await assert.rejects(openWs(target), /WebSocket upgrade answered 404/);
   } finally {
-    server.closeAllConnections();
     await push.close();
-    await stopServer(server).catch(() => undefined);
+    await stopServer(server);
   }
 });
