@@ -15,7 +15,7 @@ Starts the tabmux push server (SSE /sse, WebSocket /ws, long-poll /poll, POST /p
 Options:
   --port <n>                    port to listen on (default ${DEFAULTS.port})
   --host <host>                 interface to listen on (default ${DEFAULTS.host})
-  --redis <url>                 scale out over Redis (not supported yet in this version)
+  --redis <url>                 scale out over Redis (redis://host:6379[/db])
   --jwt-secret <secret>         HS256 secret for client JWTs (not supported yet in this version)
   --jwt-public-key <file>       PEM public key for client JWTs (not supported yet in this version)
   --publish-key <key>           publishing needs "Authorization: Bearer <key>"

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { PublishResponse } from '../src/protocol/wire.js';
 import type { Broker } from './broker/broker.js';
 import { createMemoryBroker } from './broker/memory.js';
+import { createRedisBroker } from './broker/redis.js';
 import type { ServerContext } from './context.js';
 import { PushError, writeRawError } from './errors.js';
 import { createMetrics } from './metrics.js';
@@ -28,6 +29,7 @@ export type { Logger } from './logger.js';
 export { consoleLogger, silentLogger } from './logger.js';
 export type { Broker } from './broker/broker.js';
 export { createMemoryBroker } from './broker/memory.js';
+export { createRedisBroker, type RedisBrokerOptions } from './broker/redis.js';
 export { PushError } from './errors.js';
 
 export interface PushServer {
@@ -51,7 +53,11 @@ export function createPushServer(options: PushServerOptions = {}): PushServer {
   const resolved = resolveOptions(options);
   const { logger } = resolved;
   const ownBroker = options.broker === undefined;
-  const broker: Broker = options.broker ?? createMemoryBroker({ history: resolved.history });
+  const broker: Broker =
+    options.broker ??
+    (options.redis !== undefined
+      ? createRedisBroker(options.redis, { history: resolved.history })
+      : createMemoryBroker({ history: resolved.history }));
   const context: ServerContext = {
     options: resolved,
     broker,

@@ -100,11 +100,8 @@ export function resolveOptions(options: PushServerOptions): ResolvedOptions {
       'JWT auth (jwtSecret / jwtPublicKey) is not supported by this version of tabmux-server yet; use publishKey',
     );
   }
-  if (options.redis !== undefined && options.broker === undefined) {
-    throw new PushError(
-      'TABMUX_ERR_NOT_SUPPORTED',
-      'the Redis broker (redis) is not supported by this version of tabmux-server yet; omit it to use the embedded broker',
-    );
+  if (options.redis !== undefined && (typeof options.redis !== 'string' || !/^rediss?:\/\//.test(options.redis))) {
+    throw new PushError('TABMUX_ERR_BAD_REQUEST', 'option redis must be a URL like redis://host:6379[/db]');
   }
   if (options.publishKey !== undefined && (typeof options.publishKey !== 'string' || options.publishKey === '')) {
     throw new PushError('TABMUX_ERR_BAD_REQUEST', 'option publishKey must be a non-empty string');

@@ -37,6 +37,13 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
+  const cutAll = () => {
+    for (const { client, upstream } of [...pairs]) {
+      client.destroy();
+      upstream.destroy();
+    }
+    pairs.clear();
+  };
   return {
     port,
     get accepted() {
@@ -48,15 +55,9 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     setTarget(port, host = '127.0.0.1') {
       target = { port, host };
     },
-    cutAll() {
-      for (const { client, upstream } of [...pairs]) {
-        client.destroy();
-        upstream.destroy();
-      }
-      pairs.clear();
-    },
+    cutAll,
     close() {
-      this.cutAll();
+      cutAll();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
