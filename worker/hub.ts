@@ -180,12 +180,12 @@ export class Hub {
     );
   }
 
-  #reconcileSoon(): void {
+  #reconcileSoon(delayMs = this.#o.coalesceMs): void {
     if (this.#reconcileTimer !== undefined) return;
     this.#reconcileTimer = this.#o.platform.clock.setTimeout(() => {
       this.#reconcileTimer = undefined;
       this.#reconcile();
-    }, this.#o.coalesceMs);
+    }, delayMs);
   }
 
   #reconcile(): void {
@@ -254,8 +254,16 @@ export class Hub {
         this.#head = later(this.#head, id);
         this.#markLive(channel);
       },
+      refused: (channel, code, message) => {
+        if (!active()) return;
+        const event: HubEvent = { type: 'error', code, message: `${channel}: ${message}` };
+        for (const tabId of this.#interests.tabsOf(channel)) this.#tabs.get(tabId)?.push(event);
+      },
       retry: (ms) => this.#backoff.setServerRetry(ms),
-      closed: (failure) => active() && this.#onClosed(failure),
+      closed: (failure) => {
+        if (slot === this.#next) this.#onSwitchFailed(failure);
+        else if (slot === this.#current) this.#onClosed(failure);
+      },
     };
     this.#connects++;
     slot.upstream = this.#o.openUpstream(this.#kind, { url: this.#o.config.url, channels: request, openTimeoutMs: this.#o.openTimeoutMs, pollTimeoutS: this.#o.pollTimeoutS }, handlers);
@@ -312,6 +320,18 @@ export class Hub {
     if (this.#wanted.size === 0) return this.#setState('idle');
     const delay = failure.fatal ? this.#backoff.next(30_000) : this.#backoff.next(failure.retryAfterMs);
     this.#setState('backoff', delay);
+  }
+
+  /**
+   * The second upstream of a switch-over failed: the first still serves every other channel, so
+   * keep it and try the switch again after a backoff delay (a refused channel must not take the
+   * healthy ones down with it).
+   */
+  #onSwitchFailed(failure: UpstreamFailure): void {
+    this.#next = undefined;
+    if (failure.fatal) this.#emitAll({ type: 'error', code: failure.code, message: failure.message });
+    const delay = failure.fatal ? this.#backoff.next(30_000) : this.#backoff.next(failure.retryAfterMs);
+    this.#reconcileSoon(delay);
   }
 
   // ── state ─────────────────────────────────────────────────────────────────────────────────

@@ -39,17 +39,22 @@ for (const transport of ['sse', 'ws', 'poll'] as const) {
     try {
       const server = `http://127.0.0.1:${proxy.port}`;
       const tabs = await openTabs(context, TABS, (i) => `${pages.url}/pages/tab.html?server=${encodeURIComponent(server)}&channels=${channel},other-${i % 2}&transport=${transport}`);
+      const hubState = () => tabs[0]!.evaluate(() => (window as unknown as { mux: { debug(): Promise<{ upstream: string }> } }).mux.debug().then((d) => d.upstream));
       let cuts = 0;
       for (const n of range(MESSAGES)) {
         await push.server.publish(channel, { n });
         if (n % 2 === 0) await push.server.publish(`other-${n % 4 === 0 ? 0 : 1}`, { n });
         if (n % 20 === 10 && cuts < CUTS) {
-          // Cut only a live upstream, so that every cut really drops a connection.
+          // Cut only a live upstream (open at the hub, replay done), so every cut drops a working
+          // connection; cutting one still being set up would only test the backoff's patience.
+          await waitFor('the hub to be open', async () => (await hubState()) === 'open' && proxy.open > 0, 30_000, 10);
           const before = proxy.accepted;
-          await waitFor('the hub to be connected through the proxy', () => proxy.open > 0, 20_000, 10);
           proxy.cutAll();
           cuts++;
-          await waitFor('the hub to reconnect after the cut', () => proxy.accepted > before, 20_000, 10);
+          await waitFor('the hub to reconnect after the cut', () => proxy.accepted > before, 20_000, 10).catch(async (error: Error) => {
+            const debug = await tabs[0]!.evaluate(() => (window as unknown as { mux: { debug(): Promise<unknown> } }).mux.debug());
+            throw new Error(`${error.message} (cut ${cuts}); hub: ${JSON.stringify(debug)}`);
+          });
         }
       }
       assert.equal(cuts, CUTS);
@@ -59,6 +64,7 @@ for (const transport of ['sse', 'ws', 'poll'] as const) {
         assert.deepEqual(got[channel], range(MESSAGES), `tab ${i}: ${channel} once each, in order`);
         const other = range(MESSAGES).filter((n) => n % 2 === 0 && (n % 4 === 0 ? 0 : 1) === i % 2);
         assert.deepEqual(got[`other-${i % 2}`], other, `tab ${i}: its second channel too`);
+        assert.deepEqual(await tab.evaluate(() => (window as unknown as { errors: string[] }).errors), [], `tab ${i}: no error reported`);
       }
     } finally {
       await context.close();

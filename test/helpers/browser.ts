@@ -92,7 +92,17 @@ export async function openTabs(context: BrowserContext, count: number, url: (ind
     await page.goto(url(i));
     pages.push(page);
   }
-  await Promise.all(pages.map((page, i) => withTimeout(page.evaluate(() => (window as unknown as { tabReady: Promise<void> }).tabReady), 20_000, `tab ${i} to subscribe`)));
+  await Promise.all(
+    pages.map(async (page, i) => {
+      try {
+        await withTimeout(page.evaluate(() => (window as unknown as { tabReady: Promise<void> }).tabReady), 20_000, `tab ${i} to subscribe`);
+      } catch (error) {
+        // Say where it stuck: the hub's own view is the quickest diagnosis.
+        const debug = await withTimeout(page.evaluate(() => (window as unknown as { mux?: { debug(): Promise<unknown> } }).mux?.debug()), 2000, 'debug()').catch((e: Error) => e.message);
+        throw new Error(`${(error as Error).message}; hub: ${JSON.stringify(debug)}`);
+      }
+    }),
+  );
   return pages;
 }
 

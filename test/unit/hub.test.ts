@@ -292,3 +292,44 @@ test('close() stops everything: no timers, upstream closed, tabs told', async ()
   assert.deepEqual(a.states, ['open', 'closed']);
   assert.equal((await hub.subscribe('a', 'x')).ok, false);
 });
+
+test('a failed switch-over keeps the working upstream for the other channels and retries later', async () => {
+  const { clock, server, tab, hub } = makeHub();
+  const a = tab('a');
+  tab('b');
+  void hub.subscribe('a', 'x');
+  await clock.tick(10);
+  const first = server.last;
+  first.handlers.open(id(1));
+  void hub.subscribe('b', 'forbidden');
+  await clock.tick(10);
+  server.last.handlers.closed({ code: 'TABMUX_ERR_FORBIDDEN', message: 'no', status: 403, fatal: true });
+  first.handlers.message({ channel: 'x', id: id(2), data: 0 });
+  await flush();
+  assert.equal(first.closed, false, 'x keeps flowing');
+  assert.equal(hub.state, 'open');
+  assert.deepEqual(a.messages, ['x:e1-2']);
+  assert.ok(a.events.some((e) => e.type === 'error' && e.code === 'TABMUX_ERR_FORBIDDEN'));
+  const opened = server.opened.length;
+  await clock.tick(29_000);
+  assert.equal(server.opened.length, opened, 'a refused switch is not hammered');
+  await clock.tick(2_000);
+  assert.equal(server.opened.length, opened + 1, 'retried after the backoff');
+});
+
+test('a WebSocket channel refused by the server is reported to its tabs only; the socket stays', async () => {
+  const { clock, server, tab, hub } = makeHub('ws');
+  const a = tab('a');
+  const b = tab('b');
+  void hub.subscribe('a', 'x');
+  void hub.subscribe('b', 'secret');
+  await clock.tick(10);
+  server.last.handlers.refused('secret', 'TABMUX_ERR_FORBIDDEN', 'not for you');
+  server.last.handlers.open(id(1));
+  server.last.handlers.message({ channel: 'x', id: id(2), data: 0 });
+  await flush();
+  assert.deepEqual(b.events.filter((e) => e.type === 'error'), [{ type: 'error', code: 'TABMUX_ERR_FORBIDDEN', message: 'secret: not for you' }]);
+  assert.equal(a.events.filter((e) => e.type === 'error').length, 0);
+  assert.deepEqual(a.messages, ['x:e1-2']);
+  assert.equal(server.last.closed, false);
+});

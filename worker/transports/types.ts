@@ -29,6 +29,8 @@ export interface UpstreamHandlers {
   reset(notice: ResetNotice): void;
   /** WebSocket only: a channel added after open is live; `id` is the head then. */
   subscribed(channel: string, id: string | undefined): void;
+  /** WebSocket only: the server refused one channel; the others go on. */
+  refused(channel: string, code: ClientErrorCode, message: string): void;
   /** SSE `retry:` (ms). */
   retry(ms: number): void;
   closed(failure: UpstreamFailure): void;

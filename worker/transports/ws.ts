@@ -69,11 +69,13 @@ export const openWs: TransportOpener = (platform, request, handlers) => {
           pending.delete(frame.ref as number);
           resolve({ ok: false, code: frame.code, message: frame.message });
         } else if (frame.channel !== undefined) {
-          // A refused subscription: retrying on reconnect would be refused again.
-          done = true;
-          failPending(frame.message);
-          socket.close(NORMAL_CLOSURE);
-          handlers.closed({ code: frame.code, message: frame.message, fatal: true });
+          // One refused subscription (forbidden, too many channels…): the socket and every other
+          // channel stay up; an initial channel stops holding back `open`.
+          handlers.refused(frame.channel, frame.code, frame.message);
+          if (!opened && waiting.delete(frame.channel) && waiting.size === 0) {
+            opened = true;
+            handlers.open(undefined);
+          }
         }
         return;
       }
