@@ -53,7 +53,7 @@ for (const transport of ['sse', 'ws', 'poll'] as const) {
           cuts++;
           await waitFor('the hub to reconnect after the cut', () => proxy.accepted > before, 20_000, 10).catch(async (error: Error) => {
             const debug = await tabs[0]!.evaluate(() => (window as unknown as { mux: { debug(): Promise<unknown> } }).mux.debug());
-            throw new Error(`${error.message} (cut ${cuts}); hub: ${JSON.stringify(debug)}`);
+            throw new Error(`${error.message} (cut ${cuts}); hub: ${JSON.stringify(debug)}`, { cause: error });
           });
         }
       }

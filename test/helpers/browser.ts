@@ -99,7 +99,7 @@ export async function openTabs(context: BrowserContext, count: number, url: (ind
       } catch (error) {
         // Say where it stuck: the hub's own view is the quickest diagnosis.
         const debug = await withTimeout(page.evaluate(() => (window as unknown as { mux?: { debug(): Promise<unknown> } }).mux?.debug()), 2000, 'debug()').catch((e: Error) => e.message);
-        throw new Error(`${(error as Error).message}; hub: ${JSON.stringify(debug)}`);
+        throw new Error(`${(error as Error).message}; hub: ${JSON.stringify(debug)}`, { cause: error });
       }
     }),
   );
