@@ -17,14 +17,13 @@ const files = {
 };
 
 const push = createPushServer();
-const server = http.createServer((req, res) =>
-  // tabmux answers its own paths (/sse, /ws, /poll, /publish, /health, /metrics) and passes the rest on.
-  push.handleRequest(req, res, () => {
-    const file = files[new URL(req.url, 'http://x').pathname];
-    if (!file) return res.writeHead(404).end('not found');
-    res.writeHead(200, { 'content-type': `${file[0]}; charset=utf-8`, 'cache-control': 'no-cache' }).end(file[1]);
-  }),
-);
+const server = http.createServer((req, res) => {
+  // The app's own files first: tabmux also answers `/` (its demo page) when asked.
+  const file = files[new URL(req.url, 'http://x').pathname];
+  if (file) return res.writeHead(200, { 'content-type': `${file[0]}; charset=utf-8`, 'cache-control': 'no-cache' }).end(file[1]);
+  // Then tabmux's endpoints (/sse, /ws, /poll, /publish, /health, /metrics); anything else is a 404.
+  push.handleRequest(req, res, () => res.writeHead(404).end('not found'));
+});
 server.on('upgrade', push.handleUpgrade);
 server.listen(PORT, '127.0.0.1', () => console.log(`open http://127.0.0.1:${PORT}/ in a few tabs`));
 

@@ -16,13 +16,13 @@ const files = {
 };
 
 const push = createPushServer({ history: 200, maxMessageSize: 2048 });
-const server = http.createServer((req, res) =>
-  push.handleRequest(req, res, () => {
-    const file = files[new URL(req.url, 'http://x').pathname];
-    if (!file) return res.writeHead(404).end('not found');
-    res.writeHead(200, { 'content-type': `${file[0]}; charset=utf-8`, 'cache-control': 'no-cache' }).end(file[1]);
-  }),
-);
+const server = http.createServer((req, res) => {
+  // The app's own files first: tabmux also answers `/` (its demo page) when asked.
+  const file = files[new URL(req.url, 'http://x').pathname];
+  if (file) return res.writeHead(200, { 'content-type': `${file[0]}; charset=utf-8`, 'cache-control': 'no-cache' }).end(file[1]);
+  // Then tabmux's endpoints (/sse, /ws, /poll, /publish, /health, /metrics); anything else is a 404.
+  push.handleRequest(req, res, () => res.writeHead(404).end('not found'));
+});
 server.on('upgrade', push.handleUpgrade);
 server.listen(PORT, '127.0.0.1', () => console.log(`open http://127.0.0.1:${PORT}/ in a few tabs`));
 

@@ -1,0 +1,135 @@
+/**
+ * The numbered examples run as documented (`node examples/NN-…/server.js`), each as its own
+ * process on a free port, and do what their README line says, in real Chromium with two tabs:
+ * messages reach both tabs and the server holds ONE upstream connection for the two.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { readMetric, waitFor, withTimeout } from '../helpers/browser.js';
+import { launchChromium } from '../helpers/chromium.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+let browser: Browser;
+
+before(async () => {
+  for (const file of ['dist/index.js', 'dist/worker.js', 'dist/server/index.js']) {
+    if (!existsSync(`${root}/${file}`)) throw new Error(`${file} is missing: run \`npm run build\` first`);
+  }
+  browser = await launchChromium();
+});
+after(() => browser?.close());
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+interface Running {
+  readonly url: string;
+  readonly child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `node <script>` with PORT set; resolves once it printed its "open http://…" line. */
+async function runExample(script: string): Promise<Running> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [script], { cwd: root, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await withTimeout(
+    new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += String(chunk);
+        if (output.includes(`http://127.0.0.1:${port}/`)) resolve();
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', (chunk: Buffer) => (output += String(chunk)));
+      void exited.then(() => reject(new Error(`${script} exited early:\n${output}`)));
+    }),
+    15_000,
+    `${script} to start (output: ${output})`,
+  );
+  return {
+    url: `http://127.0.0.1:${port}`,
+    child,
+    stop: async () => {
+      child.kill('SIGINT'); // the examples close gracefully on SIGINT
+      await withTimeout(exited, 10_000, `${script} to exit on SIGINT`);
+    },
+  };
+}
+
+async function twoTabs(url: string): Promise<Page[]> {
+  const context = await browser.newContext();
+  const pages = [await context.newPage(), await context.newPage()];
+  for (const page of pages) await page.goto(url);
+  return pages;
+}
+
+const items = (page: Page, selector: string) => page.locator(selector).allTextContents();
+
+test('01-basic: ticks reach two tabs over one upstream connection', async () => {
+  const example = await runExample('examples/01-basic/server.js');
+  try {
+    const pages = await twoTabs(`${example.url}/`);
+    for (const [i, page] of pages.entries()) await waitFor(`tab ${i} to list ticks`, async () => (await items(page, '#log li')).length >= 2);
+    assert.equal(await readMetric(example.url, 'tabmux_connections'), 1, 'two tabs, one upstream connection');
+    await pages[0]!.context().close();
+  } finally {
+    await example.stop();
+  }
+});
+
+test('03-chat: a message published from one tab reaches both', async () => {
+  const example = await runExample('examples/03-chat/server.js');
+  try {
+    const pages = await twoTabs(`${example.url}/`);
+    await waitFor('both tabs to be open', async () => (await Promise.all(pages.map((p) => p.locator('#state').textContent()))).every((s) => s === 'open'));
+    await pages[0]!.fill('input[name=name]', 'ann');
+    await pages[0]!.fill('input[name=text]', 'hello, tabs');
+    await pages[0]!.click('button');
+    for (const [i, page] of pages.entries()) await waitFor(`tab ${i} to show the message`, async () => (await items(page, '#log li')).includes('ann: hello, tabs'));
+    assert.equal(await readMetric(example.url, 'tabmux_connections'), 1, 'two tabs, one upstream connection');
+    await pages[0]!.context().close();
+  } finally {
+    await example.stop();
+  }
+});
+
+test('04-express-mount: an order posted to the Express app reaches both tabs through /realtime', async () => {
+  const example = await runExample('examples/04-express-mount/server.js');
+  try {
+    const pages = await twoTabs(`${example.url}/`);
+    // The page subscribes at load; wait until the upstream carries the channel before posting.
+    await waitFor('the upstream to subscribe to orders', async () => (await readMetric(`${example.url}/realtime`, 'tabmux_subscriptions')) >= 1);
+    const answer = await fetch(`${example.url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ item: 'tea' }) });
+    assert.equal(answer.status, 200);
+    for (const [i, page] of pages.entries()) await waitFor(`tab ${i} to list the order`, async () => (await items(page, '#orders li')).some((t) => t.includes('tea')));
+    assert.equal(await readMetric(`${example.url}/realtime`, 'tabmux_connections'), 1, 'two tabs, one upstream connection');
+    await pages[0]!.context().close();
+  } finally {
+    await example.stop();
+  }
+});
+
+test('06-shared-event-source: two tabs, one request to a plain SSE route', { todo: 'SharedEventSource is not exported from src/index.ts yet (the lead adds it): the page cannot import it' }, async () => {
+  const example = await runExample('examples/06-shared-event-source/server.js');
+  try {
+    const pages = await twoTabs(`${example.url}/`);
+    for (const [i, page] of pages.entries()) await waitFor(`tab ${i} to list ticks`, async () => (await items(page, '#log li')).length >= 2);
+    const { upstreams } = (await (await fetch(`${example.url}/stats`)).json()) as { upstreams: number };
+    assert.equal(upstreams, 1, 'two tabs, one upstream request');
+    await pages[0]!.context().close();
+  } finally {
+    await example.stop();
+  }
+});
