@@ -17,5 +17,5 @@ export interface BatteryPlan {
   readonly timeoutMs: number;
 }
 
-export const FULL_BATTERY_PLAN: BatteryPlan = { tabs: 5, simulatedSeconds: 3600, compression: 180, messageEverySimulatedSeconds: 60, pollWindow: { simulatedSeconds: 600, compression: 30 }, timeoutMs: 30_000 };
+export const FULL_BATTERY_PLAN: BatteryPlan = { tabs: 5, simulatedSeconds: 3600, compression: 240, messageEverySimulatedSeconds: 60, pollWindow: { simulatedSeconds: 300, compression: 30 }, timeoutMs: 30_000 };
 export const QUICK_BATTERY_PLAN: BatteryPlan = { tabs: 5, simulatedSeconds: 3600, compression: 3600, messageEverySimulatedSeconds: 60, pollWindow: { simulatedSeconds: 120, compression: 120 }, timeoutMs: 20_000 };

@@ -72,7 +72,7 @@ export async function measureTabs(browser: Browser, server: ServerHandle, pagesU
     const served = (await Promise.all(pages.map(state))).map((s, i) => (s.ready ? pages[i]! : undefined)).filter((p): p is Page => p !== undefined);
     const upstreamConnections = await upstreams(serverUrl);
     // Page clock minus ours, per page (each may live in its own renderer process).
-    const pageOffsets = await Promise.all(served.map((page) => estimateOffset(() => page.evaluate(() => (window as unknown as { clockNow(): number }).clockNow()), 5)));
+    const pageOffsets = await Promise.all(served.map((page) => estimateOffset(() => page.evaluate(() => (window as unknown as { clockNow(): number }).clockNow()), 15)));
 
     await server.burst(3, 100, plan.timeoutMs);
     await allAtLeast(served, 3, plan.timeoutMs, `${mode}: warm-up in ${served.length} tabs`);

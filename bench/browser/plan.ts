@@ -11,8 +11,8 @@ export interface BrowserPlan {
 
 export const FULL_BROWSER_PLAN: BrowserPlan = {
   tabCounts: [1, 4, 8, 16],
-  burstMessages: 2000,
-  latencyMessages: 300,
+  burstMessages: 1000,
+  latencyMessages: 200,
   latencyRate: 100,
   dataPlaneEvents: 20_000,
   timeoutMs: 60_000,
@@ -21,8 +21,8 @@ export const FULL_BROWSER_PLAN: BrowserPlan = {
 export const QUICK_BROWSER_PLAN: BrowserPlan = {
   // 8 is where the throughput target is set; 1 is the no-sharing reference.
   tabCounts: [1, 8],
-  burstMessages: 200,
-  latencyMessages: 40,
+  burstMessages: 100,
+  latencyMessages: 20,
   latencyRate: 100,
   dataPlaneEvents: 2000,
   timeoutMs: 30_000,

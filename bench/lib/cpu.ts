@@ -8,7 +8,9 @@ import os from 'node:os';
 const TASKSET = '/usr/bin/taskset';
 
 export function canPin(): boolean {
-  return existsSync(TASKSET) && os.availableParallelism() >= 2;
+  // os.cpus(), not availableParallelism(): the latter counts only the cores this process is
+  // already pinned to, and the load generator pins itself before it pins the servers.
+  return existsSync(TASKSET) && os.cpus().length >= 2;
 }
 
 /** `execPath`/`execArgv` for `fork()` that run Node pinned to `core`, or unpinned without taskset. */

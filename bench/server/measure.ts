@@ -1,7 +1,8 @@
 /**
  * One measurement each: throughput (with CPU time), latency at a fixed rate (optionally next to
- * a slow consumer), idle memory per connection, and catch-up of resuming clients. Each opens its
- * own server process, so no run inherits another's heap or sockets.
+ * a slow consumer), idle memory per connection, and catch-up of resuming clients. Memory and
+ * catch-up open their own server process, so they inherit no heap or history; throughput and
+ * latency share one (the caller's), each with its own fresh connections.
  */
 import { wallMs } from '../lib/clock.js';
 import { Samples, summarize } from '../lib/stats.js';
@@ -49,7 +50,7 @@ export interface CatchUpResult {
   readonly delivered: number;
 }
 
-async function withServer<T>(system: System, run: (server: ServerHandle) => Promise<T>): Promise<T> {
+export async function withServer<T>(system: System, run: (server: ServerHandle) => Promise<T>): Promise<T> {
   const server = await startServerProcess(system.target);
   try {
     return await run(server);
@@ -58,36 +59,34 @@ async function withServer<T>(system: System, run: (server: ServerHandle) => Prom
   }
 }
 
-export function measureThroughput(system: System, plan: ServerPlan): Promise<ThroughputResult[]> {
-  return withServer(system, async (server) => {
-    const results: ThroughputResult[] = [];
-    for (const subscribers of plan.subscriberCounts) {
-      const tally = createTally(server.offsetMs);
-      const subs = await openSubscribers(system.client, server.port, subscribers, tally, { timeoutMs: plan.timeoutMs * 2 });
-      try {
-        for (const size of plan.sizes) {
-          const messages = Math.max(3, Math.ceil(plan.deliveriesPerRun / subscribers));
-          try {
-            // Warm-up: JIT and socket buffers, not measured.
-            tally.delivered = 0;
-            await server.burst(3, size, plan.timeoutMs);
-            await reach(tally, 3 * subscribers, plan.timeoutMs, `${system.name} warm-up`);
-            let best: ThroughputResult | undefined;
-            for (let round = 0; round < plan.repeats; round++) {
-              const run = await burstOnce(server, tally, subscribers, size, messages, plan.timeoutMs, system.name);
-              if (!best || run.deliveriesPerSec > best.deliveriesPerSec) best = run;
-            }
-            results.push(best!);
-          } catch (error) {
-            results.push({ subscribers, size, messages, deliveriesPerSec: Number.NaN, cpuMsPer1000: Number.NaN, error: String(error) });
+export async function measureThroughput(server: ServerHandle, system: System, plan: ServerPlan): Promise<ThroughputResult[]> {
+  const results: ThroughputResult[] = [];
+  for (const subscribers of plan.subscriberCounts) {
+    const tally = createTally(server.offsetMs);
+    const subs = await openSubscribers(system.client, server.port, subscribers, tally, { timeoutMs: plan.timeoutMs * 2 });
+    try {
+      for (const size of plan.sizes) {
+        const messages = Math.max(3, Math.ceil(plan.deliveriesPerRun / subscribers));
+        try {
+          // Warm-up: JIT and socket buffers, not measured.
+          tally.delivered = 0;
+          await server.burst(3, size, plan.timeoutMs);
+          await reach(tally, 3 * subscribers, plan.timeoutMs, `${system.name} warm-up`);
+          let best: ThroughputResult | undefined;
+          for (let round = 0; round < plan.repeats; round++) {
+            const run = await burstOnce(server, tally, subscribers, size, messages, plan.timeoutMs, system.name);
+            if (!best || run.deliveriesPerSec > best.deliveriesPerSec) best = run;
           }
+          results.push(best!);
+        } catch (error) {
+          results.push({ subscribers, size, messages, deliveriesPerSec: Number.NaN, cpuMsPer1000: Number.NaN, error: String(error) });
         }
-      } finally {
-        closeAll(subs);
       }
+    } finally {
+      closeAll(subs);
     }
-    return results;
-  });
+  }
+  return results;
 }
 
 async function burstOnce(server: ServerHandle, tally: Tally, subscribers: number, size: number, messages: number, timeoutMs: number, name: string): Promise<ThroughputResult> {
@@ -108,33 +107,31 @@ async function burstOnce(server: ServerHandle, tally: Tally, subscribers: number
   };
 }
 
-export function measureLatency(system: System, plan: ServerPlan, size: number, slowConsumer: boolean): Promise<LatencyResult> {
-  return withServer(system, async (server) => {
-    const subscribers = plan.latencySubscribers;
-    const tally = createTally(server.offsetMs);
-    const subs = await openSubscribers(system.client, server.port, subscribers, tally, { timeoutMs: plan.timeoutMs * 2 });
-    const slowTally = createTally(server.offsetMs);
-    const slow = slowConsumer ? await openSubscribers(system.client, server.port, 1, slowTally) : [];
-    const base = { subscribers, size, rate: plan.latencyRate, slowConsumer };
-    try {
-      for (const s of slow) s.pause();
-      await server.burst(3, size, plan.timeoutMs);
-      await reach(tally, 3 * subscribers, plan.timeoutMs, `${system.name} warm-up`);
-      tally.delivered = 0;
-      const samples = new Samples();
-      tally.samples = samples;
-      const publishTime = (plan.latencyMessages * 1000) / plan.latencyRate;
-      const done = server.rate(plan.latencyMessages, size, plan.latencyRate, publishTime + plan.timeoutMs);
-      await reach(tally, plan.latencyMessages * subscribers, publishTime + plan.timeoutMs, `${system.name} latency run`);
-      const { lateMs } = await done;
-      return { ...base, ...summarize(samples.values()), publisherLateMs: lateMs };
-    } catch (error) {
-      return { ...base, count: 0, p50: Number.NaN, p99: Number.NaN, max: Number.NaN, publisherLateMs: Number.NaN, error: String(error) };
-    } finally {
-      closeAll(subs);
-      closeAll(slow);
-    }
-  });
+export async function measureLatency(server: ServerHandle, system: System, plan: ServerPlan, size: number, slowConsumer: boolean): Promise<LatencyResult> {
+  const subscribers = plan.latencySubscribers;
+  const tally = createTally(server.offsetMs);
+  const subs = await openSubscribers(system.client, server.port, subscribers, tally, { timeoutMs: plan.timeoutMs * 2 });
+  const slowTally = createTally(server.offsetMs);
+  const slow = slowConsumer ? await openSubscribers(system.client, server.port, 1, slowTally) : [];
+  const base = { subscribers, size, rate: plan.latencyRate, slowConsumer };
+  try {
+    for (const s of slow) s.pause();
+    await server.burst(3, size, plan.timeoutMs);
+    await reach(tally, 3 * subscribers, plan.timeoutMs, `${system.name} warm-up`);
+    tally.delivered = 0;
+    const samples = new Samples();
+    tally.samples = samples;
+    const publishTime = (plan.latencyMessages * 1000) / plan.latencyRate;
+    const done = server.rate(plan.latencyMessages, size, plan.latencyRate, publishTime + plan.timeoutMs);
+    await reach(tally, plan.latencyMessages * subscribers, publishTime + plan.timeoutMs, `${system.name} latency run`);
+    const { lateMs } = await done;
+    return { ...base, ...summarize(samples.values()), publisherLateMs: lateMs };
+  } catch (error) {
+    return { ...base, count: 0, p50: Number.NaN, p99: Number.NaN, max: Number.NaN, publisherLateMs: Number.NaN, error: String(error) };
+  } finally {
+    closeAll(subs);
+    closeAll(slow);
+  }
 }
 
 export function measureIdleMemory(system: System, plan: ServerPlan): Promise<MemoryResult> {

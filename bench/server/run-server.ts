@@ -3,7 +3,7 @@
  * (so no two servers compete for the server core).
  */
 import type { CatchUpResult, LatencyResult, MemoryResult, ThroughputResult } from './measure.js';
-import { measureCatchUp, measureIdleMemory, measureLatency, measureThroughput } from './measure.js';
+import { measureCatchUp, measureIdleMemory, measureLatency, measureThroughput, withServer } from './measure.js';
 import type { ServerPlan } from './plan.js';
 import { SYSTEMS, system } from './systems.js';
 import type { SystemName } from './systems.js';
@@ -42,10 +42,12 @@ export async function runServerBench(plan: ServerPlan, pinned: boolean, log: (li
   };
   for (const s of SYSTEMS) {
     log(`server: ${s.name}`);
-    const throughput = await attempt(`${s.name} throughput`, () => measureThroughput(s, plan));
-    if (throughput) results.throughput[s.name] = throughput;
-    const latency = await attempt(`${s.name} latency`, () => measureLatency(s, plan, 100, false));
-    if (latency) results.latency[s.name] = latency;
+    await attempt(`${s.name} throughput and latency`, () =>
+      withServer(s, async (server) => {
+        results.throughput[s.name] = await measureThroughput(server, s, plan);
+        results.latency[s.name] = await measureLatency(server, s, plan, 100, false);
+      }),
+    );
     const memory = await attempt(`${s.name} idle memory`, () => measureIdleMemory(s, plan));
     if (memory) results.memory[s.name] = memory;
   }
@@ -53,9 +55,13 @@ export async function runServerBench(plan: ServerPlan, pinned: boolean, log: (li
     log(`server: ${name} catch-up and slow consumer`);
     const catchUp = await attempt(`${name} catch-up`, () => measureCatchUp(system(name), plan));
     if (catchUp) results.catchUp[name] = catchUp;
-    const without = await attempt(`${name} p99 without a slow consumer`, () => measureLatency(system(name), plan, SLOW_CONSUMER_SIZE, false));
-    const withSlow = await attempt(`${name} p99 next to a slow consumer`, () => measureLatency(system(name), plan, SLOW_CONSUMER_SIZE, true));
-    if (without && withSlow) results.slowConsumer[name] = { without, with: withSlow };
+    await attempt(`${name} p99 without and with a slow consumer`, () =>
+      withServer(system(name), async (server) => {
+        const without = await measureLatency(server, system(name), plan, SLOW_CONSUMER_SIZE, false);
+        const withSlow = await measureLatency(server, system(name), plan, SLOW_CONSUMER_SIZE, true);
+        results.slowConsumer[name] = { without, with: withSlow };
+      }),
+    );
   }
   return results;
 }

@@ -38,6 +38,7 @@ function openSse(port: number, tally: Tally, tabmux: boolean, lastEventId: strin
   let head = '';
   let isReady = false;
   const req: ClientRequest = http.get({ host: '127.0.0.1', port, path: `/sse?${query}`, agent: false }, (res) => {
+    res.on('error', () => undefined); // a reset mid-stream ends the count; it must not crash the generator
     if (res.statusCode !== 200) return ready(new Error(`SSE answered ${res.statusCode}`));
     res.on('data', (chunk: Buffer) => {
       count(chunk);

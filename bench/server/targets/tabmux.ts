@@ -8,7 +8,9 @@ import { BENCH_CHANNEL } from './types.js';
 import type { Target } from './types.js';
 
 export async function startTabmux(): Promise<Target> {
-  const push = createPushServer({ logger: silentLogger, history: 1000, closeTimeout: 500 });
+  // Every load-generator connection comes from 127.0.0.1: lift the per-IP bound (default 256),
+  // as a deployment behind a proxy must (server/limits.ts).
+  const push = createPushServer({ logger: silentLogger, history: 1000, closeTimeout: 500, maxConnectionsPerIp: 1_000_000 });
   const { port } = await push.listen(0, '127.0.0.1');
   let last: string | undefined;
   return {

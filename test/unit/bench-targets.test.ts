@@ -1,0 +1,47 @@
+// Targets are judged from the figures of one run: met, missed, or not measured — never thrown.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkTargets } from '../../bench/report/targets.js';
+import { renderResults } from '../../bench/report/render.js';
+import type { BenchResults } from '../../bench/results.js';
+import { QUICK_PLAN } from '../../bench/server/plan.js';
+import type { ServerResults } from '../../bench/server/run-server.js';
+import { SYSTEMS } from '../../bench/server/systems.js';
+
+function serverResults(rate: (system: string) => number, heap: number, p99: (system: string) => number): ServerResults {
+  const plan = { ...QUICK_PLAN, subscriberCounts: [10], sizes: [100] };
+  const throughput: ServerResults['throughput'] = {};
+  const latency: ServerResults['latency'] = {};
+  const memory: ServerResults['memory'] = {};
+  for (const s of SYSTEMS) {
+    throughput[s.name] = [{ subscribers: 10, size: 100, messages: 3, deliveriesPerSec: rate(s.name), cpuMsPer1000: 1 }];
+    latency[s.name] = { subscribers: 10, size: 100, rate: 50, slowConsumer: false, count: 10, p50: 1, p99: p99(s.name), max: 9, publisherLateMs: 0 };
+    memory[s.name] = { connections: 10, heapBytesPerConnection: heap, rssBytesPerConnection: heap };
+  }
+  return { plan, pinned: true, throughput, latency, memory, catchUp: {}, slowConsumer: {}, errors: [] };
+}
+
+const run = (server: ServerResults): BenchResults => ({ mode: 'quick', date: '2026-01-01T00:00:00Z', machine: 'test', pinned: true, seconds: 1, server });
+
+test('targets met when tabmux is within its bounds', () => {
+  const rates: Record<string, number> = { 'raw-sse': 100, 'tabmux-sse': 90, 'raw-ws': 100, 'tabmux-ws': 95, 'socket.io': 50, 'better-sse': 40 };
+  const checks = checkTargets(run(serverResults((s) => rates[s]!, 5000, () => 4)));
+  assert.ok(checks.length >= 10);
+  assert.deepEqual(checks.filter((c) => c.met !== true).map((c) => c.target), []);
+});
+
+test('a miss is reported as missed, with the measured ratio', () => {
+  const rates: Record<string, number> = { 'raw-sse': 100, 'tabmux-sse': 70, 'raw-ws': 100, 'tabmux-ws': 95, 'socket.io': 80, 'better-sse': 40 };
+  const checks = checkTargets(run(serverResults((s) => rates[s]!, 8000, (s) => (s.startsWith('tabmux') ? 20 : 4))));
+  const sse = checks.find((c) => c.target.startsWith('tabmux-sse ≥ 0.8× raw-sse'))!;
+  assert.equal(sse.met, false);
+  assert.match(sse.measured, /0\.70×/);
+  assert.equal(checks.find((c) => c.target.startsWith('tabmux-sse idle heap'))!.met, false);
+  assert.equal(checks.find((c) => c.target === 'tabmux-ws p99 ≤ 10 ms (100 subscribers)')!.met, false);
+  assert.match(renderResults(run(serverResults((s) => rates[s]!, 8000, () => 4))), /\*\*missed\*\*/);
+});
+
+test('a figure that is missing is "not measured", not met', () => {
+  const checks = checkTargets(run(serverResults((s) => (s === 'raw-ws' ? Number.NaN : 100), 5000, () => 4)));
+  assert.equal(checks.find((c) => c.target.startsWith('tabmux-ws ≥ 0.8× raw-ws'))!.met, undefined);
+});
