@@ -16,8 +16,12 @@ Options:
   --port <n>                    port to listen on (default ${DEFAULTS.port})
   --host <host>                 interface to listen on (default ${DEFAULTS.host})
   --redis <url>                 scale out over Redis (redis://host:6379[/db])
-  --jwt-secret <secret>         HS256 secret for client JWTs (not supported yet in this version)
-  --jwt-public-key <file>       PEM public key for client JWTs (not supported yet in this version)
+  --jwt-secret <secret>         HS256 secret (>= 32 bytes) for client JWTs; subscribing then
+                                needs a token (prefer the TABMUX_JWT_SECRET env variable:
+                                flags show in ps)
+  --jwt-public-key <file>       PEM public key (RS256/ES256) or JWKS JSON file for client JWTs
+  --jwt-clock-tolerance <s>     clock skew allowed on exp/nbf (default ${DEFAULTS.jwtClockTolerance})
+  --auth-timeout <s>            a WebSocket without a token is closed after this (default ${DEFAULTS.authTimeout})
   --publish-key <key>           publishing needs "Authorization: Bearer <key>"
                                 (without it, anyone who can reach the server may publish)
   --base-path <path>            serve every endpoint under this prefix, e.g. /realtime
@@ -29,6 +33,13 @@ Options:
   --max-channels-per-stream <n> channels one stream may hold (default ${DEFAULTS.maxChannelsPerStream})
   --max-buffered-bytes <bytes>  unsent bytes per client before it is dropped (default ${DEFAULTS.maxBufferedBytes})
   --retry <ms>                  SSE reconnection hint (default ${DEFAULTS.retry})
+  --max-connections-per-ip <n>  open connections per client IP (default ${DEFAULTS.maxConnectionsPerIp})
+  --publish-rate <n>            publishes/s per token or IP; publish key exempt (default ${DEFAULTS.publishRate})
+  --publish-burst <n>           publishes at once before the rate applies (default ${DEFAULTS.publishBurst})
+  --max-header-size <bytes>     largest request head (default ${DEFAULTS.maxHeaderSize})
+  --max-url-length <bytes>      longest request URL (default ${DEFAULTS.maxUrlLength})
+  --headers-timeout <s>         time to send request headers (default ${DEFAULTS.headersTimeout})
+  --request-timeout <s>         time to send a whole request (default ${DEFAULTS.requestTimeout})
   -h, --help                    show this help
 `;
 
@@ -51,6 +62,15 @@ const OPTIONS = {
   'max-channels-per-stream': { type: 'string' },
   'max-buffered-bytes': { type: 'string' },
   retry: { type: 'string' },
+  'jwt-clock-tolerance': { type: 'string' },
+  'auth-timeout': { type: 'string' },
+  'max-connections-per-ip': { type: 'string' },
+  'publish-rate': { type: 'string' },
+  'publish-burst': { type: 'string' },
+  'max-header-size': { type: 'string' },
+  'max-url-length': { type: 'string' },
+  'headers-timeout': { type: 'string' },
+  'request-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -67,7 +87,8 @@ export type CliCommand =
   | { readonly type: 'help' }
   | { readonly type: 'start'; readonly options: PushServerOptions; readonly jwtPublicKeyFile: string | undefined };
 
-export function parseCli(argv: readonly string[]): CliCommand {
+/** `env` supplies secrets that should not be flags (visible in `ps`): TABMUX_JWT_SECRET, TABMUX_PUBLISH_KEY. */
+export function parseCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): CliCommand {
   let values;
   try {
     ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }));
@@ -79,8 +100,8 @@ export function parseCli(argv: readonly string[]): CliCommand {
     port: numeric('port', values.port, true),
     host: values.host,
     redis: values.redis,
-    jwtSecret: values['jwt-secret'],
-    publishKey: values['publish-key'],
+    jwtSecret: values['jwt-secret'] ?? env.TABMUX_JWT_SECRET,
+    publishKey: values['publish-key'] ?? env.TABMUX_PUBLISH_KEY,
     allowOrigin: values['allow-origin'],
     basePath: values['base-path'],
     history: numeric('history', values.history, true),
@@ -89,6 +110,15 @@ export function parseCli(argv: readonly string[]): CliCommand {
     maxChannelsPerStream: numeric('max-channels-per-stream', values['max-channels-per-stream'], true),
     maxBufferedBytes: numeric('max-buffered-bytes', values['max-buffered-bytes'], true),
     retry: numeric('retry', values.retry, true),
+    jwtClockTolerance: numeric('jwt-clock-tolerance', values['jwt-clock-tolerance'], false),
+    authTimeout: numeric('auth-timeout', values['auth-timeout'], false),
+    maxConnectionsPerIp: numeric('max-connections-per-ip', values['max-connections-per-ip'], true),
+    publishRate: numeric('publish-rate', values['publish-rate'], false),
+    publishBurst: numeric('publish-burst', values['publish-burst'], true),
+    maxHeaderSize: numeric('max-header-size', values['max-header-size'], true),
+    maxUrlLength: numeric('max-url-length', values['max-url-length'], true),
+    headersTimeout: numeric('headers-timeout', values['headers-timeout'], false),
+    requestTimeout: numeric('request-timeout', values['request-timeout'], false),
   };
   // Drop unset flags so the server's defaults apply.
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as PushServerOptions;

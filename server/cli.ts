@@ -14,6 +14,10 @@ const OPEN_WARNING = box([
   'anyone who can reach it may subscribe to and PUBLISH on any channel.',
   'Set --publish-key (and keep it on localhost) before exposing it.',
 ]);
+const OPEN_SUBSCRIBE_WARNING = box([
+  'NOTE: no JWT key is set (--jwt-secret / --jwt-public-key):',
+  'anyone who can reach this server may SUBSCRIBE to any channel.',
+]);
 
 function box(lines: readonly string[]): string {
   const width = Math.max(...lines.map((l) => l.length));
@@ -29,7 +33,7 @@ function usage(message: string): never {
 async function main(): Promise<void> {
   let command: CliCommand;
   try {
-    command = parseCli(process.argv.slice(2));
+    command = parseCli(process.argv.slice(2), process.env);
   } catch (error) {
     if (error instanceof UsageError) usage(error.message);
     throw error;
@@ -62,7 +66,9 @@ async function main(): Promise<void> {
   }
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
   process.stdout.write(`tabmux-server listening on http://${host}:${address.port}/\n`);
-  if (options.publishKey === undefined) process.stderr.write(OPEN_WARNING);
+  const jwt = options.jwtSecret !== undefined || options.jwtPublicKey !== undefined;
+  if (options.publishKey === undefined && !jwt) process.stderr.write(OPEN_WARNING);
+  else if (!jwt) process.stderr.write(OPEN_SUBSCRIBE_WARNING);
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -6,6 +6,9 @@ import type { Broker } from './broker/broker.js';
 import type { Metrics, Transport } from './metrics.js';
 import type { ResolvedOptions } from './options.js';
 import type { ChannelRegistry } from './registry.js';
+import type { AuthConfig } from './auth.js';
+import type { ConnectionsPerIp, PublishRate } from './limits.js';
+import type { PushError } from './errors.js';
 
 /** One open client connection, whatever its transport. */
 export interface Connection {
@@ -24,6 +27,9 @@ export interface ServerContext {
   readonly registry: ChannelRegistry;
   readonly metrics: Metrics;
   readonly connections: Set<Connection>;
+  readonly auth: AuthConfig;
+  readonly connectionsPerIp: ConnectionsPerIp;
+  readonly publishRate: PublishRate;
   /** True once close() began: new requests get 503. */
   closing: boolean;
 }
@@ -34,4 +40,14 @@ export function overBufferBound(context: ServerContext, bufferedBytes: number): 
   if (bufferedBytes <= context.options.maxBufferedBytes) return false;
   context.metrics.slowConsumersDropped++;
   return true;
+}
+
+/** Counts a refusal in the metrics by what refused it (auth or a limit), then returns it. */
+export function counted(context: ServerContext, error: PushError): PushError {
+  const { metrics } = context;
+  if (error.code === 'TABMUX_ERR_UNAUTHORIZED') metrics.authRefusals.unauthorized++;
+  else if (error.code === 'TABMUX_ERR_FORBIDDEN') metrics.authRefusals.forbidden++;
+  else if (error.code === 'TABMUX_ERR_TOO_LARGE') metrics.limitRefusals.message_size++;
+  else if (error.code === 'TABMUX_ERR_TOO_MANY_CHANNELS') metrics.limitRefusals.channels_per_stream++;
+  return error;
 }

@@ -39,10 +39,16 @@ export class PushError extends Error {
     message: string,
     /** Extra response headers, e.g. `Allow` for 405 or `WWW-Authenticate` for 401. */
     readonly headers: Readonly<Record<string, string>> = {},
+    /**
+     * A status other than the code's usual one, for the few HTTP refusals that have no code of
+     * their own in the catalog: 414 (URL too long, code HEADERS_TOO_LARGE) and 408 (request
+     * timeout, code BAD_REQUEST).
+     */
+    status?: 408 | 414,
   ) {
     super(message);
     this.name = 'PushError';
-    this.status = STATUS_OF[code];
+    this.status = status ?? STATUS_OF[code];
   }
 }
 
@@ -61,7 +67,9 @@ export function toPushError(error: unknown): PushError {
 /** Answers an error on a response whose head is not sent yet; otherwise ends the response. */
 export function sendError(res: ServerResponse, error: PushError, extraHeaders: Record<string, string> = {}): void {
   if (res.headersSent) {
-    res.destroy();
+    // Too late for a status: cut the stream (an EventSource then reconnects). On the next turn,
+    // so a head written from a promise continuation (corked until nextTick) still goes out first.
+    setImmediate(() => res.destroy());
     return;
   }
   const body = errorJson(error.code, error.message);
@@ -105,3 +113,7 @@ export function describeRequest(req: IncomingMessage): string {
   const path = (req.url ?? '').split('?')[0];
   return `${req.method ?? '?'} ${path}`;
 }
+
+/** RFC 9110 §15.5.15: 414 for a request target over maxUrlLength (the catalog has no URL code). */
+export const urlTooLong = (max: number): PushError =>
+  new PushError('TABMUX_ERR_HEADERS_TOO_LARGE', `the request URL is over ${max} bytes`, {}, 414);

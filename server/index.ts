@@ -22,6 +22,7 @@ import { createRequestHandler } from './router.js';
 import type { Next } from './router.js';
 import { isSseConnection } from './sse.js';
 import { createWsEndpoint } from './ws.js';
+import { ConnectionsPerIp, PublishRate } from './limits.js';
 
 export type { PushServerOptions } from './options.js';
 export { DEFAULTS } from './options.js';
@@ -49,6 +50,22 @@ export interface PushServer {
 const HEARTBEAT_FRAME = Buffer.from(':\n\n');
 const CLOSE_SWEEP_MS = 10;
 
+/** The JSON answer to a request Node's parser refused before it reached a handler. */
+function clientErrorAnswer(error: NodeJS.ErrnoException, metrics: ServerContext['metrics']): PushError {
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      metrics.limitRefusals.header_size++;
+      return new PushError('TABMUX_ERR_HEADERS_TOO_LARGE', 'request headers are too large');
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      // RFC 9110 §15.5.9: 408 — the client did not send its request in time (slowloris).
+      metrics.limitRefusals.request_timeout++;
+      return new PushError('TABMUX_ERR_BAD_REQUEST', 'the request was not sent in time', {}, 408);
+    default:
+      // Smuggling attempts (CL+TE, duplicate Content-Length, obs-fold) land here: llhttp refuses them.
+      return new PushError('TABMUX_ERR_BAD_REQUEST', 'malformed HTTP request');
+  }
+}
+
 export function createPushServer(options: PushServerOptions = {}): PushServer {
   const resolved = resolveOptions(options);
   const { logger } = resolved;
@@ -58,13 +75,22 @@ export function createPushServer(options: PushServerOptions = {}): PushServer {
     (options.redis !== undefined
       ? createRedisBroker(options.redis, { history: resolved.history })
       : createMemoryBroker({ history: resolved.history }));
+  const metrics = createMetrics();
   const context: ServerContext = {
     options: resolved,
     broker,
     registry: new ChannelRegistry(broker, logger),
-    metrics: createMetrics(),
+    metrics,
     connections: new Set(),
     closing: false,
+    auth: {
+      jwt: resolved.jwt,
+      publishKey: resolved.publishKey,
+      clockToleranceSeconds: resolved.jwtClockTolerance,
+      allowOrigin: resolved.allowOrigin,
+    },
+    connectionsPerIp: new ConnectionsPerIp(resolved.maxConnectionsPerIp, metrics.limitRefusals),
+    publishRate: new PublishRate(resolved.publishRate, resolved.publishBurst, metrics.limitRefusals),
   };
   const ws = createWsEndpoint(context);
   const handleRequest = createRequestHandler(context);
@@ -110,18 +136,23 @@ export function createPushServer(options: PushServerOptions = {}): PushServer {
     listen(port = resolved.port, host = resolved.host) {
       if (httpServer) return Promise.reject(new Error('listen() was already called'));
       if (context.closing) return Promise.reject(new Error('the server is closed'));
-      const server = createServer((req, res) => handleRequest(req, res));
+      const server = createServer(
+        {
+          maxHeaderSize: resolved.maxHeaderSize,
+          // Slowloris: a client gets headersTimeout to send its head and requestTimeout for the
+          // whole request; Node checks both every connectionsCheckingInterval (default 30 s,
+          // which would add up to 30 s to each bound).
+          headersTimeout: resolved.headersTimeoutMs,
+          requestTimeout: resolved.requestTimeoutMs,
+          connectionsCheckingInterval: Math.min(1000, resolved.headersTimeoutMs),
+        },
+        (req, res) => handleRequest(req, res),
+      );
       httpServer = server;
       server.on('upgrade', ws.handleUpgrade);
       server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
         // Node's default answer here is a bare text status; ours is JSON like every other error.
-        const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-        writeRawError(
-          socket,
-          tooLarge
-            ? new PushError('TABMUX_ERR_HEADERS_TOO_LARGE', 'request headers are too large')
-            : new PushError('TABMUX_ERR_BAD_REQUEST', 'malformed HTTP request'),
-        );
+        writeRawError(socket, clientErrorAnswer(error, metrics));
       });
       return new Promise((resolve, reject) => {
         server.once('error', (error) => {

@@ -3,6 +3,9 @@
  * (https://prometheus.io/docs/instrumenting/exposition_formats/). The pinned names are in
  * CONTRACT.md; gauges of open connections are read from the live connection set when scraped.
  */
+import { LIMIT_NAMES, createRefusalCounts } from './limits.js';
+import type { RefusalCounts } from './limits.js';
+
 export type Transport = 'sse' | 'ws' | 'poll';
 export const TRANSPORTS: readonly Transport[] = ['sse', 'ws', 'poll'];
 
@@ -12,10 +15,21 @@ export interface Metrics {
   slowConsumersDropped: number;
   /** The largest send buffer any one subscriber had right after a write: proof the bound holds. */
   sendBufferPeakBytes: number;
+  /** Requests/connections refused by each limit (limits.ts). */
+  readonly limitRefusals: RefusalCounts;
+  /** Refused credentials: 401 (missing/invalid/expired token) and 403 (channel not allowed). */
+  readonly authRefusals: { unauthorized: number; forbidden: number };
 }
 
 export function createMetrics(): Metrics {
-  return { published: 0, delivered: 0, slowConsumersDropped: 0, sendBufferPeakBytes: 0 };
+  return {
+    published: 0,
+    delivered: 0,
+    slowConsumersDropped: 0,
+    sendBufferPeakBytes: 0,
+    limitRefusals: createRefusalCounts(),
+    authRefusals: { unauthorized: 0, forbidden: 0 },
+  };
 }
 
 export interface Gauges {
@@ -47,5 +61,15 @@ export function renderMetrics(metrics: Metrics, gauges: Gauges): string {
     ['', metrics.slowConsumersDropped],
   ]);
   metric('tabmux_send_buffer_peak_bytes', 'gauge', 'Largest send buffer one subscriber reached since start.', [['', metrics.sendBufferPeakBytes]]);
+  metric(
+    'tabmux_limit_refusals_total',
+    'counter',
+    'Requests or connections refused by a limit.',
+    LIMIT_NAMES.map((name) => [`{limit="${name}"}`, metrics.limitRefusals[name]]),
+  );
+  metric('tabmux_auth_refusals_total', 'counter', 'Requests or frames refused for their credentials.', [
+    ['{code="unauthorized"}', metrics.authRefusals.unauthorized],
+    ['{code="forbidden"}', metrics.authRefusals.forbidden],
+  ]);
   return `${out.join('\n')}\n`;
 }

@@ -6,6 +6,8 @@ import type { Broker } from './broker/broker.js';
 import type { Logger } from './logger.js';
 import { consoleLogger } from './logger.js';
 import { PushError } from './errors.js';
+import { createJwtKeys } from './auth-keys.js';
+import type { JwtKeys } from './auth-keys.js';
 
 export interface PushServerOptions {
   /** Used by `listen()` when it is called without a port (default 8080). */
@@ -16,10 +18,28 @@ export interface PushServerOptions {
   readonly redis?: string;
   /** A broker instance; wins over `redis` and the embedded memory broker. Not closed by `close()`. */
   readonly broker?: Broker;
-  /** HS256 secret for client JWTs (a later release). */
+  /** HS256 secret (at least 32 bytes) for client JWTs: subscribing then needs a token. */
   readonly jwtSecret?: string;
-  /** PEM public key (RS256/ES256) for client JWTs (a later release). */
+  /** PEM public key (RSA → RS256, EC P-256 → ES256) or a JWKS JSON text, for client JWTs. */
   readonly jwtPublicKey?: string;
+  /** Seconds of clock skew allowed on `exp`/`nbf` (default 30). */
+  readonly jwtClockTolerance?: number;
+  /** Seconds a WebSocket may stay open without a token before it is closed 4001 (default 10). */
+  readonly authTimeout?: number;
+  /** Open SSE/WebSocket/poll connections one IP address may hold (default 256). */
+  readonly maxConnectionsPerIp?: number;
+  /** Publishes per second per token (`sub`) or IP; the publish key is exempt (default 50). */
+  readonly publishRate?: number;
+  /** Publishes allowed at once before `publishRate` applies (default 100). */
+  readonly publishBurst?: number;
+  /** Largest request head (request line + headers) in bytes → 431 (default 16384). */
+  readonly maxHeaderSize?: number;
+  /** Longest request URL in bytes → 414 (default 8192). */
+  readonly maxUrlLength?: number;
+  /** Seconds a client has to send its request headers (slowloris) → 408 (default 10). */
+  readonly headersTimeout?: number;
+  /** Seconds a client has to send its whole request, body included → 408 (default 30). */
+  readonly requestTimeout?: number;
   /** When set, publishing needs `Authorization: Bearer <publishKey>`. */
   readonly publishKey?: string;
   /**
@@ -52,6 +72,17 @@ export interface ResolvedOptions {
   readonly port: number;
   readonly host: string;
   readonly publishKey: string | undefined;
+  /** The JWT keys and their allowed algorithms; undefined: no JWT auth. */
+  readonly jwt: JwtKeys | undefined;
+  readonly jwtClockTolerance: number;
+  readonly authTimeoutMs: number;
+  readonly maxConnectionsPerIp: number;
+  readonly publishRate: number;
+  readonly publishBurst: number;
+  readonly maxHeaderSize: number;
+  readonly maxUrlLength: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
   /** '' or '/prefix' (no trailing slash). */
   readonly basePath: string;
   readonly allowOrigin: readonly string[];
@@ -81,6 +112,19 @@ export const DEFAULTS = {
   pollTimeout: 25,
   maxPollTimeout: 60,
   closeTimeout: 5000,
+  // 30 s: NTP-synced hosts are within a second; this covers phones and VMs that drift.
+  jwtClockTolerance: 30,
+  authTimeout: 10,
+  // One browser holds one connection per origin (that is tabmux's point); 256 leaves room for
+  // an office behind one NAT address while one host cannot exhaust the file descriptors.
+  maxConnectionsPerIp: 256,
+  publishRate: 50,
+  publishBurst: 100,
+  maxHeaderSize: 16 * 1024,
+  maxUrlLength: 8 * 1024,
+  // Node's own defaults (60 s / 300 s) let a slowloris client hold a socket for minutes.
+  headersTimeout: 10,
+  requestTimeout: 30,
 } as const;
 
 function number(name: string, value: unknown, fallback: number, check: (n: number) => boolean, rule: string): number {
@@ -94,12 +138,7 @@ function number(name: string, value: unknown, fallback: number, check: (n: numbe
 const int = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
 
 export function resolveOptions(options: PushServerOptions): ResolvedOptions {
-  if (options.jwtSecret !== undefined || options.jwtPublicKey !== undefined) {
-    throw new PushError(
-      'TABMUX_ERR_NOT_SUPPORTED',
-      'JWT auth (jwtSecret / jwtPublicKey) is not supported by this version of tabmux-server yet; use publishKey',
-    );
-  }
+  const jwt = createJwtKeys(options.jwtSecret, options.jwtPublicKey);
   if (options.redis !== undefined && (typeof options.redis !== 'string' || !/^rediss?:\/\//.test(options.redis))) {
     throw new PushError('TABMUX_ERR_BAD_REQUEST', 'option redis must be a URL like redis://host:6379[/db]');
   }
@@ -117,11 +156,26 @@ export function resolveOptions(options: PushServerOptions): ResolvedOptions {
   if (basePath !== '' && !/^(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+$/.test(basePath)) {
     throw new PushError('TABMUX_ERR_BAD_REQUEST', `option basePath: ${JSON.stringify(options.basePath)} is not a path like /realtime`);
   }
+  const seconds = (name: string, value: unknown, fallback: number) =>
+    Math.round(number(name, value, fallback, (n) => n > 0 && n <= 3600, 'a number of seconds in (0, 3600]') * 1000);
+  const headersTimeoutMs = seconds('headersTimeout', options.headersTimeout, DEFAULTS.headersTimeout);
+  const requestTimeoutMs = seconds('requestTimeout', options.requestTimeout, DEFAULTS.requestTimeout);
+  if (headersTimeoutMs > requestTimeoutMs) throw new PushError('TABMUX_ERR_BAD_REQUEST', 'option headersTimeout must not exceed requestTimeout');
   const heartbeat = number('heartbeat', options.heartbeat, DEFAULTS.heartbeat, (n) => n > 0 && n <= 3600, 'a number of seconds in (0, 3600]');
   return {
     port: number('port', options.port, DEFAULTS.port, (n) => int(0)(n) && n <= 65535, 'an integer port 0..65535'),
     host: options.host ?? DEFAULTS.host,
     publishKey: options.publishKey,
+    jwt,
+    jwtClockTolerance: number('jwtClockTolerance', options.jwtClockTolerance, DEFAULTS.jwtClockTolerance, (n) => n >= 0 && n <= 600, 'a number of seconds in [0, 600]'),
+    authTimeoutMs: seconds('authTimeout', options.authTimeout, DEFAULTS.authTimeout),
+    maxConnectionsPerIp: number('maxConnectionsPerIp', options.maxConnectionsPerIp, DEFAULTS.maxConnectionsPerIp, int(1), 'an integer >= 1'),
+    publishRate: number('publishRate', options.publishRate, DEFAULTS.publishRate, (n) => n > 0, 'a number of publishes per second > 0'),
+    publishBurst: number('publishBurst', options.publishBurst, DEFAULTS.publishBurst, int(1), 'an integer >= 1'),
+    maxHeaderSize: number('maxHeaderSize', options.maxHeaderSize, DEFAULTS.maxHeaderSize, int(1024), 'an integer number of bytes >= 1024'),
+    maxUrlLength: number('maxUrlLength', options.maxUrlLength, DEFAULTS.maxUrlLength, int(64), 'an integer number of bytes >= 64'),
+    headersTimeoutMs,
+    requestTimeoutMs,
     basePath,
     allowOrigin,
     history: number('history', options.history, DEFAULTS.history, int(0), 'an integer >= 0'),

@@ -14,6 +14,8 @@ import { PushError, sendError } from './errors.js';
 import { Feed } from './feed.js';
 import { resetNotice } from './sse.js';
 import { parseStreamRequest } from './stream-request.js';
+import { checkSubscribe } from './auth.js';
+import type { Credentials } from './auth.js';
 
 function parseTimeout(query: URLSearchParams, fallback: number, max: number): number {
   const text = query.get(QUERY_TIMEOUT);
@@ -31,9 +33,12 @@ export async function handlePoll(
   res: ServerResponse,
   query: URLSearchParams,
   cors: Record<string, string>,
+  credentials: Credentials,
 ): Promise<void> {
   const { options, metrics } = context;
   const requests = parseStreamRequest(req, query, options.maxChannelsPerStream);
+  // A poll is short-lived (<= maxPollTimeout): the token is checked on each one, not timed.
+  checkSubscribe(context.auth, credentials, requests.map((r) => r.channel));
   const timeoutSeconds = parseTimeout(query, Math.min(options.defaultPollTimeout, options.maxPollTimeout), options.maxPollTimeout);
 
   const pending: EncodedMessage[] = [];

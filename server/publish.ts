@@ -4,11 +4,12 @@
  * broker.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
 import { channelNameProblem } from '../src/protocol/channel-name.js';
 import type { PublishResponse } from '../src/protocol/wire.js';
 import type { ServerContext } from './context.js';
 import { PushError } from './errors.js';
+import { checkPublish } from './auth.js';
+import type { Credentials } from './auth.js';
 
 /** Room for `{"channel":"<200 chars>","data":}` and whitespace around a maximal value. */
 export const ENVELOPE_BYTES = 1024;
@@ -35,14 +36,18 @@ export async function publishValue(context: ServerContext, channel: unknown, dat
   return { id: stored.id };
 }
 
-/** Constant-time comparison of a Bearer credential with the configured publish key. */
-export function hasPublishKey(req: IncomingMessage, publishKey: string | undefined): boolean {
-  if (publishKey === undefined) return true;
-  const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-  if (!match) return false;
-  const given = Buffer.from(match[1]!.trim());
-  const expected = Buffer.from(publishKey);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+/**
+ * What a client publish must pass before the value is even parsed further: the credentials allow
+ * the channel, and the caller is within its publish rate (per token `sub`, else per IP). The
+ * publish key is exempt from the rate: it is the trusted backends' credential.
+ */
+export function admitPublish(context: ServerContext, credentials: Credentials, channel: unknown, ip: string | undefined): void {
+  const problem = channelNameProblem(channel);
+  if (problem) throw new PushError('TABMUX_ERR_BAD_CHANNEL', problem);
+  checkPublish(context.auth, credentials, channel as string);
+  if (credentials.publishKey) return;
+  const subject = credentials.grant?.subject;
+  context.publishRate.take(subject !== undefined ? `sub:${subject}` : `ip:${ip ?? '?'}`);
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -78,12 +83,10 @@ export async function handlePublish(
   req: IncomingMessage,
   res: ServerResponse,
   cors: Record<string, string>,
+  credentials: Credentials,
 ): Promise<void> {
-  if (!hasPublishKey(req, context.options.publishKey)) {
-    throw new PushError('TABMUX_ERR_UNAUTHORIZED', 'publishing needs Authorization: Bearer <publish key>', {
-      'WWW-Authenticate': 'Bearer realm="tabmux"',
-    });
-  }
+  // Without any credential that could publish, refuse before reading the body.
+  if (!credentials.publishKey && !credentials.grant) checkPublish(context.auth, credentials, '');
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') {
     throw new PushError('TABMUX_ERR_UNSUPPORTED_MEDIA_TYPE', 'the body must be JSON with Content-Type: application/json');
@@ -99,6 +102,7 @@ export async function handlePublish(
     throw new PushError('TABMUX_ERR_BAD_JSON', 'the body must be an object {"channel": "...", "data": <any JSON>}');
   }
   const { channel, data } = parsed as { channel?: unknown; data?: unknown };
+  admitPublish(context, credentials, channel, req.socket.remoteAddress);
   const result = await publishValue(context, channel, data);
   const text = JSON.stringify(result);
   res.writeHead(200, {

@@ -5,8 +5,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerContext } from './context.js';
+import { counted } from './context.js';
+import { authenticate } from './auth.js';
 import { answerPreflight, corsHeaders } from './cors.js';
-import { PushError, describeRequest, sendError, toPushError } from './errors.js';
+import { PushError, describeRequest, sendError, toPushError, urlTooLong } from './errors.js';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
 import type { Transport } from './metrics.js';
 import { handlePoll } from './poll.js';
@@ -64,11 +66,15 @@ async function route(
   if (context.closing) throw new PushError('TABMUX_ERR_UNAVAILABLE', 'the server is shutting down; retry shortly', { 'Retry-After': '1' });
   switch (path) {
     case '/sse':
-      return handleSse(context, req, res, query, cors);
-    case '/poll':
-      return handlePoll(context, req, res, query, cors);
+    case '/poll': {
+      const release = context.connectionsPerIp.acquire(req.socket.remoteAddress);
+      res.once('close', release);
+      const credentials = await authenticate(req, query, context.auth);
+      if (path === '/sse') return handleSse(context, req, res, query, cors, credentials);
+      return handlePoll(context, req, res, query, cors, credentials);
+    }
     case '/publish':
-      return handlePublish(context, req, res, cors);
+      return handlePublish(context, req, res, cors, await authenticate(req, query, context.auth));
     case '/ws':
       throw new PushError('TABMUX_ERR_BAD_REQUEST', '/ws expects a WebSocket upgrade (Upgrade: websocket)');
     case '/health': {
@@ -91,6 +97,12 @@ export function createRequestHandler(context: ServerContext) {
   return function handleRequest(req: IncomingMessage, res: ServerResponse, next?: Next): void {
     let path: string;
     let query: URLSearchParams;
+    if ((req.url ?? '').length > context.options.maxUrlLength) {
+      context.metrics.limitRefusals.url_size++;
+      req.resume();
+      sendError(res, urlTooLong(context.options.maxUrlLength), { Connection: 'close' });
+      return;
+    }
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       path = url.pathname;
@@ -108,7 +120,7 @@ export function createRequestHandler(context: ServerContext) {
     }
     let cors: Record<string, string> = {};
     const fail = (error: unknown): void => {
-      const e = toPushError(error);
+      const e = counted(context, toPushError(error));
       if (e.code === 'TABMUX_ERR_INTERNAL') context.options.logger.error('request failed', { request: describeRequest(req), error });
       // An unread request body (e.g. a 413 before reading it all): close rather than parse on.
       const headers: Record<string, string> = req.complete ? {} : { Connection: 'close' };

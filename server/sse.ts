@@ -13,6 +13,8 @@ import { overBufferBound } from './context.js';
 import { EncodedMessage, sseEvent } from './encode.js';
 import { Feed } from './feed.js';
 import { parseStreamRequest } from './stream-request.js';
+import { checkSubscribe, msUntilExpiry } from './auth.js';
+import type { Credentials } from './auth.js';
 
 export function resetNotice(channel: string): ResetNotice {
   return {
@@ -60,9 +62,11 @@ export async function handleSse(
   res: ServerResponse,
   query: URLSearchParams,
   cors: Record<string, string>,
+  credentials: Credentials,
 ): Promise<void> {
   const { options, metrics } = context;
   const requests = parseStreamRequest(req, query, options.maxChannelsPerStream);
+  checkSubscribe(context.auth, credentials, requests.map((r) => r.channel));
 
   req.socket.setNoDelay(true);
   // Headers go out before the broker is asked: if it then fails, the stream is cut and an
@@ -79,9 +83,15 @@ export async function handleSse(
   });
 
   let ended = false;
+  // The token's end (exp + clock tolerance) ends the stream: the client reconnects with
+  // Last-Event-ID and, if it has one, a fresh token — losing nothing, since the cursor resumes.
+  const expiresIn = msUntilExpiry(credentials.grant);
+  const expiry = expiresIn === undefined ? undefined : setTimeout(() => end(), expiresIn);
+  expiry?.unref();
   const end = (): void => {
     if (ended) return;
     ended = true;
+    clearTimeout(expiry);
     feed.close();
     context.connections.delete(connection);
     if (!res.writableEnded) res.end();
@@ -89,6 +99,7 @@ export async function handleSse(
   const drop = (): void => {
     // A client that stopped reading: cut it, or its queue grows without bound.
     ended = true;
+    clearTimeout(expiry);
     feed.close();
     context.connections.delete(connection);
     res.destroy();

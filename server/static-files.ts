@@ -9,17 +9,34 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PushError } from './errors.js';
+import { pageHeaders, scriptHeaders, workerHeaders } from './security-headers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const distDir = basename(here) === 'server' && basename(dirname(here)) === 'dist' ? dirname(here) : join(dirname(here), 'dist');
 
 const JS = 'text/javascript; charset=utf-8';
-export const STATIC_FILES: Readonly<Record<string, { file: string; type: string }>> = {
-  '/': { file: 'demo/index.html', type: 'text/html; charset=utf-8' },
-  '/index.html': { file: 'demo/index.html', type: 'text/html; charset=utf-8' },
-  '/tabmux.js': { file: 'index.js', type: JS },
-  '/tabmux-worker.js': { file: 'worker.js', type: JS },
+type Kind = 'page' | 'script' | 'worker';
+export const STATIC_FILES: Readonly<Record<string, { file: string; type: string; kind: Kind }>> = {
+  '/': { file: 'demo/index.html', type: 'text/html; charset=utf-8', kind: 'page' },
+  '/index.html': { file: 'demo/index.html', type: 'text/html; charset=utf-8', kind: 'page' },
+  '/tabmux.js': { file: 'index.js', type: JS, kind: 'script' },
+  '/tabmux-worker.js': { file: 'worker.js', type: JS, kind: 'worker' },
 };
+
+function headersOf(kind: Kind, body: Buffer): Record<string, string> {
+  switch (kind) {
+    case 'page':
+      return pageHeaders(body.toString('utf8'));
+    case 'script':
+      return scriptHeaders();
+    case 'worker':
+      return workerHeaders();
+    default: {
+      const never: never = kind;
+      return never;
+    }
+  }
+}
 
 export async function serveStatic(path: string, res: ServerResponse, headOnly: boolean): Promise<void> {
   const entry = STATIC_FILES[path]!;
@@ -30,11 +47,11 @@ export async function serveStatic(path: string, res: ServerResponse, headOnly: b
     throw new PushError('TABMUX_ERR_NOT_FOUND', `${path} is served from dist/${entry.file}, which is not built yet: run npm run build`);
   }
   res.writeHead(200, {
+    ...headersOf(entry.kind, body),
     'Content-Type': entry.type,
     'Content-Length': body.length,
     // Always revalidated: a new build must reach the page and the hub at once.
     'Cache-Control': 'no-cache',
-    'X-Content-Type-Options': 'nosniff',
   });
   res.end(headOnly ? undefined : body);
 }

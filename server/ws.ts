@@ -12,13 +12,16 @@ import { channelNameProblem } from '../src/protocol/channel-name.js';
 import { formatEventId } from '../src/protocol/event-id.js';
 import type { WsServerFrame } from '../src/protocol/wire.js';
 import type { Connection, ServerContext } from './context.js';
-import { overBufferBound } from './context.js';
+import { counted, overBufferBound } from './context.js';
+import { authenticate, checkSubscribe, msUntilExpiry, verifyToken } from './auth.js';
+import type { Credentials } from './auth.js';
+import { matchesAny } from './channel-patterns.js';
 import { EncodedMessage } from './encode.js';
-import { PushError, toPushError, writeRawError } from './errors.js';
+import { PushError, toPushError, urlTooLong, writeRawError } from './errors.js';
 import { originAllowed } from './cors.js';
 import { Feed } from './feed.js';
 import { stripBasePath } from './base-path.js';
-import { ENVELOPE_BYTES, hasPublishKey, publishValue } from './publish.js';
+import { ENVELOPE_BYTES, admitPublish, publishValue } from './publish.js';
 import { resetNotice } from './sse.js';
 import { parseCursor } from './stream-request.js';
 
@@ -26,6 +29,12 @@ import { parseCursor } from './stream-request.js';
 export const CLOSE_SERVICE_RESTART = 1012;
 /** RFC 6455 §7.4.1: 1008 "policy violation" — used when a slow consumer is dropped. */
 export const CLOSE_POLICY = 1008;
+/**
+ * RFC 6455 §7.4.2 leaves 4000–4999 to applications. 4001 (like HTTP 401): no valid token — none
+ * sent within authTimeout, a bad one, or it expired. Preceded by an `op:error`
+ * TABMUX_ERR_UNAUTHORIZED frame saying which; reconnect with a fresh token.
+ */
+export const CLOSE_UNAUTHORIZED = 4001;
 
 type Ref = string | number | undefined;
 
@@ -56,10 +65,14 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
     writeRawError(socket, error);
   }
 
-  function accept(ws: WebSocket, req: IncomingMessage): void {
+  function accept(ws: WebSocket, req: IncomingMessage, initial: Credentials): void {
     const feeds = new Map<string, Feed>();
-    const mayPublish = hasPublishKey(req, options.publishKey);
+    let credentials = initial;
     let gone = false;
+    let authTimer: NodeJS.Timeout | undefined;
+    let expiryTimer: NodeJS.Timeout | undefined;
+    /** An `auth` frame being verified: later frames wait for it, so they see its outcome. */
+    let authPending: Promise<void> | undefined;
 
     const send = (frame: WsServerFrame | Buffer): void => {
       if (gone || ws.readyState !== ws.OPEN) return;
@@ -78,6 +91,8 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
     const cleanup = (): void => {
       if (gone) return;
       gone = true;
+      clearTimeout(authTimer);
+      clearTimeout(expiryTimer);
       for (const feed of feeds.values()) feed.close();
       feeds.clear();
       alive.delete(ws);
@@ -96,9 +111,62 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));
     ws.on('close', cleanup);
-    ws.on('error', cleanup);
+    ws.on('error', (error: Error & { code?: string }) => {
+      // `ws` closes with 1009 itself; we count it.
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') context.metrics.limitRefusals.ws_payload++;
+      cleanup();
+    });
+
+    const closeUnauthorized = (message: string): void => {
+      context.metrics.authRefusals.unauthorized++;
+      send({ op: 'error', code: 'TABMUX_ERR_UNAUTHORIZED', message });
+      cleanup();
+      ws.close(CLOSE_UNAUTHORIZED, 'unauthorized');
+    };
+    const scheduleExpiry = (): void => {
+      clearTimeout(expiryTimer);
+      const ms = msUntilExpiry(credentials.grant);
+      if (ms === undefined) return;
+      expiryTimer = setTimeout(() => closeUnauthorized('the token has expired: reconnect with a fresh one, or send {"op":"auth"} before it ends'), ms);
+      expiryTimer.unref();
+    };
+    scheduleExpiry();
+    if (context.auth.jwt && !credentials.grant && !credentials.publishKey) {
+      // An unauthenticated socket costs memory and a descriptor: it gets authTimeout to send a token.
+      authTimer = setTimeout(() => {
+        context.metrics.limitRefusals.auth_timeout++;
+        closeUnauthorized(`no token within ${options.authTimeoutMs / 1000} s: send {"op":"auth","token":"…"} first`);
+      }, options.authTimeoutMs);
+      authTimer.unref();
+    }
+
+    /** `{"op":"auth","token"}`: a first token, or a fresh one before the current one expires. */
+    const reauthenticate = async (token: unknown): Promise<void> => {
+      if (!context.auth.jwt) throw new PushError('TABMUX_ERR_BAD_REQUEST', 'this server has no JWT key configured: no auth frame is needed');
+      if (typeof token !== 'string' || token === '') throw new PushError('TABMUX_ERR_BAD_REQUEST', 'an auth frame is {"op":"auth","token":"<JWT>"}');
+      let grant;
+      try {
+        grant = await verifyToken(token, context.auth);
+      } catch (error) {
+        closeUnauthorized(toPushError(error).message);
+        return;
+      }
+      if (gone) return;
+      credentials = { publishKey: credentials.publishKey, grant };
+      clearTimeout(authTimer);
+      scheduleExpiry();
+      // A narrower token: channels it no longer allows are dropped, each with a 403.
+      for (const [channel, feed] of feeds) {
+        if (matchesAny(grant.subscribe, channel)) continue;
+        feed.close();
+        feeds.delete(channel);
+        context.metrics.authRefusals.forbidden++;
+        send({ op: 'error', code: 'TABMUX_ERR_FORBIDDEN', message: `the new token does not allow subscribing to ${channel}`, channel });
+      }
+    };
 
     async function subscribe(channel: string, lastEventId: unknown): Promise<void> {
+      checkSubscribe(context.auth, credentials, [channel]);
       if (lastEventId !== undefined && typeof lastEventId !== 'string') {
         throw new PushError('TABMUX_ERR_BAD_EVENT_ID', 'lastEventId must be a string');
       }
@@ -156,7 +224,18 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
       if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
         throw new PushError('TABMUX_ERR_BAD_JSON', 'a frame is an object with an "op"');
       }
-      const f = frame as { op?: unknown; channel?: unknown; lastEventId?: unknown; data?: unknown; ref?: unknown };
+      const f = frame as { op?: unknown; channel?: unknown; lastEventId?: unknown; data?: unknown; ref?: unknown; token?: unknown };
+      if (f.op === 'auth') {
+        authPending = reauthenticate(f.token);
+        try {
+          await authPending;
+        } finally {
+          authPending = undefined;
+        }
+        return;
+      }
+      if (authPending) await authPending.catch(() => {});
+      if (gone) return;
       const ref: Ref = typeof f.ref === 'string' || typeof f.ref === 'number' ? f.ref : undefined;
       const channel = typeof f.channel === 'string' ? f.channel : undefined;
       try {
@@ -174,17 +253,16 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
             send({ op: 'unsubscribed', channel: channel! });
             return;
           case 'publish': {
-            if (!mayPublish) {
-              throw new PushError('TABMUX_ERR_UNAUTHORIZED', 'publishing needs the publish key (Authorization: Bearer <key> on the upgrade)');
-            }
+            admitPublish(context, credentials, channel, req.socket.remoteAddress);
             const { id } = await publishValue(context, channel, f.data);
             send({ op: 'published', id, ...(ref !== undefined ? { ref } : {}) });
             return;
           }
           default:
-            throw new PushError('TABMUX_ERR_BAD_REQUEST', 'op must be "subscribe", "unsubscribe" or "publish"');
+            throw new PushError('TABMUX_ERR_BAD_REQUEST', 'op must be "auth", "subscribe", "unsubscribe" or "publish"');
         }
       } catch (error) {
+        if (error instanceof PushError) counted(context, error);
         sendError(error, ref, channel && channelNameProblem(channel) === undefined ? channel : undefined);
       }
     }
@@ -194,23 +272,38 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
     });
   }
 
+  /** Checks an upgrade in order (cheapest first), then hands the socket to `ws`; throws PushError to refuse. */
+  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if ((req.url ?? '').length > options.maxUrlLength) {
+      context.metrics.limitRefusals.url_size++;
+      throw urlTooLong(options.maxUrlLength);
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (stripBasePath(url.pathname, options.basePath) !== '/ws') {
+      throw new PushError('TABMUX_ERR_NOT_FOUND', `no WebSocket endpoint at ${url.pathname}; use ${options.basePath}/ws`);
+    }
+    if (context.closing) throw new PushError('TABMUX_ERR_UNAVAILABLE', 'the server is shutting down');
+    if (req.method !== 'GET') throw new PushError('TABMUX_ERR_METHOD_NOT_ALLOWED', 'a WebSocket upgrade is a GET');
+    // Cross-site WebSocket hijacking: browsers send cookies with any site's upgrade; CORS does not apply.
+    if (!originAllowed(req, options.allowOrigin)) throw new PushError('TABMUX_ERR_FORBIDDEN', 'this origin is not allowed by the server (allowOrigin)');
+    const release = context.connectionsPerIp.acquire(req.socket.remoteAddress);
+    socket.once('close', release);
+    // A client that leaves while its token is verified must not crash the process.
+    socket.on('error', () => socket.destroy());
+    // A token on the upgrade (header, cookie, ?token=) must be valid: a bad one is refused here with
+    // 401. No token: accepted, and the first frame must then be {"op":"auth"} (browsers cannot
+    // set headers on a WebSocket).
+    const credentials = await authenticate(req, url.searchParams, context.auth);
+    if (socket.destroyed) return;
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, credentials));
+  }
+
   return {
     handleUpgrade(req, socket, head) {
-      try {
-        const path = (req.url ?? '').split('?')[0] ?? '';
-        if (stripBasePath(path, options.basePath) !== '/ws') {
-          return refuse(socket, new PushError('TABMUX_ERR_NOT_FOUND', `no WebSocket endpoint at ${path}; use ${options.basePath}/ws`));
-        }
-        if (context.closing) return refuse(socket, new PushError('TABMUX_ERR_UNAVAILABLE', 'the server is shutting down'));
-        if (req.method !== 'GET') return refuse(socket, new PushError('TABMUX_ERR_METHOD_NOT_ALLOWED', 'a WebSocket upgrade is a GET'));
-        if (!originAllowed(req, options.allowOrigin)) {
-          return refuse(socket, new PushError('TABMUX_ERR_FORBIDDEN', 'this origin is not allowed by the server (allowOrigin)'));
-        }
-        wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req));
-      } catch (error) {
-        context.options.logger.error('websocket upgrade failed', { error });
-        refuse(socket, toPushError(error));
-      }
+      upgrade(req, socket, head).catch((error: unknown) => {
+        if (!(error instanceof PushError)) context.options.logger.error('websocket upgrade failed', { error });
+        refuse(socket, counted(context, toPushError(error)));
+      });
     },
     heartbeat() {
       for (const [ws, isAlive] of alive) {

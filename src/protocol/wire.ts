@@ -68,6 +68,12 @@ export interface PollResponse {
 
 /** WebSocket frames, client → server (JSON text frames). `ref` is echoed in the answer. */
 export type WsClientFrame =
+  /**
+   * A JWT, for clients that cannot put it on the upgrade (browsers: no headers on a WebSocket).
+   * Sent first (within the server's authTimeout), and again with a fresh token before the current
+   * one expires; a bad or expired token closes the socket with 4001 after an `error` frame.
+   */
+  | { readonly op: 'auth'; readonly token: string }
   | { readonly op: 'subscribe'; readonly channel: string; readonly lastEventId?: string }
   | { readonly op: 'unsubscribe'; readonly channel: string }
   | { readonly op: 'publish'; readonly channel: string; readonly data: unknown; readonly ref?: string | number };
