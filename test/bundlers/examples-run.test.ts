@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { readMetric, waitFor, withTimeout } from '../helpers/browser.js';
 import { launchChromium } from '../helpers/chromium.js';
+import { startRedisServer } from '../helpers/redis.js';
+import { json, openSse } from '../mount/probe.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let browser: Browser;
@@ -40,9 +42,9 @@ interface Running {
 }
 
 /** Starts `node <script>` with PORT set; resolves once it printed its "open http://…" line. */
-async function runExample(script: string): Promise<Running> {
+async function runExample(script: string, env: Record<string, string> = {}): Promise<Running> {
   const port = await freePort();
-  const child = spawn(process.execPath, [script], { cwd: root, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script], { cwd: root, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await withTimeout(
@@ -118,6 +120,34 @@ test('04-express-mount: an order posted to the Express app reaches both tabs thr
     await pages[0]!.context().close();
   } finally {
     await example.stop();
+  }
+});
+
+test('05-redis-two-nodes: published on node A, delivered on node B, a poll on A resumes after the id B delivered', async () => {
+  const redis = await startRedisServer();
+  const nodes: Running[] = [];
+  try {
+    nodes.push(await runExample('examples/05-redis-two-nodes/node.js', { REDIS_URL: redis.url }));
+    nodes.push(await runExample('examples/05-redis-two-nodes/node.js', { REDIS_URL: redis.url }));
+    const [a, b] = nodes.map((node) => ({ origin: node.url, prefix: '' })) as [{ origin: string; prefix: string }, { origin: string; prefix: string }];
+    const onB = await openSse(b, ['news']);
+    await onB.events.next((e) => e.event === '$open', 'node B\'s stream to be live');
+    const first = await json(a, 'POST', '/publish', { channel: 'news', data: 'one' });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const seen = await onB.events.next((e) => e.event === 'news', 'the message published on A to reach B');
+    assert.equal(seen.id, (first.body as { id: string }).id);
+    assert.equal(seen.data, '"one"');
+    onB.close();
+
+    const second = await json(b, 'POST', '/publish', { channel: 'news', data: 'two' });
+    assert.equal(second.status, 200, JSON.stringify(second.body));
+    // Resume on the other node with the id node B delivered: exactly what came after it.
+    const resume = await json(a, 'GET', `/poll?channel=news&lastEventId=${encodeURIComponent(seen.id!)}&timeout=1`);
+    assert.equal(resume.status, 200, JSON.stringify(resume.body));
+    assert.deepEqual((resume.body as { messages: unknown[] }).messages, [{ channel: 'news', id: (second.body as { id: string }).id, data: 'two' }], 'node A resumes exactly after the id node B delivered');
+  } finally {
+    for (const node of nodes) await node.stop();
+    await redis.dispose();
   }
 });
 
