@@ -20,7 +20,7 @@ export interface ConnectOptions {
   readonly worker?: string;
   readonly transport?: TransportOption;
   readonly host?: HostOption;
-  /** Not used yet by this version (auth lands with the server's JWT support). */
+  /** A JWT for the server: a string, or a function called again whenever the server answers 401. */
   readonly token?: string | (() => string | Promise<string>);
   /** Not used yet by this version (visibility pausing: issue 6). */
   readonly pauseWhenHidden?: number | false;
@@ -74,6 +74,7 @@ class Client implements Mux {
   readonly #transport: TransportOption;
   readonly #host: HostOption;
   readonly #workerUrl: string;
+  readonly #token: ConnectOptions['token'];
   readonly #channels = new LocalChannels();
   readonly #ready = new Map<string, Promise<void>>();
   readonly #listeners = new Map<keyof MuxEvents, Set<(value: never) => void>>();
@@ -89,6 +90,10 @@ class Client implements Mux {
     this.#transport = options.transport ?? 'auto';
     this.#host = options.host ?? 'auto';
     this.#workerUrl = options.worker ?? '/tabmux-worker.js';
+    this.#token = options.token;
+    if (this.#token !== undefined && typeof this.#token !== 'string' && typeof this.#token !== 'function') {
+      throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', 'token must be a string or a function returning one');
+    }
     if (!TRANSPORTS.includes(this.#transport)) throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', `transport must be one of ${TRANSPORTS.join(', ')}`);
     if (!HOSTS.includes(this.#host)) throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', `host must be one of ${HOSTS.join(', ')}`);
     this.#lock = holdTabLock(`tabmux-tab:${crypto.randomUUID()}`);
@@ -187,11 +192,13 @@ class Client implements Mux {
       for (const hubEvent of event.data.events) this.#onHubEvent(hubEvent);
     };
     const hint = this.#transport === 'auto' ? recallTransport(this.#url) : undefined;
+    const token = await this.#freshToken();
     const request: HelloRequest = {
       protocol: 1,
       tabId: this.#lock.name,
       lockName: this.#lock.name,
       config: { url: this.#url, transport: this.#transport, ...(hint && { transportHint: hint }) },
+      ...(token !== undefined && { token }),
       dataPort: port2,
     };
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -247,6 +254,11 @@ class Client implements Mux {
         return this.#emit('reset', { channel: event.channel, code: event.code, message: event.message });
       case 'error':
         return this.#emit('error', new TabmuxError(event.code, event.message));
+      case 'token-needed':
+        if (typeof this.#token === 'function') {
+          void Promise.all([this.#freshToken(), this.#attachment]).then(([token, { api }]) => (token !== undefined ? api.setToken(token) : undefined)).catch(() => undefined);
+        }
+        return;
       case 'transport':
         if (this.#transport === 'auto') rememberTransport(this.#url, event.transport satisfies TransportKind);
         return;
@@ -254,6 +266,17 @@ class Client implements Mux {
         const never: never = event;
         return never;
       }
+    }
+  }
+
+  /** The token option's current value; a failing token function is reported, not thrown. */
+  async #freshToken(): Promise<string | undefined> {
+    try {
+      const token = typeof this.#token === 'function' ? await this.#token() : this.#token;
+      return typeof token === 'string' && token ? token : undefined;
+    } catch (error) {
+      this.#emit('error', new TabmuxError('TABMUX_ERR_UNAUTHORIZED', `the token function failed: ${error instanceof Error ? error.message : String(error)}`));
+      return undefined;
     }
   }
 

@@ -66,6 +66,9 @@ export class Hub {
   #reconcileTimer: TimerId | undefined;
   #rewind = false;
   #connects = 0;
+  #token: string | undefined;
+  /** The last failure was a 401 with this token: a DIFFERENT token reconnects at once. */
+  #refusedToken: string | undefined | null = null;
   readonly #stopOnline: (() => void) | undefined;
 
   constructor(options: HubOptions) {
@@ -86,8 +89,19 @@ export class Hub {
 
   // ── tabs ──────────────────────────────────────────────────────────────────────────────────
 
-  addTab(tabId: string, sink: EventSink): void {
+  addTab(tabId: string, sink: EventSink, token?: string): void {
     this.#tabs.set(tabId, new Outbox(sink));
+    if (token !== undefined && this.#token === undefined) this.#token = token;
+  }
+
+  /** A tab's fresh token. After a 401 it ends the backoff: the token was what we waited for. */
+  setToken(token: string): void {
+    this.#token = token;
+    // The same token again (a tab's cache) waits out the backoff: no tight 401 loop.
+    if (this.#refusedToken !== null && token !== this.#refusedToken && this.#state === 'backoff') {
+      this.#refusedToken = null;
+      this.#connect();
+    }
   }
 
   /** Forgets a tab (it said bye, or its liveness lock was released); idempotent. */
@@ -123,7 +137,7 @@ export class Hub {
     }
     const upstream = this.#current?.upstream;
     if (this.#state === 'open' && upstream?.publish) return upstream.publish(channel, data);
-    return publishOverHttp(this.#o.platform, this.#o.config.url, channel, data);
+    return publishOverHttp(this.#o.platform, this.#o.config.url, channel, data, this.#token);
   }
 
   debug(): DebugSnapshot {
@@ -266,7 +280,7 @@ export class Hub {
       },
     };
     this.#connects++;
-    slot.upstream = this.#o.openUpstream(this.#kind, { url: this.#o.config.url, channels: request, openTimeoutMs: this.#o.openTimeoutMs, pollTimeoutS: this.#o.pollTimeoutS }, handlers);
+    slot.upstream = this.#o.openUpstream(this.#kind, { url: this.#o.config.url, channels: request, openTimeoutMs: this.#o.openTimeoutMs, pollTimeoutS: this.#o.pollTimeoutS, ...(this.#token !== undefined && { token: this.#token }) }, handlers);
     return slot;
   }
 
@@ -317,6 +331,11 @@ export class Hub {
       return this.#connect();
     }
     if (failure.fatal) this.#emitAll({ type: 'error', code: failure.code, message: failure.message });
+    // RFC 6750 §3.1 invalid_token: ask the tabs for a new one; `setToken` ends the wait early.
+    const tokenSuspect = failure.status === 401 || (failure.neverOpened === true && this.#token !== undefined);
+    this.#refusedToken = tokenSuspect ? this.#token : null;
+    if (failure.status === 401) this.#emitAll({ type: 'error', code: failure.code, message: failure.message });
+    if (tokenSuspect) this.#emitAll({ type: 'token-needed' });
     if (this.#wanted.size === 0) return this.#setState('idle');
     const delay = failure.fatal ? this.#backoff.next(30_000) : this.#backoff.next(failure.retryAfterMs);
     this.#setState('backoff', delay);

@@ -34,7 +34,7 @@ export function serveTab(host: PortHost, port: Endpoint): void {
     async hello(request: HelloRequest): Promise<HelloAnswer> {
       hub = host.hub(request.config);
       tabId = request.tabId;
-      hub.addTab(tabId, request.dataPort);
+      hub.addTab(tabId, request.dataPort, request.token);
       const id = tabId;
       const owner = hub;
       if (request.lockName && host.locks) {
@@ -56,6 +56,9 @@ export function serveTab(host: PortHost, port: Endpoint): void {
     },
     async debug(): Promise<DebugSnapshot> {
       return attached().debug();
+    },
+    async setToken(token) {
+      if (typeof token === 'string' && token) attached().setToken(token);
     },
     async bye() {
       if (hub && tabId !== undefined) hub.removeTab(tabId);

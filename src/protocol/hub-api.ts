@@ -61,6 +61,8 @@ export interface HelloRequest {
   /** A Web Lock the tab holds for its whole life: the hub gets it when the tab is gone. */
   readonly lockName?: string;
   readonly config: HubConfig;
+  /** The tab's current token (`connect({ token })`), if it has one. */
+  readonly token?: string;
   /** Transferred: the hub posts `HubBatch`es to it. */
   readonly dataPort: EventSink;
 }
@@ -78,6 +80,8 @@ export type HubEvent =
   | { readonly type: 'state'; readonly state: MuxState }
   | { readonly type: 'reset'; readonly channel: string; readonly code: ClientErrorCode; readonly message: string }
   | { readonly type: 'error'; readonly code: ClientErrorCode; readonly message: string }
+  /** The server answered 401: tabs with a `token` function fetch a new one and `setToken` it. */
+  | { readonly type: 'token-needed' }
   /** The transport that opened; with `transport: 'auto'` tabs remember it for the origin. */
   | { readonly type: 'transport'; readonly transport: TransportKind };
 
@@ -115,5 +119,7 @@ export interface HubApi {
   unsubscribe(channel: string): Promise<void>;
   publish(channel: string, data: unknown): Promise<HubResult<{ readonly id: string }>>;
   debug(): Promise<DebugSnapshot>;
+  /** A fresh token for the upstream and for publishing (after `token-needed`, or at any time). */
+  setToken(token: string): Promise<void>;
   bye(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 // The hub's logic (worker/hub.ts) in Node, with a fake clock and a fake upstream playing the server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { flush, id, makeHub } from './hub-fakes.js';
+import { FakeTab, flush, id, makeHub } from './hub-fakes.js';
 
 /** Tracks whether a promise has settled, without awaiting it. */
 function settled(promise: Promise<unknown>): () => boolean {
@@ -332,4 +332,22 @@ test('a WebSocket channel refused by the server is reported to its tabs only; th
   assert.equal(a.events.filter((e) => e.type === 'error').length, 0);
   assert.deepEqual(a.messages, ['x:e1-2']);
   assert.equal(server.last.closed, false);
+});
+
+test('a 401 asks the tabs for a token; the new token reconnects at once and is sent upstream', async () => {
+  const { clock, server, hub } = makeHub();
+  const a = new FakeTab('a');
+  hub.addTab('a', a, 'old-token');
+  void hub.subscribe('a', 'private');
+  await clock.tick(10);
+  assert.equal(server.last.request.token, 'old-token', 'the hello token is used');
+  server.last.handlers.closed({ code: 'TABMUX_ERR_UNAUTHORIZED', message: 'expired', status: 401 });
+  await flush();
+  assert.ok(a.events.some((e) => e.type === 'token-needed'), 'tabs asked for a token');
+  assert.equal(hub.state, 'backoff');
+  hub.setToken('old-token');
+  assert.equal(hub.state, 'backoff', 'the refused token again waits out the backoff (no tight loop)');
+  hub.setToken('new-token');
+  assert.equal(hub.state, 'connecting', 'a new token does not wait');
+  assert.equal(server.last.request.token, 'new-token');
 });

@@ -24,6 +24,11 @@ export async function failureFromResponse(response: Response, now: number): Prom
   return { code, message, status: response.status, fatal: FATAL_STATUSES.has(response.status), ...(retryAfterMs !== undefined && { retryAfterMs }) };
 }
 
+/** `Authorization: Bearer <token>` (RFC 6750 §2.1) when there is a token. */
+export function authHeaders(token: string | undefined): Record<string, string> {
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
 export function networkFailure(error: unknown): UpstreamFailure {
   return { code: 'TABMUX_ERR_NETWORK', message: error instanceof Error ? error.message : 'network error' };
 }

@@ -4,7 +4,7 @@
  * poll continues, which makes "open" observable and the hand-over from SSE lossless.
  */
 import { QUERY_LAST_EVENT_ID, QUERY_TIMEOUT, type PollResponse } from '../../src/protocol/wire.js';
-import { failureFromResponse, networkFailure } from './http-error.js';
+import { authHeaders, failureFromResponse, networkFailure } from './http-error.js';
 import { streamUrl } from './query.js';
 import type { TransportOpener } from './types.js';
 
@@ -19,7 +19,7 @@ export const openPoll: TransportOpener = (platform, request, handlers) => {
       const channels = first ? request.channels : new Map([...request.channels.keys()].map((c) => [c, undefined]));
       const extra: Record<string, string> = { [QUERY_TIMEOUT]: first ? '0' : String(request.pollTimeoutS) };
       if (cursor) extra[QUERY_LAST_EVENT_ID] = cursor;
-      const response = await platform.fetch(streamUrl(request.url, '/poll', channels, extra), { cache: 'no-store', signal: abort.signal });
+      const response = await platform.fetch(streamUrl(request.url, '/poll', channels, extra), { cache: 'no-store', signal: abort.signal, headers: authHeaders(request.token) });
       if (done) return;
       if (!response.ok) {
         done = true;

@@ -6,7 +6,7 @@
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { SSE_EVENT_OPEN, SSE_EVENT_RESET, type ResetNotice, type SseOpenData } from '../../src/protocol/wire.js';
-import { failureFromResponse, isAbort, networkFailure } from './http-error.js';
+import { authHeaders, failureFromResponse, isAbort, networkFailure } from './http-error.js';
 import { streamUrl } from './query.js';
 import type { TransportOpener, UpstreamFailure } from './types.js';
 
@@ -56,7 +56,7 @@ export const openSse: TransportOpener = (platform, request, handlers) => {
       request.openTimeoutMs,
     );
     const response = await platform.fetch(streamUrl(request.url, '/sse', request.channels), {
-      headers: { accept: 'text/event-stream' },
+      headers: { accept: 'text/event-stream', ...authHeaders(request.token) },
       cache: 'no-store',
       signal: abort.signal,
     });

@@ -18,6 +18,12 @@ export interface UpstreamFailure {
   readonly retryAfterMs?: number;
   /** Retrying the same request cannot help (400, 403, 404…): tabs are told. */
   readonly fatal?: boolean;
+  /**
+   * The WebSocket closed before it opened. A browser hides the upgrade's HTTP status (WHATWG
+   * WebSockets: it is "fail the WebSocket connection", close code 1006), so a refused token looks
+   * like this: with a token, the hub asks the tabs for a fresh one.
+   */
+  readonly neverOpened?: boolean;
   /** The response arrived but never streamed (a buffering proxy): `auto` falls back to poll. */
   readonly streamingBroken?: boolean;
 }
@@ -45,6 +51,8 @@ export interface UpstreamRequest {
   readonly openTimeoutMs: number;
   /** Long-poll: seconds the server holds a request. */
   readonly pollTimeoutS: number;
+  /** A JWT: `Authorization: Bearer` on HTTP, the `token` query parameter on the WebSocket upgrade. */
+  readonly token?: string;
 }
 
 export type PublishOutcome = { ok: true; id: string } | { ok: false; code: ClientErrorCode; message: string };

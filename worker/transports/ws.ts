@@ -3,19 +3,22 @@
  * frames (wire.ts `WsClientFrame`), so a channel-set change never reopens the connection.
  * Publishing rides the same socket; `ref` matches a `published`/`error` frame to its request.
  */
-import type { WsServerFrame } from '../../src/protocol/wire.js';
+import { QUERY_TOKEN, type WsServerFrame } from '../../src/protocol/wire.js';
 import type { TransportOpener, PublishOutcome } from './types.js';
 
 // RFC 6455 §7.4.1: 1000 is a normal closure; the hub closes with it when it no longer needs us.
 const NORMAL_CLOSURE = 1000;
 
 export const openWs: TransportOpener = (platform, request, handlers) => {
-  const socket = platform.webSocket(request.url.replace(/^http/, 'ws') + '/ws');
+  // Browsers cannot set headers on a WebSocket upgrade: the token travels as a query parameter.
+  const query = request.token ? `?${QUERY_TOKEN}=${encodeURIComponent(request.token)}` : '';
+  const socket = platform.webSocket(request.url.replace(/^http/, 'ws') + '/ws' + query);
   const channels = new Map(request.channels); // what to subscribe once the socket opens
   const waiting = new Set(channels.keys()); // initial channels not yet replayed
   const pending = new Map<number, (outcome: PublishOutcome) => void>();
   let nextRef = 1;
-  let opened = false;
+  let opened = false; // every initial channel replayed
+  let socketOpened = false;
   let done = false;
 
   const send = (frame: object) => {
@@ -27,6 +30,7 @@ export const openWs: TransportOpener = (platform, request, handlers) => {
   };
 
   socket.onopen = () => {
+    socketOpened = true;
     for (const [channel, cursor] of channels) send({ op: 'subscribe', channel, ...(cursor !== undefined && { lastEventId: cursor }) });
     if (waiting.size === 0) {
       opened = true;
@@ -89,7 +93,7 @@ export const openWs: TransportOpener = (platform, request, handlers) => {
     failPending('the WebSocket closed');
     if (done) return;
     done = true;
-    handlers.closed({ code: 'TABMUX_ERR_UNAVAILABLE', message: `WebSocket closed (${code}${reason ? `: ${reason}` : ''})` });
+    handlers.closed({ code: 'TABMUX_ERR_UNAVAILABLE', message: `WebSocket closed (${code}${reason ? `: ${reason}` : ''})`, neverOpened: !socketOpened });
   };
   socket.onerror = () => {
     // Always followed by `close` (WHATWG WebSockets: "fail the WebSocket connection").

@@ -1,0 +1,61 @@
+// Tokens (CONTRACT.md `token`): the hub sends the tab's JWT upstream (Authorization on SSE and
+// long-poll, the token query parameter on the WebSocket upgrade, Authorization on publish), and
+// on a 401 asks the tabs for a fresh one and reconnects with it at once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { SignJWT } from 'jose';
+import { launchChromium } from '../helpers/chromium.js';
+import { startServer, type StartedServer } from '../helpers/server.js';
+import { range, received, startStaticServer, waitFor, withTimeout, type StaticServer } from '../helpers/browser.js';
+
+const SECRET = 'an-hs256-test-secret-of-32-bytes-at-least!';
+const sign = (expiresAt: number) =>
+  new SignJWT({ tabmux: { subscribe: ['private:*'], publish: ['private:*'] } })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setExpirationTime(expiresAt)
+    .sign(new TextEncoder().encode(SECRET));
+
+let push: StartedServer;
+let pages: StaticServer;
+let browser: Browser;
+
+test.before(async () => {
+  push = await startServer({ jwtSecret: SECRET, retry: 50 });
+  pages = await startStaticServer();
+  browser = await launchChromium();
+});
+test.after(async () => {
+  await browser?.close();
+  await pages?.close();
+  await push?.close();
+});
+
+for (const transport of ['sse', 'ws', 'poll'] as const) {
+  test(`${transport}: an expired token is refused (HTTP: TABMUX_ERR_UNAUTHORIZED to the tab); a fresh one from the token function connects at once; publish and delivery work`, async () => {
+    const channel = `private:${transport}`;
+    const context = await browser.newContext();
+    try {
+      const expired = await sign(Math.floor(Date.now() / 1000) - 60);
+      const page = await context.newPage();
+      await page.goto(`${pages.url}/pages/tab.html?server=${encodeURIComponent(push.url)}&channels=${channel}&transport=${transport}&token=${expired}`);
+      if (transport === 'ws') {
+        // A browser hides a refused upgrade's status: the hub only sees the socket fail, backs off.
+        await waitFor('the refused WebSocket to put the hub in backoff', async () => (await page.evaluate(() => (window as unknown as { mux: { debug(): Promise<{ upstream: string }> } }).mux.debug())).upstream === 'backoff');
+      } else {
+        await waitFor('the tab to be told its token was refused', async () => (await page.evaluate(() => (window as unknown as { errors: string[] }).errors)).includes('TABMUX_ERR_UNAUTHORIZED'));
+      }
+      assert.equal(await page.evaluate(() => (window as unknown as { mux: { state: string } }).mux.state), 'connecting');
+      const fresh = await sign(Math.floor(Date.now() / 1000) + 3600);
+      await page.evaluate((token) => ((window as unknown as { currentToken: string }).currentToken = token), fresh);
+      await withTimeout(page.evaluate(() => (window as unknown as { tabReady: Promise<void> }).tabReady), 20_000, 'the tab to subscribe with the fresh token');
+      for (const n of range(5)) {
+        await page.evaluate(([c, value]) => (window as unknown as { mux: { publish(c: string, d: unknown): Promise<unknown> } }).mux.publish(c as string, { n: value }), [channel, n] as const);
+      }
+      await waitFor('the 5 messages the tab published', async () => (await received(page))[channel]?.length === 5);
+      assert.deepEqual((await received(page))[channel], range(5));
+    } finally {
+      await context.close();
+    }
+  });
+}
