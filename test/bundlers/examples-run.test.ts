@@ -91,6 +91,20 @@ test('01-basic: ticks reach two tabs over one upstream connection', async () => 
   }
 });
 
+test('02-dashboard: simulated prices fill the demo widgets of two tabs over one upstream connection', async () => {
+  const example = await runExample('examples/02-dashboard/server.js');
+  try {
+    const pages = await twoTabs(`${example.url}/`);
+    for (const [i, page] of pages.entries()) {
+      await waitFor(`tab ${i} to show an AAPL price`, async () => /^\d+\.\d\d$/.test((await page.locator('[data-symbol="AAPL"] .price').textContent()) ?? ''));
+    }
+    assert.equal(await readMetric(example.url, 'tabmux_connections'), 1, 'two tabs, one upstream connection');
+    await pages[0]!.context().close();
+  } finally {
+    await example.stop();
+  }
+});
+
 test('03-chat: a message published from one tab reaches both', async () => {
   const example = await runExample('examples/03-chat/server.js');
   try {

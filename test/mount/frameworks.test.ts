@@ -7,8 +7,9 @@
  * - Express: `app.use('/realtime', …)` — Express strips the mount path from `req.url`, so the
  *   push server sees `/sse`; the upgrade listener strips it the same way. Mount BEFORE any body
  *   parser (express.json() would consume the POST /publish body).
- * - Fastify: `serverFactory` — tabmux answers its paths first and passes every other request to
- *   Fastify through `next()`; Fastify never parses (consumes) a tabmux body.
+ * - Fastify: `serverFactory` — tabmux answers its paths (under `basePath: '/realtime'`) first and
+ *   passes every other request to Fastify through `next()`; Fastify never parses (consumes) a
+ *   tabmux body.
  * - Koa: a middleware that sets `ctx.respond = false` for the requests tabmux answers.
  */
 import http from 'node:http';
@@ -62,8 +63,8 @@ test('Express 5: app.use("/realtime", handleRequest) + upgrade under /realtime, 
   });
 });
 
-test('Fastify 5: serverFactory hands tabmux its paths, next() for the rest; upgrade; graceful close', async () => {
-  const push = createPushServer(options);
+test('Fastify 5: serverFactory hands tabmux its paths under basePath /realtime, next() for the rest; upgrade; graceful close', async () => {
+  const push = createPushServer({ ...options, basePath: '/realtime' });
   let server: http.Server | undefined;
   const fastify = Fastify({
     serverFactory: (handler) => {
@@ -77,7 +78,7 @@ test('Fastify 5: serverFactory hands tabmux its paths, next() for the rest; upgr
   await fastify.listen({ port: 0, host: '127.0.0.1' });
   const { port } = server!.address() as AddressInfo;
   await proveMount({
-    target: { origin: `http://127.0.0.1:${port}`, prefix: '' },
+    target: { origin: `http://127.0.0.1:${port}`, prefix: '/realtime' },
     push,
     stopHost: () => fastify.close(),
     hostRoute: { path: '/app', body: 'app ok' },
