@@ -9,7 +9,7 @@ import type { DebugSnapshot, HelloRequest, HostOption, HubApi, HubBatch, HubEven
 import { TabmuxError, type ClientErrorCode } from './errors.js';
 import { candidateHosts } from './hosts/chooser.js';
 import type { HostLink } from './hosts/types.js';
-import { LocalChannels, type MessageHandler } from './local-channels.js';
+import { LocalChannels, surface, type MessageHandler } from './local-channels.js';
 import { holdTabLock, whenReleased, type HeldLock } from './tab-lock.js';
 import { recallTransport, rememberTransport } from './transport-memory.js';
 
@@ -296,7 +296,7 @@ class Client implements Mux {
       try {
         (listener as (value: MuxEvents[K]) => void)(value);
       } catch (error) {
-        reportError(error);
+        surface(error);
       }
     }
   }

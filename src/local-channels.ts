@@ -48,7 +48,7 @@ export class LocalChannels {
         handler(frozen);
       } catch (error) {
         // One failing handler must not starve the others; surface it like an uncaught error.
-        reportError(error);
+        surface(error);
       }
     }
   }
@@ -65,4 +65,13 @@ export class LocalChannels {
   cursor(channel: string): string | undefined {
     return this.#cursors.get(channel);
   }
+}
+
+/** Reports an error from user code the way an uncaught one would be, without stopping the caller. */
+export function surface(error: unknown): void {
+  if (typeof reportError === 'function') reportError(error);
+  else
+    queueMicrotask(() => {
+      throw error;
+    });
 }
