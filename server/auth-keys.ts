@@ -57,13 +57,15 @@ function fromPublicKey(text: string): JwtKeys {
     const resolve = createLocalJWKSet(jwks);
     return { algorithms: ['RS256', 'ES256', 'ES384', 'EdDSA'], resolve };
   }
+  // createPublicKey() would quietly derive the public half of a private key: refuse it instead,
+  // the private key does not belong on the push server.
+  if (/PRIVATE KEY-----/.test(trimmed)) throw badOption('option jwtPublicKey: give the PUBLIC key, not a private one');
   let key: KeyObject;
   try {
     key = createPublicKey(trimmed);
   } catch {
     throw badOption('option jwtPublicKey: not a PEM public key (-----BEGIN PUBLIC KEY-----) nor a JWKS');
   }
-  if (key.type !== 'public') throw badOption('option jwtPublicKey: give the PUBLIC key, not a private one');
   const algorithm = algorithmOf(key);
   return { algorithms: [algorithm], resolve: () => Promise.resolve(key) };
 }
