@@ -1,8 +1,9 @@
 /* global process, console, URL */
 // Example 03 — chat, publishing from the tabs:
 //   npm run build && node examples/03-chat/server.js   → open http://127.0.0.1:3000/ in a few tabs
-// The server is open (no publish key), so any tab may publish: fine on localhost, not in
-// production, where publishing from browsers waits for JWT auth (`--jwt-secret`, not yet).
+// The server is open (no publish key, no JWT key), so any tab may publish: fine on localhost. In
+// production set `jwtSecret` and give each tab a token whose claim allows it, e.g.
+// {"tabmux":{"subscribe":["chat:*"],"publish":["chat:lobby"]}}, via connect({ token }).
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
