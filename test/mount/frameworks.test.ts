@@ -12,6 +12,7 @@
  *   tabmux body.
  * - Koa: a middleware that sets `ctx.respond = false` for the requests tabmux answers.
  */
+import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -120,3 +121,31 @@ test('Koa 3: middleware with ctx.respond = false; upgrade; graceful close', asyn
     hostRoute: { path: '/app', body: 'app ok' },
   });
 });
+
+test(
+  'Express with express.json() mounted BEFORE tabmux: POST /publish still answers (no hang)',
+  {
+    todo: 'server/publish.ts reads the body from the request stream, which express.json() has already consumed: the request hangs until the server timeout. Proposed: use req.body when a framework parsed it, else answer 400 when req.readableEnded',
+  },
+  async () => {
+    const push = createPushServer(options);
+    const app = express();
+    app.use(express.json()); // a common app-wide body parser, mounted first by mistake
+    app.use((req, res, next) => push.handleRequest(req, res, next));
+    const server = http.createServer(app);
+    const port = await listen(server);
+    try {
+      const answer = await fetch(`http://127.0.0.1:${port}/publish`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ channel: 'parsed', data: 1 }),
+        signal: AbortSignal.timeout(5000),
+      });
+      assert.ok(answer.status === 200 || answer.status === 400, `an answer, not a hang (got ${answer.status})`);
+    } finally {
+      server.closeAllConnections();
+      await push.close();
+      await stopServer(server);
+    }
+  },
+);
