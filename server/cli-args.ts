@@ -34,7 +34,7 @@ Options:
   --max-buffered-bytes <bytes>  unsent bytes per client before it is dropped (default ${DEFAULTS.maxBufferedBytes})
   --retry <ms>                  SSE reconnection hint (default ${DEFAULTS.retry})
   --max-connections-per-ip <n>  open connections per client IP (default ${DEFAULTS.maxConnectionsPerIp})
-  --publish-rate <n>            publishes/s per token or IP; publish key exempt (default ${DEFAULTS.publishRate})
+  --publish-rate <n>            publishes/s per token (sub, else IP); key exempt (default ${DEFAULTS.publishRate})
   --publish-burst <n>           publishes at once before the rate applies (default ${DEFAULTS.publishBurst})
   --max-header-size <bytes>     largest request head (default ${DEFAULTS.maxHeaderSize})
   --max-url-length <bytes>      longest request URL (default ${DEFAULTS.maxUrlLength})

@@ -28,7 +28,7 @@ export interface PushServerOptions {
   readonly authTimeout?: number;
   /** Open SSE/WebSocket/poll connections one IP address may hold (default 256). */
   readonly maxConnectionsPerIp?: number;
-  /** Publishes per second per token (`sub`) or IP; the publish key is exempt (default 50). */
+  /** Publishes per second per token (`sub`, else the IP); publish key and open-server publishes are exempt (default 50). */
   readonly publishRate?: number;
   /** Publishes allowed at once before `publishRate` applies (default 100). */
   readonly publishBurst?: number;
