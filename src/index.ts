@@ -2,6 +2,8 @@
 export { connect } from './connect.js';
 export type { ConnectOptions, Mux, MuxEvents, Subscription } from './connect.js';
 export type { Message, MessageHandler } from './local-channels.js';
+export { SharedEventSource } from './shared-event-source.js';
+export type { SharedEventSourceInit } from './shared-event-source.js';
 export { TabmuxError } from './errors.js';
 export type { ClientErrorCode } from './errors.js';
 export type { DebugSnapshot, ChannelSnapshot, HostKind, HostOption, MuxState, TransportKind, TransportOption } from './protocol/hub-api.js';

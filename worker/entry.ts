@@ -2,11 +2,19 @@
  * The hub script (dist/worker.js, served as /tabmux-worker.js). One file for every host: it looks
  * at its global scope and starts the matching host. A Service Worker host (issue 5) will branch
  * here on `ServiceWorkerGlobalScope`; the hub itself (hub.ts) is the same in every host.
+ *
+ * As a SharedWorker, the instance's name says what it serves: `connect()` hubs are named
+ * `tabmux:<transport>:<url>`, and the SharedEventSource service runs in its own instance named
+ * `EVENT_SOURCE_WORKER_NAME` (one per origin for every URL).
  */
+import { EVENT_SOURCE_WORKER_NAME } from '../src/protocol/event-source.js';
+import { startEventSourceHost } from './event-source/event-source-host.js';
 import { startSharedWorkerHost } from './shared-worker-host.js';
 
 declare const SharedWorkerGlobalScope: { new (): unknown } | undefined;
 
 if (typeof SharedWorkerGlobalScope === 'function' && self instanceof SharedWorkerGlobalScope) {
-  startSharedWorkerHost(self as unknown as Parameters<typeof startSharedWorkerHost>[0]);
+  const scope = self as unknown as Parameters<typeof startSharedWorkerHost>[0];
+  if (scope.name === EVENT_SOURCE_WORKER_NAME) startEventSourceHost(scope);
+  else startSharedWorkerHost(scope);
 }
