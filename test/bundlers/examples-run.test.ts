@@ -165,7 +165,7 @@ test('05-redis-two-nodes: published on node A, delivered on node B, a poll on A 
   }
 });
 
-test('06-shared-event-source: two tabs, one request to a plain SSE route', { todo: 'SharedEventSource is not exported from src/index.ts yet, and the built hub (worker/entry.ts → shared-worker-host.ts) does not serve es-open requests yet (worker/event-source/ is not wired in): checked with a local bundle, 0 upstreams' }, async () => {
+test('06-shared-event-source: two tabs, one request to a plain SSE route', async () => {
   const example = await runExample('examples/06-shared-event-source/server.js');
   try {
     const pages = await twoTabs(`${example.url}/`);

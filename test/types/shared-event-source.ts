@@ -1,11 +1,13 @@
 /**
  * Type tests of `SharedEventSource`, the drop-in for `EventSource` (CONTRACT.md "The client").
- * Imported from its module until src/index.ts re-exports it; then switch to `from 'tabmux'`.
+ * Imported by package name, as users do.
  */
-import { SharedEventSource } from '../../src/shared-event-source.js';
+import { SharedEventSource } from 'tabmux';
+import type { SharedEventSourceInit } from 'tabmux';
 
 // ── positive: it is usable wherever an EventSource's surface is used ───────────────────────────
-const source = new SharedEventSource('/events', { withCredentials: true, worker: '/tabmux-worker.js' });
+const init: SharedEventSourceInit = { withCredentials: true, worker: '/tabmux-worker.js' };
+const source = new SharedEventSource('/events', init);
 new SharedEventSource(new URL('https://example.com/events'));
 const url: string = source.url;
 const withCredentials: boolean = source.withCredentials;
