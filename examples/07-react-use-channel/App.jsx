@@ -1,16 +1,22 @@
-// Example 07 — using the hook. Build with Vite + @vitejs/plugin-react (not installed in this repo).
+/* global window, location, URL, URLSearchParams */
+// Example 07 — using the hook in a React app built by Vite (JSX needs no plugin in Vite 8).
+//   npx vite examples/07-react-use-channel   (push server: npx tabmux-server, or ?server=…)
 import { connect } from 'tabmux';
 import { useChannel, useMuxState } from './use-channel.js';
 
 // One mux per app, not per component: every component (and every tab) shares one connection.
-const mux = connect({ url: 'http://127.0.0.1:8080', worker: new URL('tabmux/worker', import.meta.url).href });
+const server = new URLSearchParams(location.search).get('server') ?? 'http://127.0.0.1:8080';
+const mux = connect({ url: server, worker: new URL('tabmux/worker', import.meta.url).href });
+window.mux = mux; // for the curious (and the tests): await mux.debug()
+
+const SYMBOLS = ['AAPL', 'MSFT', 'BTC'];
 
 function Price({ symbol }) {
   const message = useChannel(mux, `prices:${symbol}`);
   return (
-    <tr>
+    <tr data-symbol={symbol}>
       <td>{symbol}</td>
-      <td>{message ? message.data.price.toFixed(2) : '…'}</td>
+      <td className="price">{message ? message.data.price.toFixed(2) : '…'}</td>
     </tr>
   );
 }
@@ -19,10 +25,12 @@ export function App() {
   const state = useMuxState(mux);
   return (
     <main>
-      <p>Connection: {state}</p>
+      <p>
+        Connection: <output id="state">{state}</output>
+      </p>
       <table>
         <tbody>
-          {['AAPL', 'MSFT', 'BTC'].map((symbol) => (
+          {SYMBOLS.map((symbol) => (
             <Price key={symbol} symbol={symbol} />
           ))}
         </tbody>
