@@ -143,3 +143,21 @@ test('the hub script and client are JavaScript, never sniffed; the worker is sam
   assert.equal(worker.headers['x-content-type-options'], 'nosniff');
   assert.equal(worker.headers['cross-origin-resource-policy'], 'same-origin');
 });
+
+test('CORS with credentials never answers *: the allowed origin is echoed; without a list, * and no credentials', async (t) => {
+  const s = await server(t);
+  const token = await reader();
+  const allowed = await request(`${s.url}/poll?channel=news&timeout=0`, { headers: { Origin: ORIGIN, ...bearer(token) } });
+  assert.equal(allowed.headers['access-control-allow-origin'], ORIGIN);
+  assert.equal(allowed.headers['access-control-allow-credentials'], 'true');
+  assert.match(allowed.headers.vary ?? '', /Origin/);
+  const preflight = await request(`${s.url}/sse`, { method: 'OPTIONS', headers: { Origin: ORIGIN, 'Access-Control-Request-Headers': 'authorization' } });
+  assert.equal(preflight.status, 204);
+  assert.notEqual(preflight.headers['access-control-allow-origin'], '*');
+  assert.match(preflight.headers['access-control-allow-headers'] ?? '', /Authorization/);
+  const open = await startServer();
+  t.after(() => open.close());
+  const any = await request(`${open.url}/poll?channel=news&timeout=0`, { headers: { Origin: 'http://elsewhere.example' } });
+  assert.equal(any.headers['access-control-allow-origin'], '*');
+  assert.equal(any.headers['access-control-allow-credentials'], undefined, 'credentials are never allowed with *');
+});
