@@ -26,7 +26,7 @@ test('the demo works under its CSP (no violations) and is served with security h
   assert.match(res.headers['content-type'] ?? '', /^text\/html/);
   assert.equal(res.headers['x-content-type-options'], 'nosniff');
   assert.equal(res.headers['x-frame-options'], 'DENY');
-  const csp = res.headers['content-security-policy'] ?? '';
+  const csp = String(res.headers['content-security-policy'] ?? '');
   assert.match(csp, /script-src 'self' 'sha256-/);
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
 
