@@ -15,7 +15,7 @@ import type { DebugSnapshot, EventSink, HostKind, HubConfig, HubEvent, HubResult
 import { createBackoff, type Backoff } from './backoff.js';
 import { isNewer, later } from './cursor.js';
 import { canMove, publicState } from './hub-state.js';
-import { Interests } from './interests.js';
+import { Interests, sameSet } from './interests.js';
 import { Outbox } from './outbox.js';
 import type { Platform, TimerId } from './platform.js';
 import { publishOverHttp } from './publish.js';
@@ -62,7 +62,8 @@ export class Hub {
   #current: Slot | undefined;
   #next: Slot | undefined;
   readonly #live = new Set<string>();
-  readonly #waiters = new Map<string, Array<() => void>>();
+  /** Subscribe calls waiting for their channel to be live. */
+  readonly #waiters = new Map<string, Array<(result: HubResult<object>) => void>>();
   #reconcileTimer: TimerId | undefined;
   #rewind = false;
   #connects = 0;
@@ -124,7 +125,7 @@ export class Hub {
     this.#adoptCursor(channel, cursor);
     if (!this.#wanted.has(channel)) this.#wanted.add(channel);
     this.#reconcileSoon();
-    return new Promise((resolve) => this.#whenLive(channel, () => resolve({ ok: true })));
+    return new Promise((resolve) => this.#whenLive(channel, resolve));
   }
 
   unsubscribe(tabId: string, channel: string): void {
@@ -189,6 +190,9 @@ export class Hub {
         if (this.#interests.tabsOf(channel).size > 0) return;
         this.#wanted.delete(channel);
         this.#cursors.delete(channel);
+        // Nobody waits for a channel that will not come: answer the calls still pending.
+        for (const resolve of this.#waiters.get(channel) ?? []) resolve({ ok: false, code: 'TABMUX_ERR_CLOSED', message: 'unsubscribed before the channel was live' });
+        this.#waiters.delete(channel);
         this.#reconcileSoon();
       }, this.#o.lingerMs),
     );
@@ -379,19 +383,13 @@ export class Hub {
     const waiters = this.#waiters.get(channel);
     if (!waiters || !this.#isLive(channel)) return;
     this.#waiters.delete(channel);
-    for (const resolve of waiters) resolve();
+    for (const resolve of waiters) resolve({ ok: true });
   }
 
-  #whenLive(channel: string, resolve: () => void): void {
-    if (this.#isLive(channel) && !this.#rewind) return resolve();
+  #whenLive(channel: string, resolve: (result: HubResult<object>) => void): void {
+    if (this.#isLive(channel) && !this.#rewind) return resolve({ ok: true });
     const waiters = this.#waiters.get(channel) ?? [];
     waiters.push(resolve);
     this.#waiters.set(channel, waiters);
   }
-}
-
-function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  if (a.size !== b.size) return false;
-  for (const item of a) if (!b.has(item)) return false;
-  return true;
 }

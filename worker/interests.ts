@@ -48,3 +48,10 @@ export class Interests {
     return [...this.#byChannel.keys()];
   }
 }
+
+/** Two channel sets hold the same channels (an upstream already carries what is wanted). */
+export function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const item of a) if (!b.has(item)) return false;
+  return true;
+}

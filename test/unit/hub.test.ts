@@ -351,3 +351,13 @@ test('a 401 asks the tabs for a token; the new token reconnects at once and is s
   assert.equal(hub.state, 'connecting', 'a new token does not wait');
   assert.equal(server.last.request.token, 'new-token');
 });
+
+test('a subscribe still waiting when its channel is dropped gets an answer, not silence', async () => {
+  const { clock, tab, hub } = makeHub();
+  tab('a');
+  const pending = hub.subscribe('a', 'x'); // the upstream never opens
+  await clock.tick(10);
+  hub.removeTab('a');
+  await clock.tick(1100);
+  assert.deepEqual(await pending, { ok: false, code: 'TABMUX_ERR_CLOSED', message: 'unsubscribed before the channel was live' });
+});
