@@ -10,7 +10,9 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const nodeExternal = [...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...Object.keys(pkg.dependencies)];
-const ts = (target) => esbuild({ target, tsconfig: 'tsconfig.base.json', minify: false, legalComments: 'none' });
+// Browser bundles are minified (with source maps): their gzip size is budgeted
+// (test/unit/size-budget.test.ts); the server is not, so its stack traces stay readable.
+const ts = (target, minify = false) => esbuild({ target, tsconfig: 'tsconfig.base.json', minify, legalComments: 'none' });
 
 /** Copies the demo page next to the bundles, so the server finds it in a published package too. */
 const copyDemo = {
@@ -24,12 +26,12 @@ export default [
   {
     input: 'src/index.ts',
     output: { file: 'dist/index.js', format: 'es', sourcemap: true },
-    plugins: [nodeResolve({ browser: true }), ts('es2022')],
+    plugins: [nodeResolve({ browser: true }), ts('es2022', true)],
   },
   {
     input: 'worker/entry.ts',
     output: { file: 'dist/worker.js', format: 'iife', sourcemap: true },
-    plugins: [nodeResolve({ browser: true }), ts('es2022')],
+    plugins: [nodeResolve({ browser: true }), ts('es2022', true)],
   },
   {
     input: { index: 'server/index.ts', cli: 'server/cli.ts' },

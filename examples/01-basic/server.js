@@ -1,4 +1,3 @@
-/* global process, console, URL, setInterval, clearInterval */
 // Example 01 — the smallest whole setup, one origin, no bundler:
 //   npm run build && node examples/01-basic/server.js   → open http://127.0.0.1:3000/ in a few tabs
 // The page, the client (dist/index.js as /tabmux.js) and the hub script (dist/worker.js as

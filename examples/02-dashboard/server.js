@@ -1,4 +1,3 @@
-/* global process, console, setInterval, clearInterval */
 // Example 02 — the multi-tab dashboard: the demo page the server ships (served at /), fed by
 // simulated prices on `prices:<SYMBOL>` and chatting on `chat:lobby`.
 //   npm run build && node examples/02-dashboard/server.js   → open http://127.0.0.1:8080/ in 12 tabs

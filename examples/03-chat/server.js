@@ -1,4 +1,3 @@
-/* global process, console, URL */
 // Example 03 — chat, publishing from the tabs:
 //   npm run build && node examples/03-chat/server.js   → open http://127.0.0.1:3000/ in a few tabs
 // The server is open (no publish key, no JWT key), so any tab may publish: fine on localhost. In

@@ -1,4 +1,3 @@
-/* global process, console, URL */
 // Example 04 — tabmux inside an existing Express app, under /realtime:
 //   npm run build && node examples/04-express-mount/server.js   → open http://127.0.0.1:3000/
 // (Express is a devDependency of this repo; in your app: npm i express.)

@@ -1,4 +1,3 @@
-/* global process, console */
 // Example 05 — two push-server nodes sharing one Redis: publish on one, receive on the other,
 // resume on either with the same id.
 //   redis-server --port 6379 &

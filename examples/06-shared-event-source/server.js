@@ -1,4 +1,3 @@
-/* global process, console, URL, setInterval */
 // Example 06 — SharedEventSource against a third-party style SSE endpoint (NOT a tabmux server):
 //   npm run build && node examples/06-shared-event-source/server.js   → open http://127.0.0.1:3000/ in 10 tabs
 // /events is a plain node:http route that speaks text/event-stream with ids and Last-Event-ID,

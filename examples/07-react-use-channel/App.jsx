@@ -1,4 +1,3 @@
-/* global window, location, URL, URLSearchParams */
 // Example 07 — using the hook in a React app built by Vite (JSX needs no plugin in Vite 8).
 //   npx vite examples/07-react-use-channel   (push server: npx tabmux-server, or ?server=…)
 import { connect } from 'tabmux';

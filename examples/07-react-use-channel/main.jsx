@@ -1,4 +1,3 @@
-/* global document */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.jsx';

@@ -1,4 +1,3 @@
-/* global window, document, location, URL, URLSearchParams */
 import { connect } from 'tabmux';
 
 // The hub script must be a file of THIS origin. Vite resolves the package specifier inside

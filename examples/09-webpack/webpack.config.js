@@ -1,4 +1,3 @@
-/* global URL */
 // `npx webpack -c examples/09-webpack/webpack.config.js` → examples/09-webpack/dist/
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
