@@ -83,10 +83,7 @@ class Client implements Mux {
   #closed = false;
 
   constructor(options: ConnectOptions) {
-    if (!options || typeof options.url !== 'string' || !URL.canParse(options.url, location.href)) {
-      throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', 'options.url must be the push server URL');
-    }
-    this.#url = new URL(options.url, location.href).href.replace(/\/+$/, '');
+    this.#url = serverUrl(options);
     this.#transport = options.transport ?? 'auto';
     this.#host = options.host ?? 'auto';
     this.#workerUrl = options.worker ?? '/tabmux-worker.js';
@@ -300,4 +297,14 @@ class Client implements Mux {
       }
     }
   }
+}
+
+/** The server base URL without a trailing slash. (`URL.canParse` would be neater but is missing in Safari 16, which has SharedWorker.) */
+function serverUrl(options: ConnectOptions | undefined): string {
+  try {
+    if (options && typeof options.url === 'string') return new URL(options.url, location.href).href.replace(/\/+$/, '');
+  } catch {
+    // fall through to the same error as a missing url
+  }
+  throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', 'options.url must be the push server URL');
 }
