@@ -1,6 +1,7 @@
 // Browser tests in real Chromium (Debian's /usr/bin/chromium): real SharedWorkers, real ports.
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { pushServerPlugin } from './test/browser/push-server-plugin.js';
 
 export default {
   files: ['test/browser/**/*.test.ts'],
@@ -8,7 +9,8 @@ export default {
   concurrency: 1,
   testsFinishTimeout: 180_000,
   testFramework: { config: { timeout: 20_000 } },
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022' })],
+  // pushServerPlugin: a real tabmux push server beside the test pages (test/browser/push-server-plugin.js).
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), pushServerPlugin()],
   browsers: [
     chromeLauncher({
       launchOptions: {

@@ -40,6 +40,8 @@ Options:
   --max-url-length <bytes>      longest request URL (default ${DEFAULTS.maxUrlLength})
   --headers-timeout <s>         time to send request headers (default ${DEFAULTS.headersTimeout})
   --request-timeout <s>         time to send a whole request (default ${DEFAULTS.requestTimeout})
+  --demo                        publish simulated stock prices on prices:<SYMBOL> every second
+                                for the demo page at / (\`npm start\` turns it on)
   -h, --help                    show this help
 `;
 
@@ -71,6 +73,7 @@ const OPTIONS = {
   'max-url-length': { type: 'string' },
   'headers-timeout': { type: 'string' },
   'request-timeout': { type: 'string' },
+  demo: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -85,7 +88,13 @@ function numeric(flag: string, text: string | undefined, integer: boolean): numb
 
 export type CliCommand =
   | { readonly type: 'help' }
-  | { readonly type: 'start'; readonly options: PushServerOptions; readonly jwtPublicKeyFile: string | undefined };
+  | {
+      readonly type: 'start';
+      readonly options: PushServerOptions;
+      readonly jwtPublicKeyFile: string | undefined;
+      /** Run the demo's price simulator beside the server. */
+      readonly demo: boolean;
+    };
 
 /** `env` supplies secrets that should not be flags (visible in `ps`): TABMUX_JWT_SECRET, TABMUX_PUBLISH_KEY. */
 export function parseCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): CliCommand {
@@ -122,5 +131,5 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
   };
   // Drop unset flags so the server's defaults apply.
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as PushServerOptions;
-  return { type: 'start', options: defined, jwtPublicKeyFile: values['jwt-public-key'] };
+  return { type: 'start', options: defined, jwtPublicKeyFile: values['jwt-public-key'], demo: values.demo === true };
 }

@@ -8,6 +8,7 @@ import type { CliCommand } from './cli-args.js';
 import { PushError } from './errors.js';
 import { createPushServer } from './index.js';
 import type { PushServer } from './index.js';
+import { startPriceSimulator } from './demo/simulator.js';
 
 const OPEN_WARNING = box([
   'WARNING: this server is OPEN. No --publish-key and no JWT key is set:',
@@ -69,6 +70,8 @@ async function main(): Promise<void> {
   const jwt = options.jwtSecret !== undefined || options.jwtPublicKey !== undefined;
   if (options.publishKey === undefined && !jwt) process.stderr.write(OPEN_WARNING);
   else if (!jwt) process.stderr.write(OPEN_SUBSCRIBE_WARNING);
+  // Demo prices only on request: a real deployment must not publish made-up data on its channels.
+  const stopPrices = command.demo ? startPriceSimulator(push, { intervalMs: 1000 }) : () => undefined;
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -78,6 +81,7 @@ async function main(): Promise<void> {
     }
     stopping = true;
     process.stdout.write(`tabmux-server: ${signal}, closing gracefully\n`);
+    stopPrices();
     push.close().then(
       () => process.exit(0),
       (error: unknown) => {

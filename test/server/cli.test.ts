@@ -79,3 +79,21 @@ test('with --publish-key there is no open-server warning and publishing needs th
     if (p.child.exitCode === null) p.child.kill('SIGKILL');
   }
 });
+
+test('--demo publishes simulated prices for the demo page; without it nothing is published', async () => {
+  for (const demo of [true, false]) {
+    const p = run(['--port', '0', ...(demo ? ['--demo'] : [])]);
+    try {
+      const [, url] = await p.waitFor('stdout', /listening on (http:\/\/127\.0\.0\.1:\d+)\//);
+      // A poll without a cursor waits for the next message: a tick within its timeout, or none.
+      const answer = await request(`${url}/poll?channel=prices:AAPL&timeout=3`);
+      const { messages } = answer.json as { messages: { channel: string; data: { symbol: string } }[] };
+      if (demo) assert.equal(messages[0]?.data.symbol, 'AAPL');
+      else assert.deepEqual(messages, [], 'no made-up prices without --demo');
+      p.child.kill('SIGTERM');
+      assert.equal(await withTimeout(p.exited, 'exit after SIGTERM', SPAWN_MS), 0);
+    } finally {
+      if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    }
+  }
+});
