@@ -37,7 +37,7 @@ after(async () => {
 });
 
 type Win = Window & {
-  startSource(key: string, kind: string, url: string, listen: readonly string[]): void;
+  startSource(key: string, kind: string, url: string, listen: readonly string[], init?: EventSourceInit): void;
   waitOpen(key: string): Promise<boolean>;
   finish(key: string, ms: number): Promise<unknown[] | null>;
   logOf(key: string): unknown[];
@@ -180,3 +180,52 @@ async function waitForLog(tabs: Page[], key: string, check: (log: unknown[]) => 
     }
   }
 }
+
+test('cross-origin with CORS: withCredentials sends cookies like the native one; events and reconnect match', async () => {
+  const other = await startFixtureServer();
+  try {
+    await tabA.context().addCookies([{ name: 'sid', value: 'abc', url: other.origin }]);
+    const url = (client: string, credentials: boolean) =>
+      `${other.origin}/live?cors=1&client=${client}${credentials ? '' : '&nocred=1'}`;
+    const startWith = (tab: Page, key: string, kind: string, target: string, withCredentials: boolean) =>
+      tab.evaluate(
+        ([k, kd, u, w]) => (window as unknown as Win).startSource(k, kd, u, [], { withCredentials: w }),
+        [key, kind, target, withCredentials] as const,
+      );
+    await startWith(tabA, 'xn', 'native', url('xnative', true), true);
+    await startWith(tabA, 'xs', 'shared', url('xshared', true), true);
+    await startWith(tabB, 'xs', 'shared', url('xshared', true), true);
+    await startWith(tabA, 'xo', 'shared', url('xomit', false), false);
+    for (const [tab, key] of [[tabA, 'xn'], [tabA, 'xs'], [tabB, 'xs'], [tabA, 'xo']] as const) await waitOpen(tab, key);
+    other.sendLive('id: 1\ndata: one\n\n');
+    await waitForLog([tabA], 'xn', (log) => log.length === 2);
+    await waitForLog([tabA, tabB], 'xs', (log) => log.length === 2);
+    other.cutLive();
+    await waitFor(() => other.liveRequests().length === 6, 'the three reconnects');
+    for (const [tab, key] of [[tabA, 'xn'], [tabA, 'xs'], [tabB, 'xs']] as const) await waitOpen(tab, key);
+    other.sendLive('id: 2\ndata: two\n\n');
+    await waitForLog([tabA], 'xn', (log) => log.length === 5);
+    await waitForLog([tabA, tabB], 'xs', (log) => log.length === 5);
+    const native = await logOf(tabA, 'xn');
+    assert.deepEqual(await logOf(tabA, 'xs'), native, 'tab A shared vs native, cross-origin');
+    assert.deepEqual(await logOf(tabB, 'xs'), native, 'tab B shared vs native, cross-origin');
+    assert.equal((native[1] as { origin: string }).origin, other.origin);
+
+    const byClient = (client: string) => other.liveRequests().filter((r) => r.client === client);
+    assert.equal(byClient('xshared').length, 2, 'two tabs: one request and one reconnect');
+    for (const client of ['xnative', 'xshared']) {
+      assert.deepEqual(byClient(client).map((r) => r.cookie), ['sid=abc', 'sid=abc'], `${client}: credentials sent`);
+      assert.deepEqual(byClient(client).map((r) => r.lastEventIdHex), [null, Buffer.from('1').toString('hex')]);
+    }
+    assert.deepEqual(byClient('xomit').map((r) => r.cookie), [undefined, undefined], 'withCredentials false: no cookie');
+    // The one difference a cross-origin server sees, documented in the README: the hub reads the
+    // stream with fetch, and a fetch that sends Last-Event-ID is preflighted (the Fetch standard
+    // does not exempt that header); the browser's EventSource is not.
+    const preflights = (client: string) => other.requests.filter((r) => r.method === 'OPTIONS' && r.client === client).length;
+    assert.equal(preflights('xnative'), 0);
+    assert.equal(preflights('xshared'), 1, 'the shared reconnect was preflighted once (not once per tab)');
+    for (const [tab, key] of [[tabA, 'xn'], [tabA, 'xs'], [tabB, 'xs'], [tabA, 'xo']] as const) await closeSource(tab, key);
+  } finally {
+    await other.close();
+  }
+});

@@ -22,8 +22,10 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 export interface RecordedRequest {
   readonly fixture: string;
   readonly client: string;
-  /** `Last-Event-ID` header bytes as hex ('' when absent). */
+  /** `Last-Event-ID` header bytes as hex (null when absent). */
   readonly lastEventIdHex: string | null;
+  readonly cookie?: string | undefined;
+  readonly method?: string | undefined;
 }
 
 export interface FixtureServer {
@@ -44,8 +46,8 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>SharedEventSource orac
 import { SharedEventSource } from '/tabmux.js';
 window.SharedEventSource = SharedEventSource;
 window.sources = new Map();
-window.startSource = (key, kind, url, listen) => {
-  const es = kind === 'native' ? new EventSource(url) : new SharedEventSource(url);
+window.startSource = (key, kind, url, listen, init) => {
+  const es = kind === 'native' ? new EventSource(url, init) : new SharedEventSource(url, init);
   const log = [];
   let resolve;
   const done = new Promise((r) => (resolve = r));
@@ -102,6 +104,18 @@ export async function startFixtureServer(distDir = process.env.TABMUX_DIST ?? pa
     const raw = req.headers['last-event-id'];
     // Node decodes header bytes as Latin-1: each char is one byte, so this recovers the bytes.
     const lastEventIdHex = raw === undefined ? null : Buffer.from(String(raw), 'latin1').toString('hex');
+    // `cors=1`: answer as a cross-origin SSE server that allows the requesting origin with
+    // credentials, including the preflight a fetch-based reader's Last-Event-ID triggers.
+    if (url.searchParams.get('cors') === '1' && req.headers.origin) {
+      res.setHeader('Access-Control-Allow-Origin', req.headers.origin);
+      res.setHeader('Access-Control-Allow-Credentials', 'true');
+      res.setHeader('Vary', 'Origin');
+      if (req.method === 'OPTIONS') {
+        requests.push({ fixture: 'preflight', client, lastEventIdHex: null, method: 'OPTIONS' });
+        res.writeHead(204, { 'Access-Control-Allow-Headers': 'last-event-id', 'Access-Control-Allow-Methods': 'GET' }).end();
+        return;
+      }
+    }
     try {
       if (url.pathname === '/') {
         res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(PAGE);
@@ -117,7 +131,7 @@ export async function startFixtureServer(distDir = process.env.TABMUX_DIST ?? pa
         res.writeHead(200, { 'Content-Type': 'text/event-stream' });
         res.write('retry: 100\n\n');
       } else if (url.pathname === '/live') {
-        requests.push({ fixture: 'live', client, lastEventIdHex });
+        requests.push({ fixture: 'live', client, lastEventIdHex, cookie: req.headers.cookie });
         res.writeHead(200, { 'Content-Type': 'text/event-stream' });
         res.write('retry: 50\n\n');
         live.add(res);
