@@ -3,7 +3,7 @@
  * a host (hosts/), keeps its own handlers and cursors (local-channels.ts), and re-attaches from
  * those cursors when the hub dies, so a restarted SharedWorker loses and repeats nothing.
  */
-import { transfer, wrap, type Remote } from 'comlink';
+import { proxy, transfer, wrap, type Remote } from 'comlink';
 import { channelNameProblem } from './protocol/channel-name.js';
 import type { DebugSnapshot, HelloRequest, HostOption, HubApi, HubBatch, HubEvent, MuxState, TransportKind, TransportOption } from './protocol/hub-api.js';
 import { TabmuxError, type ClientErrorCode } from './errors.js';
@@ -189,7 +189,10 @@ class Client implements Mux {
       for (const hubEvent of event.data.events) this.#onHubEvent(hubEvent);
     };
     const hint = this.#transport === 'auto' ? recallTransport(this.#url) : undefined;
-    const token = await this.#freshToken();
+    // A token function is handed to the hub instead of called here: the hub calls ONE tab's at a
+    // time (single flight across tabs), before expiry and on 401. A fixed string goes as is.
+    const provider = typeof this.#token === 'function' ? proxy(() => this.#freshToken()) : undefined;
+    const token = provider ? undefined : await this.#freshToken();
     const request: HelloRequest = {
       protocol: 1,
       tabId: this.#lock.name,
@@ -203,7 +206,7 @@ class Client implements Mux {
       timer = setTimeout(() => reject(new TabmuxError('TABMUX_ERR_NO_HOST', `the ${link.kind} hub did not answer within ${HELLO_TIMEOUT_MS} ms`)), HELLO_TIMEOUT_MS);
     });
     try {
-      const answer = await Promise.race([api.hello(transfer(request, [port2 as unknown as Transferable])), link.failed, timeout]);
+      const answer = await Promise.race([api.hello(transfer(request, [port2 as unknown as Transferable]), provider), link.failed, timeout]);
       this.#setState(answer.state);
       const gone = answer.hubLock ? whenReleased(answer.hubLock) : new Promise<void>(() => undefined);
       const attachment: Attachment = { link, api, port: port1, gone };

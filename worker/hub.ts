@@ -11,12 +11,13 @@
  */
 import { isValidChannelName, channelNameProblem } from '../src/protocol/channel-name.js';
 import type { ResetNotice, WireMessage } from '../src/protocol/wire.js';
-import type { DebugSnapshot, EventSink, HostKind, HubConfig, HubEvent, HubResult, TransportKind, UpstreamState, ChannelSnapshot } from '../src/protocol/hub-api.js';
+import type { DebugSnapshot, EventSink, HostKind, HubConfig, HubEvent, HubResult, TransportKind, UpstreamState, ChannelSnapshot, TokenProvider } from '../src/protocol/hub-api.js';
 import { createBackoff, type Backoff } from './backoff.js';
 import { isNewer, later } from './cursor.js';
 import { canMove, publicState } from './hub-state.js';
 import { Interests, sameSet } from './interests.js';
 import { Outbox } from './outbox.js';
+import { TokenRefresh } from './token-refresh.js';
 import type { Platform, TimerId } from './platform.js';
 import { publishOverHttp } from './publish.js';
 import type { Upstream, UpstreamFactory, UpstreamFailure, UpstreamHandlers } from './transports/types.js';
@@ -70,12 +71,17 @@ export class Hub {
   #token: string | undefined;
   /** The last failure was a 401 with this token: a DIFFERENT token reconnects at once. */
   #refusedToken: string | undefined | null = null;
+  /** Asks one tab's token function at a time (token-refresh.ts). */
+  readonly #tokens: TokenRefresh;
+  /** A connect waits for the first token a tab is being asked for (no 401 round trip first). */
+  #awaitingToken = false;
   readonly #stopOnline: (() => void) | undefined;
 
   constructor(options: HubOptions) {
     this.#o = { lingerMs: 1000, coalesceMs: 20, openTimeoutMs: 10_000, pollTimeoutS: 25, ...options };
     this.id = `hub-${options.platform.clock.now().toString(36)}-${(hubCounter++).toString(36)}`;
     this.#backoff = createBackoff({ ...options.backoff, random: options.platform.random });
+    this.#tokens = new TokenRefresh({ clock: options.platform.clock, onToken: (token) => this.setToken(token), onFailure: (message) => this.#tokenFailed(message) });
     const { transport, transportHint } = options.config;
     this.#kind = transport === 'auto' ? (transportHint ?? 'sse') : transport;
     // One immediate attempt when the network returns, instead of waiting out the backoff.
@@ -90,14 +96,27 @@ export class Hub {
 
   // ── tabs ──────────────────────────────────────────────────────────────────────────────────
 
-  addTab(tabId: string, sink: EventSink, token?: string): void {
+  addTab(tabId: string, sink: EventSink, token?: string, tokenProvider?: TokenProvider): void {
     this.#tabs.set(tabId, new Outbox(sink));
-    if (token !== undefined && this.#token === undefined) this.#token = token;
+    if (tokenProvider) this.#tokens.addProvider(tabId, tokenProvider);
+    if (token !== undefined && this.#token === undefined) {
+      this.#token = token;
+      this.#tokens.use(token);
+    }
+    // The first tab with a token function: ask it once; later tabs share that call.
+    if (tokenProvider && this.#token === undefined) void this.#tokens.refresh();
   }
 
   /** A tab's fresh token. After a 401 it ends the backoff: the token was what we waited for. */
   setToken(token: string): void {
+    if (this.#state === 'closed') return;
+    const fresh = token !== this.#token;
     this.#token = token;
+    if (fresh) this.#tokens.use(token); // schedules the refresh before this one expires
+    if (this.#awaitingToken) {
+      this.#awaitingToken = false;
+      return this.#connect();
+    }
     // The same token again (a tab's cache) waits out the backoff: no tight 401 loop.
     if (this.#refusedToken !== null && token !== this.#refusedToken && this.#state === 'backoff') {
       this.#refusedToken = null;
@@ -108,6 +127,7 @@ export class Hub {
   /** Forgets a tab (it said bye, or its liveness lock was released); idempotent. */
   removeTab(tabId: string): void {
     if (!this.#tabs.delete(tabId)) return;
+    this.#tokens.removeProvider(tabId);
     for (const channel of this.#interests.removeTab(tabId)) this.#lingerThenDrop(channel);
   }
 
@@ -159,8 +179,20 @@ export class Hub {
     };
   }
 
+  /**
+   * No tab gave a token: every tab gets TABMUX_ERR_UNAUTHORIZED. A connect that waited goes ahead
+   * (the server decides); its 401 then runs through the backoff, which paces the next ask.
+   */
+  #tokenFailed(message: string): void {
+    this.#emitAll({ type: 'error', code: 'TABMUX_ERR_UNAUTHORIZED', message: `cannot get a token: ${message}` });
+    if (!this.#awaitingToken) return;
+    this.#awaitingToken = false;
+    this.#connect();
+  }
+
   close(): void {
     if (this.#state === 'closed') return;
+    this.#tokens.close();
     this.#closeUpstreams();
     for (const timer of [...this.#linger.values(), this.#reconcileTimer]) if (timer !== undefined) this.#o.platform.clock.clearTimeout(timer);
     this.#stopOnline?.();
@@ -247,6 +279,10 @@ export class Hub {
   }
 
   #connect(): void {
+    if (this.#token === undefined && this.#tokens.refreshing) {
+      this.#awaitingToken = true; // setToken connects
+      return;
+    }
     this.#closeUpstreams();
     if (this.#wanted.size === 0) return this.#setState('idle');
     this.#current = this.#open();
@@ -339,7 +375,8 @@ export class Hub {
     const tokenSuspect = failure.status === 401 || (failure.neverOpened === true && this.#token !== undefined);
     this.#refusedToken = tokenSuspect ? this.#token : null;
     if (failure.status === 401) this.#emitAll({ type: 'error', code: failure.code, message: failure.message });
-    if (tokenSuspect) this.#emitAll({ type: 'token-needed' });
+    if (tokenSuspect && this.#tokens.hasProviders) void this.#tokens.refresh();
+    else if (tokenSuspect) this.#emitAll({ type: 'token-needed' });
     if (this.#wanted.size === 0) return this.#setState('idle');
     const delay = failure.fatal ? this.#backoff.next(30_000) : this.#backoff.next(failure.retryAfterMs);
     this.#setState('backoff', delay);

@@ -8,7 +8,7 @@
  * when the tab is gone (Web Locks §"lock release" on agent termination), then drops the tab.
  */
 import { expose, type Endpoint } from 'comlink';
-import type { DebugSnapshot, HelloAnswer, HelloRequest, HostKind, HubApi, HubConfig } from '../src/protocol/hub-api.js';
+import type { DebugSnapshot, HelloAnswer, HelloRequest, HostKind, HubApi, HubConfig, TokenProvider } from '../src/protocol/hub-api.js';
 import { publicState } from './hub-state.js';
 import type { Hub } from './hub.js';
 import type { LocksLike } from './platform.js';
@@ -31,10 +31,10 @@ export function serveTab(host: PortHost, port: Endpoint): void {
   };
 
   const api: HubApi = {
-    async hello(request: HelloRequest): Promise<HelloAnswer> {
+    async hello(request: HelloRequest, tokenProvider?: TokenProvider): Promise<HelloAnswer> {
       hub = host.hub(request.config);
       tabId = request.tabId;
-      hub.addTab(tabId, request.dataPort, request.token);
+      hub.addTab(tabId, request.dataPort, request.token, typeof tokenProvider === 'function' ? tokenProvider : undefined);
       const id = tabId;
       const owner = hub;
       if (request.lockName && host.locks) {

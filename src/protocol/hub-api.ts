@@ -80,7 +80,7 @@ export type HubEvent =
   | { readonly type: 'state'; readonly state: MuxState }
   | { readonly type: 'reset'; readonly channel: string; readonly code: ClientErrorCode; readonly message: string }
   | { readonly type: 'error'; readonly code: ClientErrorCode; readonly message: string }
-  /** The server answered 401: tabs with a `token` function fetch a new one and `setToken` it. */
+  /** The server answered 401 and no tab gave the hub a token provider: tabs with a `token` function fetch a new one and `setToken` it. */
   | { readonly type: 'token-needed' }
   /** The transport that opened; with `transport: 'auto'` tabs remember it for the origin. */
   | { readonly type: 'transport'; readonly transport: TransportKind };
@@ -111,9 +111,15 @@ export interface DebugSnapshot {
   readonly connects: number;
 }
 
+/**
+ * A tab's `token` function, passed to `hello` as a Comlink proxy: the hub calls ONE tab's at a
+ * time (single flight across tabs), before the token expires and on 401.
+ */
+export type TokenProvider = () => Promise<string | undefined>;
+
 /** The control plane one tab sees (exposed with Comlink on that tab's port). */
 export interface HubApi {
-  hello(request: HelloRequest): Promise<HelloAnswer>;
+  hello(request: HelloRequest, tokenProvider?: TokenProvider): Promise<HelloAnswer>;
   /** Resolves once the open upstream carries `channel` (from `cursor`, when given). */
   subscribe(channel: string, cursor?: string): Promise<HubResult<object>>;
   unsubscribe(channel: string): Promise<void>;
