@@ -94,15 +94,17 @@ test('reconnect: both tabs see error, then the missed events; Last-Event-ID is s
   server.sendLive('id: 1\ndata: before\n\n');
   await waitForLog([tabA, tabB], 'live', (log) => log.length === 2);
   server.cutLive();
+  server.sendLive('id: 2\ndata: missed\n\n'); // published while no stream is open
   await waitFor(() => server.liveRequests().length === 2, 'the reconnect request');
   await Promise.all([waitOpen(tabA, 'live'), waitOpen(tabB, 'live')]);
-  server.sendLive('id: 2\ndata: after\n\n');
+  server.sendLive('id: 3\ndata: after\n\n');
   const expected = [
     { type: 'open', readyState: 1 },
     { type: 'message', readyState: 1, data: 'before', lastEventId: '1', origin: server.origin },
     { type: 'error', readyState: 0 },
     { type: 'open', readyState: 1 },
-    { type: 'message', readyState: 1, data: 'after', lastEventId: '2', origin: server.origin },
+    { type: 'message', readyState: 1, data: 'missed', lastEventId: '2', origin: server.origin },
+    { type: 'message', readyState: 1, data: 'after', lastEventId: '3', origin: server.origin },
   ];
   for (const tab of [tabA, tabB]) {
     await waitForLog([tab], 'live', (log) => log.length >= expected.length);

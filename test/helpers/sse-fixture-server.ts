@@ -33,7 +33,11 @@ export interface FixtureServer {
   readonly requests: RecordedRequest[];
   /** Streams that the server may be asked to cut (`/live` streams). */
   cutLive(): void;
-  /** Sends one event to every `/live` stream. */
+  /**
+   * Sends one event to every `/live` stream. An event with an `id:` is also kept, and a `/live`
+   * request that resumes with `Last-Event-ID` first gets every kept event after that id — as a
+   * server with history would.
+   */
   sendLive(text: string): void;
   liveRequests(): RecordedRequest[];
   /** `/live` streams open now. */
@@ -76,6 +80,7 @@ export async function startFixtureServer(distDir = process.env.TABMUX_DIST ?? pa
   const released = new Set<string>();
   const waiting = new Map<string, (() => void)[]>();
   const live = new Set<http.ServerResponse>();
+  const liveLog: { id: string; text: string }[] = [];
   const byName = new Map(SSE_FIXTURES.map((f) => [f.name, f]));
 
   const waitForGo = (run: string) =>
@@ -134,6 +139,11 @@ export async function startFixtureServer(distDir = process.env.TABMUX_DIST ?? pa
         requests.push({ fixture: 'live', client, lastEventIdHex, cookie: req.headers.cookie });
         res.writeHead(200, { 'Content-Type': 'text/event-stream' });
         res.write('retry: 50\n\n');
+        if (raw !== undefined) {
+          const resumeFrom = Buffer.from(String(raw), 'latin1').toString('utf8');
+          const index = liveLog.findIndex((entry) => entry.id === resumeFrom);
+          for (const entry of liveLog.slice(index + 1)) res.write(entry.text);
+        }
         live.add(res);
         res.on('close', () => live.delete(res));
       } else if (url.pathname.startsWith('/fixture/')) {
@@ -167,6 +177,8 @@ export async function startFixtureServer(distDir = process.env.TABMUX_DIST ?? pa
       for (const res of live) res.destroy();
     },
     sendLive(text) {
+      const id = /^id: ?(.*)$/m.exec(text)?.[1];
+      if (id !== undefined) liveLog.push({ id, text });
       for (const res of live) res.write(text);
     },
     liveRequests: () => requests.filter((r) => r.fixture === 'live'),
