@@ -12,6 +12,8 @@ import type { HostLink } from './hosts/types.js';
 import { LocalChannels, surface, type MessageHandler } from './local-channels.js';
 import { holdTabLock, whenReleased, type HeldLock } from './tab-lock.js';
 import { recallTransport, rememberTransport } from './transport-memory.js';
+import { DEFAULT_PAUSE_WHEN_HIDDEN_S } from './protocol/lifecycle.js';
+import { watchPageLifecycle, type PageLifecycle } from './page-lifecycle.js';
 
 export interface ConnectOptions {
   /** Push server base URL (may be another origin: CORS). */
@@ -22,8 +24,20 @@ export interface ConnectOptions {
   readonly host?: HostOption;
   /** A JWT for the server: a string, or a function called again whenever the server answers 401. */
   readonly token?: string | (() => string | Promise<string>);
-  /** Not used yet by this version (visibility pausing: issue 6). */
+  /**
+   * Seconds every tab of the hub may stay hidden or frozen before the upstream closes (state
+   * `paused`); it reopens at once when a tab is visible again. `false`: never. Default 60.
+   */
   readonly pauseWhenHidden?: number | false;
+  /** Keep the upstream open while this tab is hidden (a call in progress). Default false. */
+  readonly keepAliveWhenHidden?: boolean;
+  /** Seconds between the server's heartbeats (its `--heartbeat`, default 25): 2× + 5 s of silence is a dead connection. */
+  readonly heartbeat?: number;
+}
+
+export interface SubscribeOptions {
+  /** While this subscription lives, keep the upstream open when every tab is hidden. */
+  readonly keepAliveWhenHidden?: boolean;
 }
 
 export interface Subscription {
@@ -43,7 +57,7 @@ export interface MuxEvents {
 
 export interface Mux {
   readonly state: MuxState;
-  subscribe(channel: string, handler: MessageHandler): Subscription;
+  subscribe(channel: string, handler: MessageHandler, options?: SubscribeOptions): Subscription;
   publish(channel: string, data: unknown): Promise<{ id: string }>;
   on<K extends keyof MuxEvents>(event: K, listener: (value: MuxEvents[K]) => void): () => void;
   /** A snapshot of the hub: host, transport, upstream state, channels and cursors, tabs attached. */
@@ -79,6 +93,11 @@ class Client implements Mux {
   readonly #ready = new Map<string, Promise<void>>();
   readonly #listeners = new Map<keyof MuxEvents, Set<(value: never) => void>>();
   readonly #lock: HeldLock;
+  readonly #heartbeatS: number | undefined;
+  readonly #keepAliveWhenHidden: boolean;
+  /** Live subscriptions made with `keepAliveWhenHidden`. */
+  #keepAliveSubscriptions = 0;
+  readonly #page: PageLifecycle;
   #attachment: Promise<Attachment>;
   #closed = false;
 
@@ -93,6 +112,22 @@ class Client implements Mux {
     }
     if (!TRANSPORTS.includes(this.#transport)) throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', `transport must be one of ${TRANSPORTS.join(', ')}`);
     if (!HOSTS.includes(this.#host)) throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', `host must be one of ${HOSTS.join(', ')}`);
+    const pause = options.pauseWhenHidden ?? DEFAULT_PAUSE_WHEN_HIDDEN_S;
+    if (pause !== false && !(typeof pause === 'number' && Number.isFinite(pause) && pause >= 0)) {
+      throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', 'pauseWhenHidden must be a number of seconds (>= 0) or false');
+    }
+    if (options.heartbeat !== undefined && !(typeof options.heartbeat === 'number' && options.heartbeat > 0 && Number.isFinite(options.heartbeat))) {
+      throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', 'heartbeat must be a number of seconds (> 0)');
+    }
+    this.#heartbeatS = options.heartbeat;
+    this.#keepAliveWhenHidden = options.keepAliveWhenHidden === true;
+    this.#page = watchPageLifecycle({
+      pauseAfterMs: pause === false ? false : pause * 1000,
+      keepAlive: () => this.#keepAliveWhenHidden || this.#keepAliveSubscriptions > 0,
+      onChange: (report) => {
+        if (!this.#closed) void this.#attachment.then(({ api }) => api.lifecycle(report)).catch(() => undefined);
+      },
+    });
     this.#lock = holdTabLock(`tabmux-tab:${crypto.randomUUID()}`);
     this.#attachment = this.#attach();
     this.#attachment.catch((error: unknown) => this.#fail(error));
@@ -102,7 +137,7 @@ class Client implements Mux {
     return this.#state;
   }
 
-  subscribe(channel: string, handler: MessageHandler): Subscription {
+  subscribe(channel: string, handler: MessageHandler, options?: SubscribeOptions): Subscription {
     const problem = channelNameProblem(channel);
     if (problem) throw new TabmuxError('TABMUX_ERR_BAD_CHANNEL', problem);
     if (typeof handler !== 'function') throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', 'subscribe needs a handler function');
@@ -114,12 +149,15 @@ class Client implements Mux {
     }
     const ready = this.#ready.get(channel)!;
     let active = true;
+    const keepAlive = options?.keepAliveWhenHidden === true;
+    if (keepAlive && this.#keepAliveSubscriptions++ === 0) this.#page.changed();
     return {
       channel,
       ready,
       unsubscribe: () => {
         if (!active) return;
         active = false;
+        if (keepAlive && --this.#keepAliveSubscriptions === 0) this.#page.changed();
         if (!this.#channels.remove(channel, handler)) return;
         this.#ready.delete(channel);
         if (!this.#closed) void this.#attachment.then(({ api }) => api.unsubscribe(channel)).catch(() => undefined);
@@ -154,6 +192,7 @@ class Client implements Mux {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#page.stop();
     this.#setState('closed');
     void this.#attachment
       .then(async ({ api, port, link }) => {
@@ -197,7 +236,7 @@ class Client implements Mux {
       protocol: 1,
       tabId: this.#lock.name,
       lockName: this.#lock.name,
-      config: { url: this.#url, transport: this.#transport, ...(hint && { transportHint: hint }) },
+      config: { url: this.#url, transport: this.#transport, ...(hint && { transportHint: hint }), ...(this.#heartbeatS !== undefined && { heartbeatS: this.#heartbeatS }) },
       ...(token !== undefined && { token }),
       dataPort: port2,
     };
@@ -208,6 +247,7 @@ class Client implements Mux {
     try {
       const answer = await Promise.race([api.hello(transfer(request, [port2 as unknown as Transferable]), provider), link.failed, timeout]);
       this.#setState(answer.state);
+      void api.lifecycle(this.#page.report()).catch(() => undefined);
       const gone = answer.hubLock ? whenReleased(answer.hubLock) : new Promise<void>(() => undefined);
       const attachment: Attachment = { link, api, port: port1, gone };
       void gone.then(() => this.#reattach(attachment));

@@ -21,6 +21,9 @@ import { TokenRefresh } from './token-refresh.js';
 import type { Platform, TimerId } from './platform.js';
 import { publishOverHttp } from './publish.js';
 import type { Upstream, UpstreamFactory, UpstreamFailure, UpstreamHandlers } from './transports/types.js';
+import type { TabLifecycle } from '../src/protocol/lifecycle.js';
+import { SAVE_DATA_FACTOR, Visibility } from './visibility.js';
+import { HeartbeatWatchdog, heartbeatWindowMs } from './heartbeat-watchdog.js';
 
 export interface HubOptions {
   readonly host: HostKind;
@@ -34,6 +37,8 @@ export interface HubOptions {
   readonly openTimeoutMs?: number;
   readonly pollTimeoutS?: number;
   readonly backoff?: { readonly baseMs?: number; readonly capMs?: number };
+  /** Silence on an SSE upstream after which it counts as dead (default from `config.heartbeatS`). */
+  readonly heartbeatWindowMs?: number;
 }
 
 /** One upstream and the channels it was opened with. */
@@ -48,7 +53,7 @@ let hubCounter = 0;
 
 export class Hub {
   readonly id: string;
-  readonly #o: Required<Omit<HubOptions, 'backoff'>>;
+  readonly #o: Required<Omit<HubOptions, 'backoff' | 'heartbeatWindowMs'>>;
   readonly #backoff: Backoff;
   #state: UpstreamState = 'idle';
   #stateTimer: TimerId | undefined;
@@ -75,7 +80,15 @@ export class Hub {
   readonly #tokens: TokenRefresh;
   /** A connect waits for the first token a tab is being asked for (no 401 round trip first). */
   #awaitingToken = false;
+  #firstAsk = false;
   readonly #stopOnline: (() => void) | undefined;
+  readonly #stopOffline: (() => void) | undefined;
+  /** Issue 6: every tab hidden for the grace → `paused`; one visible → reconnect at once. */
+  readonly #visibility: Visibility;
+  /** Issue 6: a silent SSE upstream (no event, no heartbeat comment) is dead. */
+  readonly #watchdog: HeartbeatWatchdog;
+  /** No reconnect attempts while the browser says it is offline (the worker's or a tab's view). */
+  #offline = false;
 
   constructor(options: HubOptions) {
     this.#o = { lingerMs: 1000, coalesceMs: 20, openTimeoutMs: 10_000, pollTimeoutS: 25, ...options };
@@ -85,8 +98,14 @@ export class Hub {
     const { transport, transportHint } = options.config;
     this.#kind = transport === 'auto' ? (transportHint ?? 'sse') : transport;
     // One immediate attempt when the network returns, instead of waiting out the backoff.
-    this.#stopOnline = options.platform.onOnline?.(() => {
-      if (this.#state === 'backoff') this.#connect();
+    this.#stopOnline = options.platform.onOnline?.(() => this.#setOnline(true));
+    this.#stopOffline = options.platform.onOffline?.(() => this.#setOnline(false));
+    if (options.platform.isOnline?.() === false) this.#offline = true;
+    this.#visibility = new Visibility({ clock: options.platform.clock, onPause: () => this.#pause(), onResume: () => this.#resume() });
+    const windowMs = options.heartbeatWindowMs ?? heartbeatWindowMs(options.config.heartbeatS);
+    this.#watchdog = new HeartbeatWatchdog(options.platform.clock, windowMs, () => {
+      this.#current?.upstream.close();
+      this.#onClosed({ code: 'TABMUX_ERR_NETWORK', message: `no heartbeat for ${windowMs} ms: the connection is taken as dead` });
     });
   }
 
@@ -98,13 +117,18 @@ export class Hub {
 
   addTab(tabId: string, sink: EventSink, token?: string, tokenProvider?: TokenProvider): void {
     this.#tabs.set(tabId, new Outbox(sink));
+    this.#visibility.add(tabId);
     if (tokenProvider) this.#tokens.addProvider(tabId, tokenProvider);
     if (token !== undefined && this.#token === undefined) {
       this.#token = token;
       this.#tokens.use(token);
     }
-    // The first tab with a token function: ask it once; later tabs share that call.
-    if (tokenProvider && this.#token === undefined) void this.#tokens.refresh();
+    // The first tab with a token function is asked once; later tabs do not ask again (a failed
+    // ask is retried by the 401 path, paced by the backoff).
+    if (tokenProvider && this.#token === undefined && !this.#firstAsk) {
+      this.#firstAsk = true;
+      void this.#tokens.refresh();
+    }
   }
 
   /** A tab's fresh token. After a 401 it ends the backoff: the token was what we waited for. */
@@ -127,8 +151,17 @@ export class Hub {
   /** Forgets a tab (it said bye, or its liveness lock was released); idempotent. */
   removeTab(tabId: string): void {
     if (!this.#tabs.delete(tabId)) return;
+    this.#visibility.remove(tabId);
     this.#tokens.removeProvider(tabId);
     for (const channel of this.#interests.removeTab(tabId)) this.#lingerThenDrop(channel);
+  }
+
+  /** A tab's page state (visible, frozen, online, saveData): see worker/visibility.ts. */
+  setLifecycle(tabId: string, lifecycle: TabLifecycle): void {
+    if (!this.#tabs.has(tabId) || this.#state === 'closed') return;
+    this.#visibility.report(tabId, lifecycle);
+    // A page's `navigator.onLine` is the browser's; a tab going back online ends the wait at once.
+    if (lifecycle.online === this.#offline) this.#setOnline(lifecycle.online);
   }
 
   subscribe(tabId: string, channel: string, cursor?: string): Promise<HubResult<object>> {
@@ -196,6 +229,8 @@ export class Hub {
     this.#closeUpstreams();
     for (const timer of [...this.#linger.values(), this.#reconcileTimer]) if (timer !== undefined) this.#o.platform.clock.clearTimeout(timer);
     this.#stopOnline?.();
+    this.#stopOffline?.();
+    this.#visibility.close();
     this.#setState('closed');
     for (const outbox of this.#tabs.values()) outbox.flush();
   }
@@ -279,6 +314,7 @@ export class Hub {
   }
 
   #connect(): void {
+    if (this.#visibility.paused) return; // #resume connects
     if (this.#token === undefined && this.#tokens.refreshing) {
       this.#awaitingToken = true; // setToken connects
       return;
@@ -301,7 +337,12 @@ export class Hub {
     const active = () => slot === this.#current || slot === this.#next;
     const handlers: UpstreamHandlers = {
       open: (head) => active() && this.#onOpen(slot, head),
-      message: (message) => active() && this.#onMessage(message),
+      message: (message) => {
+        if (!active()) return;
+        if (slot === this.#current) this.#watchdog.kick();
+        this.#onMessage(message);
+      },
+      activity: () => slot === this.#current && this.#watchdog.kick(),
       reset: (notice) => active() && !slot.synthetic.has(notice.channel) && this.#onReset(notice),
       subscribed: (channel, id) => {
         if (!active()) return;
@@ -329,6 +370,7 @@ export class Hub {
     this.#next?.upstream.close();
     this.#current = this.#next = undefined;
     this.#live.clear();
+    this.#watchdog.stop();
   }
 
   // ── upstream events ───────────────────────────────────────────────────────────────────────
@@ -341,7 +383,9 @@ export class Hub {
       this.#current = slot;
       this.#next = undefined;
       this.#live.clear();
+      this.#watchSilence(slot);
     } else {
+      this.#watchSilence(slot);
       this.#backoff.reset();
       this.#setState('open');
       this.#emitAll({ type: 'transport', transport: slot.upstream.kind });
@@ -394,6 +438,36 @@ export class Hub {
     this.#reconcileSoon(delay);
   }
 
+  // ── battery and network (issue 6) ─────────────────────────────────────────────────────────
+
+  /** Only SSE: the server's `:` comments are the heartbeat a page can see (WebSocket pings are not). */
+  #watchSilence(slot: Slot): void {
+    if (slot.upstream.kind === 'sse') this.#watchdog.start();
+    else this.#watchdog.stop();
+  }
+
+  #pause(): void {
+    if (this.#state === 'closed' || this.#state === 'paused') return;
+    if (this.#reconcileTimer !== undefined) this.#o.platform.clock.clearTimeout(this.#reconcileTimer);
+    this.#reconcileTimer = undefined;
+    this.#closeUpstreams();
+    this.#setState('paused');
+  }
+
+  /** At once, no backoff: the cursors make the new upstream replay what was published meanwhile. */
+  #resume(): void {
+    if (this.#state !== 'paused') return;
+    this.#backoff.reset();
+    this.#connect();
+  }
+
+  #setOnline(online: boolean): void {
+    this.#offline = !online;
+    // One immediate attempt when the network returns, instead of waiting out the backoff. (Only
+    // from backoff: a second `online` finds the hub connecting and adds nothing.)
+    if (online && this.#state === 'backoff') this.#connect();
+  }
+
   // ── state ─────────────────────────────────────────────────────────────────────────────────
 
   /** The only writer of `#state`; `timerMs` arms the timer the new state owns (backoff). */
@@ -403,7 +477,9 @@ export class Hub {
     if (this.#stateTimer !== undefined) this.#o.platform.clock.clearTimeout(this.#stateTimer);
     this.#stateTimer = undefined;
     this.#state = next;
-    if (next === 'backoff') this.#stateTimer = this.#o.platform.clock.setTimeout(() => this.#connect(), timerMs ?? 0);
+    // saveData: fewer attempts on a metered network. Offline: no attempt at all; `online` connects.
+    const delay = (timerMs ?? 0) * (this.#visibility.saveData ? SAVE_DATA_FACTOR : 1);
+    if (next === 'backoff') this.#stateTimer = this.#o.platform.clock.setTimeout(() => this.#offline || this.#connect(), delay);
     if (publicState(previous) !== publicState(next)) this.#emitAll({ type: 'state', state: publicState(next) });
   }
 

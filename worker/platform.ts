@@ -35,6 +35,10 @@ export interface Platform {
   readonly locks?: LocksLike;
   /** Calls `listener` when the browser comes back online; returns a function that stops it. */
   readonly onOnline?: (listener: () => void) => () => void;
+  /** Calls `listener` when the browser goes offline; returns a function that stops it. */
+  readonly onOffline?: (listener: () => void) => () => void;
+  /** `navigator.onLine` (false means surely offline; true may be wrong, hence the watchdog). */
+  readonly isOnline?: () => boolean;
 }
 
 export const realClock: Clock = {

@@ -60,6 +60,9 @@ export function serveTab(host: PortHost, port: Endpoint): void {
     async setToken(token) {
       if (typeof token === 'string' && token) attached().setToken(token);
     },
+    async lifecycle(report) {
+      if (report && typeof report === 'object') attached().setLifecycle(tabId!, report);
+    },
     async bye() {
       if (hub && tabId !== undefined) hub.removeTab(tabId);
     },

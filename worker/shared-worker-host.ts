@@ -10,8 +10,8 @@ import { realClock, type Platform, type WebSocketLike } from './platform.js';
 interface SharedWorkerScope {
   readonly name: string;
   onconnect: ((event: MessageEvent) => void) | null;
-  addEventListener(type: 'online', listener: () => void): void;
-  removeEventListener(type: 'online', listener: () => void): void;
+  addEventListener(type: 'online' | 'offline', listener: () => void): void;
+  removeEventListener(type: 'online' | 'offline', listener: () => void): void;
 }
 
 export function startSharedWorkerHost(scope: SharedWorkerScope): void {
@@ -26,6 +26,11 @@ export function startSharedWorkerHost(scope: SharedWorkerScope): void {
       scope.addEventListener('online', listener);
       return () => scope.removeEventListener('online', listener);
     },
+    onOffline: (listener) => {
+      scope.addEventListener('offline', listener);
+      return () => scope.removeEventListener('offline', listener);
+    },
+    isOnline: () => navigator.onLine,
   };
   let hub: Hub | undefined;
   const host: PortHost = {

@@ -24,6 +24,11 @@ function pageHost(name: string): PortHost {
       addEventListener('online', listener);
       return () => removeEventListener('online', listener);
     },
+    onOffline: (listener) => {
+      addEventListener('offline', listener);
+      return () => removeEventListener('offline', listener);
+    },
+    isOnline: () => navigator.onLine,
   };
   let hub: Hub | undefined;
   // No locks: tabs and hub die together, so there is no liveness to watch.

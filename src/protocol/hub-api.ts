@@ -10,6 +10,7 @@
  */
 import type { ErrorCode } from './errors.js';
 import type { WireMessage } from './wire.js';
+import type { TabLifecycle } from './lifecycle.js';
 
 export type TransportKind = 'sse' | 'ws' | 'poll';
 export type TransportOption = TransportKind | 'auto';
@@ -53,6 +54,8 @@ export interface HubConfig {
   readonly transport: TransportOption;
   /** For `transport: 'auto'`: what worked last time for this origin (mirrored by the tabs). */
   readonly transportHint?: TransportKind;
+  /** Seconds between the server's heartbeats (`--heartbeat`, default 25): sets the hub's dead-connection window. */
+  readonly heartbeatS?: number;
 }
 
 export interface HelloRequest {
@@ -127,5 +130,7 @@ export interface HubApi {
   debug(): Promise<DebugSnapshot>;
   /** A fresh token for the upstream and for publishing (after `token-needed`, or at any time). */
   setToken(token: string): Promise<void>;
+  /** This tab's page state (issue 6): visibility, keep-alive, pauseWhenHidden, saveData, online. */
+  lifecycle(report: TabLifecycle): Promise<void>;
   bye(): Promise<void>;
 }

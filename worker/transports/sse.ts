@@ -69,6 +69,7 @@ export const openSse: TransportOpener = (platform, request, handlers) => {
     for (;;) {
       const { value, done: ended } = await reader.read();
       if (ended || done) break;
+      handlers.activity?.(); // a `:` heartbeat comment is no event: the parser would hide it
       parser.feed(value);
     }
     finish({ code: 'TABMUX_ERR_UNAVAILABLE', message: 'the event stream ended' });

@@ -37,6 +37,8 @@ export interface UpstreamHandlers {
   subscribed(channel: string, id: string | undefined): void;
   /** WebSocket only: the server refused one channel; the others go on. */
   refused(channel: string, code: ClientErrorCode, message: string): void;
+  /** Bytes arrived (a heartbeat comment included): feeds the hub's heartbeat watchdog. */
+  activity?(): void;
   /** SSE `retry:` (ms). */
   retry(ms: number): void;
   closed(failure: UpstreamFailure): void;
