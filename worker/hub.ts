@@ -361,7 +361,18 @@ export class Hub {
       },
     };
     this.#connects++;
-    slot.upstream = this.#o.openUpstream(this.#kind, { url: this.#o.config.url, channels: request, openTimeoutMs: this.#o.openTimeoutMs, pollTimeoutS: this.#o.pollTimeoutS, ...(this.#token !== undefined && { token: this.#token }) }, handlers);
+    const current = (): string | undefined => this.#token;
+    // `token` is read when used, so a long-poll's next request carries a token refreshed meanwhile.
+    const upstreamRequest = {
+      url: this.#o.config.url,
+      channels: request,
+      openTimeoutMs: this.#o.openTimeoutMs,
+      pollTimeoutS: this.#o.pollTimeoutS,
+      get token() {
+        return current();
+      },
+    };
+    slot.upstream = this.#o.openUpstream(this.#kind, upstreamRequest, handlers);
     return slot;
   }
 

@@ -69,7 +69,7 @@ function installTokenFunction(schedule: { token: string; exp: number }[] | 'none
 const tokenCalls = (page: Page) => page.evaluate(() => (window as unknown as { tokenCalls: string[] }).tokenCalls);
 const tabUrl = (transport: string) => `${pages.url}/pages/tab.html?server=${encodeURIComponent(push.url)}&channels=feed&transport=${transport}&token=placeholder`;
 
-for (const transport of ['sse', 'ws'] as const) {
+for (const transport of ['sse', 'ws', 'poll'] as const) {
   test(`${transport}: 4 tabs, the token function is called once per token lifetime, and the stream continues without loss`, async () => {
     const context = await browser.newContext();
     try {
