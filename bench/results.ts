@@ -9,6 +9,8 @@ export interface BenchResults {
   readonly machine: string;
   readonly pinned: boolean;
   readonly seconds: number;
+  /** 1-minute load average when the run started and ended, and the core count: how shared the machine was. */
+  readonly load: { readonly start: number; readonly end: number; readonly cores: number };
   readonly server?: ServerResults;
   readonly browser?: BrowserResults;
   readonly battery?: BatteryResults;

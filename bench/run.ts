@@ -45,6 +45,7 @@ const results: BenchResults & { server?: unknown; browser?: unknown; battery?: u
   machine: machine(),
   pinned: canPin(),
   seconds: 0,
+  load: { start: os.loadavg()[0]!, end: 0, cores: os.cpus().length },
 };
 const mutable = results as { -readonly [K in keyof BenchResults]: BenchResults[K] };
 if (sections.has('server')) {
@@ -60,6 +61,7 @@ if (sections.has('battery')) {
   mutable.battery = await runBatteryBench(args.quick ? QUICK_BATTERY_PLAN : FULL_BATTERY_PLAN, log);
 }
 mutable.seconds = (Date.now() - started) / 1000;
+mutable.load = { ...results.load, end: os.loadavg()[0]! };
 
 const out = args.out ?? (args.quick || sections.size < 3 ? join(os.tmpdir(), `tabmux-bench-${results.mode}.md`) : fileURLToPath(new URL('./RESULTS.md', import.meta.url)));
 writeFileSync(out, renderResults(results));

@@ -9,9 +9,9 @@ export interface BatteryPlan {
   readonly compression: number;
   readonly messageEverySimulatedSeconds: number;
   /**
-   * Polling every second cannot keep its schedule at a high compression (a request every few ms
-   * per tab), so that row runs a shorter window at a lower compression and is scaled to the hour
-   * (polling is periodic: the scaling is linear). RESULTS.md says so next to the row.
+   * Polling cannot keep its schedule at a high compression (each request's own overhead is not
+   * compressed), so the two polling rows run a shorter window at a lower compression and are
+   * scaled to the hour (polling is periodic: the scaling is linear). RESULTS.md says so.
    */
   readonly pollWindow: { readonly simulatedSeconds: number; readonly compression: number };
   readonly timeoutMs: number;

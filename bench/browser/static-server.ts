@@ -38,25 +38,20 @@ export async function startStaticServer(): Promise<StaticServer> {
   for (const file of ['/tabmux.js', '/tabmux-worker.js']) {
     if (!existsSync(FILES[file]!)) throw new Error(`${FILES[file]} is missing: run \`flock /tmp/tabmux-build.lock npm run build\` first`);
   }
-  const bundles = new Map<string, string>();
-  for (const [path, entry] of Object.entries(ENTRIES)) bundles.set(path, await bundle(entry));
+  // Everything is read ONCE, at start: dist/ is shared with whoever rebuilds it, and a bench run
+  // must serve one consistent build from its first tab to its last.
+  const files = new Map<string, string | Buffer>();
+  for (const [path, entry] of Object.entries(ENTRIES)) files.set(path, await bundle(entry));
+  for (const [path, file] of Object.entries(FILES)) files.set(path, await readFile(file));
   const server = http.createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const type = path.endsWith('.html') ? 'text/html; charset=utf-8' : 'text/javascript; charset=utf-8';
-    const bundled = bundles.get(path);
-    if (bundled !== undefined) {
-      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(bundled);
+    const body = files.get(path);
+    if (body !== undefined) {
+      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
       return;
     }
-    const file = FILES[path];
-    if (!file) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"NOT_FOUND","message":"no such bench file"}}');
-      return;
-    }
-    readFile(file).then(
-      (body) => res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body),
-      () => res.writeHead(404).end(),
-    );
+    res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"NOT_FOUND","message":"no such bench file"}}');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -16,6 +16,10 @@ export function kib(bytes: number | undefined): string {
   return bytes === undefined || !Number.isFinite(bytes) ? '—' : `${(bytes / 1024).toFixed(2)} KiB`;
 }
 
+export function mib(bytes: number | undefined): string {
+  return bytes === undefined || !Number.isFinite(bytes) ? '—' : `${(bytes / 2 ** 20).toFixed(2)} MiB`;
+}
+
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');

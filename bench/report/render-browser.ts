@@ -64,7 +64,7 @@ export function renderBattery(battery: BatteryResults): string {
   out.push(
     `5 real Chromium tabs, one message every ${plan.messageEverySimulatedSeconds} simulated seconds, server heartbeat every 25 simulated seconds (its default), ` +
       `time compressed ${plan.compression}× (the hour takes ${num((plan.simulatedSeconds / plan.compression) * 1000)} ms). Counted by a TCP proxy between browser and server over the hour, which starts once every tab is connected. ` +
-      `Wake-ups = reads of server bytes on the proxy (≈ server writes; each wakes a mobile radio). The polling row runs ${plan.pollWindow.simulatedSeconds} simulated seconds at ${plan.pollWindow.compression}× and is scaled to the hour (polling is periodic).`,
+      `Wake-ups = reads of server bytes on the proxy (≈ server writes; each wakes a mobile radio). The two polling rows run ${plan.pollWindow.simulatedSeconds} simulated seconds at ${plan.pollWindow.compression}× and are scaled to the hour (polling is periodic); a poller that could not keep its schedule on this machine shows fewer requests than its schedule (18,000 an hour for 5 tabs polling every second).`,
     '',
   );
   out.push(

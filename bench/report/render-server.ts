@@ -2,7 +2,7 @@
 import type { ServerResults } from '../server/run-server.js';
 import { SYSTEMS } from '../server/systems.js';
 import type { SystemName } from '../server/systems.js';
-import { kib, ms, num, ratio, table } from './format.js';
+import { kib, mib, ms, num, ratio, table } from './format.js';
 
 const RAW: Record<SystemName, SystemName> = {
   'raw-sse': 'raw-sse',
@@ -69,7 +69,7 @@ export function renderServer(server: ServerResults): string {
       ['system', 'heap per connection', 'heap per 1,000', 'RSS per connection', 'RSS per 1,000'],
       SYSTEMS.map((s) => {
         const m = server.memory[s.name];
-        return [s.name, kib(m?.heapBytesPerConnection), kib(m ? m.heapBytesPerConnection * 1000 : undefined), kib(m?.rssBytesPerConnection), kib(m ? m.rssBytesPerConnection * 1000 : undefined)];
+        return [s.name, kib(m?.heapBytesPerConnection), mib(m ? m.heapBytesPerConnection * 1000 : undefined), kib(m?.rssBytesPerConnection), mib(m ? m.rssBytesPerConnection * 1000 : undefined)];
       }),
     ),
     '',

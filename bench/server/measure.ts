@@ -1,8 +1,8 @@
 /**
  * One measurement each: throughput (with CPU time), latency at a fixed rate (optionally next to
- * a slow consumer), idle memory per connection, and catch-up of resuming clients. Memory and
- * catch-up open their own server process, so they inherit no heap or history; throughput and
- * latency share one (the caller's), each with its own fresh connections.
+ * a slow consumer), idle memory per connection, and catch-up of resuming clients. Each takes the
+ * caller's server process and opens its own fresh connections; memory and catch-up go first in a
+ * fresh process, so they inherit no heap or history.
  */
 import { wallMs } from '../lib/clock.js';
 import { Samples, summarize } from '../lib/stats.js';
@@ -134,45 +134,43 @@ export async function measureLatency(server: ServerHandle, system: System, plan:
   }
 }
 
-export function measureIdleMemory(system: System, plan: ServerPlan): Promise<MemoryResult> {
-  return withServer(system, async (server) => {
-    const connections = plan.idleConnections;
-    // One connection first, so lazily built per-channel state is not charged to the N.
-    const first = await openSubscribers(system.client, server.port, 1, createTally(0));
-    const before = await server.stats(true);
-    const subs = await openSubscribers(system.client, server.port, connections, createTally(0), { timeoutMs: plan.timeoutMs * 2 });
-    try {
-      const after = await server.stats(true);
-      return {
-        connections,
-        heapBytesPerConnection: (after.heapUsed - before.heapUsed) / connections,
-        rssBytesPerConnection: (after.rss - before.rss) / connections,
-      };
-    } finally {
-      closeAll(subs);
-      closeAll(first);
-    }
-  });
+/** Run it first in a fresh server process: the baseline heap is then the server's own. */
+export async function measureIdleMemory(server: ServerHandle, system: System, plan: ServerPlan): Promise<MemoryResult> {
+  const connections = plan.idleConnections;
+  // One connection first, so lazily built per-channel state is not charged to the N.
+  const first = await openSubscribers(system.client, server.port, 1, createTally(0));
+  const before = await server.stats(true);
+  const subs = await openSubscribers(system.client, server.port, connections, createTally(0), { timeoutMs: plan.timeoutMs * 2 });
+  try {
+    const after = await server.stats(true);
+    return {
+      connections,
+      heapBytesPerConnection: (after.heapUsed - before.heapUsed) / connections,
+      rssBytesPerConnection: (after.rss - before.rss) / connections,
+    };
+  } finally {
+    closeAll(subs);
+    closeAll(first);
+  }
 }
 
-export function measureCatchUp(system: System, plan: ServerPlan): Promise<CatchUpResult> {
-  return withServer(system, async (server) => {
-    const clients = plan.catchUpClients;
-    const marker = await server.burst(1, 100, plan.timeoutMs);
-    if (!marker.lastId) throw new Error(`${system.name} has no resume tokens`);
-    await server.burst(plan.catchUpBehind, 100, plan.timeoutMs);
+/** Run it first in a fresh server process: its history then holds exactly the messages it publishes. */
+export async function measureCatchUp(server: ServerHandle, system: System, plan: ServerPlan): Promise<CatchUpResult> {
+  const clients = plan.catchUpClients;
+  const marker = await server.burst(1, 100, plan.timeoutMs);
+  if (!marker.lastId) throw new Error(`${system.name} has no resume tokens`);
+  await server.burst(plan.catchUpBehind, 100, plan.timeoutMs);
 
-    let start = wallMs();
-    const fresh = await openSubscribers(system.client, server.port, clients, createTally(0), { timeoutMs: plan.timeoutMs });
-    const freshMs = wallMs() - start;
-    closeAll(fresh);
+  let start = wallMs();
+  const fresh = await openSubscribers(system.client, server.port, clients, createTally(0), { timeoutMs: plan.timeoutMs });
+  const freshMs = wallMs() - start;
+  closeAll(fresh);
 
-    const tally = createTally(server.offsetMs);
-    start = wallMs();
-    const resumed = await openSubscribers(system.client, server.port, clients, tally, { lastEventId: marker.lastId, timeoutMs: plan.timeoutMs });
-    const goal = clients * plan.catchUpBehind;
-    const end = await reach(tally, goal, plan.timeoutMs, `${system.name} catch-up`);
-    closeAll(resumed);
-    return { clients, behind: plan.catchUpBehind, freshMs, resumeMs: end - start, delivered: tally.delivered };
-  });
+  const tally = createTally(server.offsetMs);
+  start = wallMs();
+  const resumed = await openSubscribers(system.client, server.port, clients, tally, { lastEventId: marker.lastId, timeoutMs: plan.timeoutMs });
+  const goal = clients * plan.catchUpBehind;
+  const end = await reach(tally, goal, plan.timeoutMs, `${system.name} catch-up`);
+  closeAll(resumed);
+  return { clients, behind: plan.catchUpBehind, freshMs, resumeMs: end - start, delivered: tally.delivered };
 }

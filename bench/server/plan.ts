@@ -22,7 +22,7 @@ export interface ServerPlan {
 export const FULL_PLAN: ServerPlan = {
   subscriberCounts: [100, 1000, 10_000],
   sizes: [100, 1024],
-  deliveriesPerRun: 40_000,
+  deliveriesPerRun: 30_000,
   repeats: 2,
   latencySubscribers: 1000,
   // 10,000 deliveries/s: well under every system's throughput here, so latency is not queueing.

@@ -42,21 +42,19 @@ export async function runServerBench(plan: ServerPlan, pinned: boolean, log: (li
   };
   for (const s of SYSTEMS) {
     log(`server: ${s.name}`);
-    await attempt(`${s.name} throughput and latency`, () =>
+    await attempt(`${s.name} idle memory, throughput and latency`, () =>
       withServer(s, async (server) => {
+        results.memory[s.name] = await measureIdleMemory(server, s, plan);
         results.throughput[s.name] = await measureThroughput(server, s, plan);
         results.latency[s.name] = await measureLatency(server, s, plan, 100, false);
       }),
     );
-    const memory = await attempt(`${s.name} idle memory`, () => measureIdleMemory(s, plan));
-    if (memory) results.memory[s.name] = memory;
   }
   for (const name of ['tabmux-sse', 'tabmux-ws'] as const) {
     log(`server: ${name} catch-up and slow consumer`);
-    const catchUp = await attempt(`${name} catch-up`, () => measureCatchUp(system(name), plan));
-    if (catchUp) results.catchUp[name] = catchUp;
-    await attempt(`${name} p99 without and with a slow consumer`, () =>
+    await attempt(`${name} catch-up, p99 without and with a slow consumer`, () =>
       withServer(system(name), async (server) => {
+        results.catchUp[name] = await measureCatchUp(server, system(name), plan);
         const without = await measureLatency(server, system(name), plan, SLOW_CONSUMER_SIZE, false);
         const withSlow = await measureLatency(server, system(name), plan, SLOW_CONSUMER_SIZE, true);
         results.slowConsumer[name] = { without, with: withSlow };

@@ -21,7 +21,7 @@ function serverResults(rate: (system: string) => number, heap: number, p99: (sys
   return { plan, pinned: true, throughput, latency, memory, catchUp: {}, slowConsumer: {}, errors: [] };
 }
 
-const run = (server: ServerResults): BenchResults => ({ mode: 'quick', date: '2026-01-01T00:00:00Z', machine: 'test', pinned: true, seconds: 1, server });
+const run = (server: ServerResults): BenchResults => ({ mode: 'quick', date: '2026-01-01T00:00:00Z', machine: 'test', pinned: true, seconds: 1, load: { start: 1, end: 1, cores: 2 }, server });
 
 test('targets met when tabmux is within its bounds', () => {
   const rates: Record<string, number> = { 'raw-sse': 100, 'tabmux-sse': 90, 'raw-ws': 100, 'tabmux-ws': 95, 'socket.io': 50, 'better-sse': 40 };
