@@ -15,6 +15,8 @@ import { withTimeout } from './browser.js';
 export interface CdpChromium {
   readonly browser: Browser;
   readonly context: BrowserContext;
+  /** The browser's DevTools WebSocket URL (for raw CDP: test/helpers/raw-cdp.ts). */
+  readonly endpoint: string;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export async function launchCdpChromium(): Promise<CdpChromium> {
   return {
     browser,
     context,
+    endpoint,
     async close() {
       await browser.close().catch(() => undefined);
       if (child.exitCode === null) {

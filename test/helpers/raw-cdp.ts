@@ -1,0 +1,51 @@
+/**
+ * A raw CDP connection to the browser endpoint, for targets playwright does not expose (a
+ * SharedWorker): attaches with `flatten` and sends commands on that session.
+ */
+import WebSocket from 'ws';
+import { withTimeout } from './browser.js';
+
+interface TargetInfo {
+  readonly targetId: string;
+  readonly type: string;
+  readonly url: string;
+}
+
+export interface RawCdp {
+  send<T = unknown>(method: string, params?: object, sessionId?: string): Promise<T>;
+  /** Attaches to the first target of `type` whose URL contains `urlPart`; returns its session id. */
+  attach(type: string, urlPart: string): Promise<string>;
+  close(): void;
+}
+
+export async function rawCdp(endpoint: string): Promise<RawCdp> {
+  const socket = new WebSocket(endpoint, { perMessageDeflate: false });
+  await withTimeout(new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject)), 10_000, 'the CDP socket to open');
+  let next = 1;
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  socket.on('message', (data: Buffer) => {
+    const message = JSON.parse(data.toString()) as { id?: number; result?: unknown; error?: { message: string } };
+    const waiter = message.id === undefined ? undefined : pending.get(message.id);
+    if (!waiter) return;
+    pending.delete(message.id!);
+    if (message.error) waiter.reject(new Error(message.error.message));
+    else waiter.resolve(message.result);
+  });
+  const send = <T>(method: string, params: object = {}, sessionId?: string): Promise<T> => {
+    const id = next++;
+    const answer = new Promise<T>((resolve, reject) => pending.set(id, { resolve: resolve as (value: unknown) => void, reject }));
+    socket.send(JSON.stringify({ id, method, params, ...(sessionId && { sessionId }) }));
+    return withTimeout(answer, 10_000, `CDP ${method}`);
+  };
+  return {
+    send,
+    async attach(type, urlPart) {
+      const { targetInfos } = await send<{ targetInfos: TargetInfo[] }>('Target.getTargets');
+      const target = targetInfos.find((info) => info.type === type && info.url.includes(urlPart));
+      if (!target) throw new Error(`no ${type} target with ${urlPart}: ${JSON.stringify(targetInfos.map((i) => [i.type, i.url]))}`);
+      const { sessionId } = await send<{ sessionId: string }>('Target.attachToTarget', { targetId: target.targetId, flatten: true });
+      return sessionId;
+    },
+    close: () => socket.close(),
+  };
+}
