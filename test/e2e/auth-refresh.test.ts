@@ -18,10 +18,14 @@ const TABS = 4;
 let push: StartedServer;
 let pages: StaticServer;
 let browser: Browser;
+/** Every request line the push server saw: a token must never travel in a URL from the hub. */
+const urls: string[] = [];
 
 test.before(async () => {
   assertBuilt();
   push = await startServer({ jwtSecret: SECRET, jwtClockTolerance: 0, retry: 50 });
+  push.server.httpServer!.prependListener('request', (req) => urls.push(req.url ?? ''));
+  push.server.httpServer!.prependListener('upgrade', (req) => urls.push(req.url ?? ''));
   pages = await startStaticServer();
   browser = await launchChromium();
 });
@@ -98,6 +102,7 @@ for (const transport of ['sse', 'ws', 'poll'] as const) {
       for (const page of tabs) assert.deepEqual((await received(page)).feed, Array.from({ length: n }, (_, i) => i + 1), 'every message once, in order');
       const errors = await Promise.all(tabs.map((p) => p.evaluate(() => (window as unknown as { errors: string[] }).errors)));
       assert.deepEqual(errors.flat(), [], 'no 401 surfaced: tokens were refreshed before they ended');
+      assert.ok(urls.length > 0 && !urls.some((u) => /[?&]token=/.test(u)), 'the token travels in headers or the first WebSocket frame, never the URL');
     } finally {
       await context.close();
     }

@@ -3,16 +3,19 @@
  * frames (wire.ts `WsClientFrame`), so a channel-set change never reopens the connection.
  * Publishing rides the same socket; `ref` matches a `published`/`error` frame to its request.
  */
-import { QUERY_TOKEN, type WsServerFrame } from '../../src/protocol/wire.js';
+import type { WsServerFrame } from '../../src/protocol/wire.js';
 import type { TransportOpener, PublishOutcome } from './types.js';
 
 // RFC 6455 §7.4.1: 1000 is a normal closure; the hub closes with it when it no longer needs us.
 const NORMAL_CLOSURE = 1000;
+// The server's "no valid token" close (server/ws.ts CLOSE_UNAUTHORIZED; RFC 6455 §7.4.2 range).
+const CLOSE_UNAUTHORIZED = 4001;
 
 export const openWs: TransportOpener = (platform, request, handlers) => {
-  // Browsers cannot set headers on a WebSocket upgrade: the token travels as a query parameter.
-  const query = request.token ? `?${QUERY_TOKEN}=${encodeURIComponent(request.token)}` : '';
-  const socket = platform.webSocket(request.url.replace(/^http/, 'ws') + '/ws' + query);
+  // Browsers cannot set headers on a WebSocket upgrade, and a URL may end up in proxy logs: the
+  // token travels in the first frame, {"op":"auth"}, which the server checks before any other.
+  const token = request.token;
+  const socket = platform.webSocket(request.url.replace(/^http/, 'ws') + '/ws');
   const channels = new Map(request.channels); // what to subscribe once the socket opens
   const waiting = new Set(channels.keys()); // initial channels not yet replayed
   const pending = new Map<number, (outcome: PublishOutcome) => void>();
@@ -31,6 +34,7 @@ export const openWs: TransportOpener = (platform, request, handlers) => {
 
   socket.onopen = () => {
     socketOpened = true;
+    if (token) send({ op: 'auth', token });
     for (const [channel, cursor] of channels) send({ op: 'subscribe', channel, ...(cursor !== undefined && { lastEventId: cursor }) });
     if (waiting.size === 0) {
       opened = true;
@@ -93,7 +97,14 @@ export const openWs: TransportOpener = (platform, request, handlers) => {
     failPending('the WebSocket closed');
     if (done) return;
     done = true;
-    handlers.closed({ code: 'TABMUX_ERR_UNAVAILABLE', message: `WebSocket closed (${code}${reason ? `: ${reason}` : ''})`, neverOpened: !socketOpened });
+    const message = `WebSocket closed (${code}${reason ? `: ${reason}` : ''})`;
+    // 4001 with the token the hub still holds: refused (ask for a new one). With an older one,
+    // the token simply ended and the hub already has its successor: an ordinary reconnect.
+    if (code === CLOSE_UNAUTHORIZED && request.token === token) {
+      handlers.closed({ code: 'TABMUX_ERR_UNAUTHORIZED', message, status: 401 });
+      return;
+    }
+    handlers.closed({ code: 'TABMUX_ERR_UNAVAILABLE', message, neverOpened: !socketOpened });
   };
   socket.onerror = () => {
     // Always followed by `close` (WHATWG WebSockets: "fail the WebSocket connection").
