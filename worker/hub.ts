@@ -136,7 +136,12 @@ export class Hub {
     if (this.#state === 'closed') return;
     const fresh = token !== this.#token;
     this.#token = token;
-    if (fresh) this.#tokens.use(token); // schedules the refresh before this one expires
+    if (fresh) {
+      this.#tokens.use(token); // schedules the refresh before this one expires
+      // A WebSocket takes the new token in place: no reconnect when the old one ends.
+      this.#current?.upstream.reauth?.(token);
+      this.#next?.upstream.reauth?.(token);
+    }
     if (this.#awaitingToken) {
       this.#awaitingToken = false;
       return this.#connect();
@@ -453,7 +458,7 @@ export class Hub {
 
   /** Only SSE: the server's `:` comments are the heartbeat a page can see (WebSocket pings are not). */
   #watchSilence(slot: Slot): void {
-    if (slot.upstream.kind === 'sse') this.#watchdog.start();
+    if (slot.upstream.kind === 'xsse') this.#watchdog.start();
     else this.#watchdog.stop();
   }
 

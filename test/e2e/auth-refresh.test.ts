@@ -103,6 +103,10 @@ for (const transport of ['sse', 'ws', 'poll'] as const) {
       const errors = await Promise.all(tabs.map((p) => p.evaluate(() => (window as unknown as { errors: string[] }).errors)));
       assert.deepEqual(errors.flat(), [], 'no 401 surfaced: tokens were refreshed before they ended');
       assert.ok(urls.length > 0 && !urls.some((u) => /[?&]token=/.test(u)), 'the token travels in headers or the first WebSocket frame, never the URL');
+      if (transport === 'ws') {
+        const debug = await tabs[0]!.evaluate(() => (window as unknown as { mux: { debug(): Promise<{ connects: number }> } }).mux.debug());
+        assert.equal(debug.connects, 1, 'the WebSocket took each new token in place: never reconnected');
+      }
     } finally {
       await context.close();
     }

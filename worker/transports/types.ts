@@ -66,6 +66,8 @@ export interface Upstream {
   subscribe?(channel: string, cursor: string | undefined): void;
   unsubscribe?(channel: string): void;
   publish?(channel: string, data: unknown): Promise<PublishOutcome>;
+  /** WebSocket only: a refreshed token, sent on the open socket so it outlives the old token. */
+  reauth?(token: string): void;
 }
 
 export type UpstreamFactory = (kind: TransportKind, request: UpstreamRequest, handlers: UpstreamHandlers) => Upstream;

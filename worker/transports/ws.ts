@@ -14,7 +14,7 @@ const CLOSE_UNAUTHORIZED = 4001;
 export const openWs: TransportOpener = (platform, request, handlers) => {
   // Browsers cannot set headers on a WebSocket upgrade, and a URL may end up in proxy logs: the
   // token travels in the first frame, {"op":"auth"}, which the server checks before any other.
-  const token = request.token;
+  let token = request.token;
   const socket = platform.webSocket(request.url.replace(/^http/, 'ws') + '/ws');
   const channels = new Map(request.channels); // what to subscribe once the socket opens
   const waiting = new Set(channels.keys()); // initial channels not yet replayed
@@ -34,6 +34,7 @@ export const openWs: TransportOpener = (platform, request, handlers) => {
 
   socket.onopen = () => {
     socketOpened = true;
+    token = request.token; // the newest, if it was refreshed while the socket was connecting
     if (token) send({ op: 'auth', token });
     for (const [channel, cursor] of channels) send({ op: 'subscribe', channel, ...(cursor !== undefined && { lastEventId: cursor }) });
     if (waiting.size === 0) {
@@ -132,6 +133,12 @@ export const openWs: TransportOpener = (platform, request, handlers) => {
         return;
       }
       send({ op: 'unsubscribe', channel });
+    },
+    reauth(fresh) {
+      // Server side (server/ws.ts): a new {op:auth} replaces the grant and its expiry timer.
+      if (socket.readyState !== 1 || fresh === token) return;
+      token = fresh;
+      send({ op: 'auth', token: fresh });
     },
     publish(channel, data) {
       if (socket.readyState !== 1) return Promise.resolve({ ok: false, code: 'TABMUX_ERR_UNAVAILABLE', message: 'the WebSocket is not open' });
