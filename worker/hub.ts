@@ -458,7 +458,7 @@ export class Hub {
 
   /** Only SSE: the server's `:` comments are the heartbeat a page can see (WebSocket pings are not). */
   #watchSilence(slot: Slot): void {
-    if (slot.upstream.kind === 'xsse') this.#watchdog.start();
+    if (slot.upstream.kind === 'sse') this.#watchdog.start();
     else this.#watchdog.stop();
   }
 
