@@ -98,6 +98,8 @@ class Client implements Mux {
   /** Live subscriptions made with `keepAliveWhenHidden`. */
   #keepAliveSubscriptions = 0;
   readonly #page: PageLifecycle;
+  /** Attachments left for the back/forward cache: their hub's death is no longer ours to handle. */
+  readonly #left = new WeakSet<Attachment>();
   #attachment: Promise<Attachment>;
   #closed = false;
 
@@ -127,6 +129,8 @@ class Client implements Mux {
       onChange: (report) => {
         if (!this.#closed) void this.#attachment.then(({ api }) => api.lifecycle(report)).catch(() => undefined);
       },
+      onEnterCache: () => this.#enterCache(),
+      onLeaveCache: () => this.#leaveCache(),
     });
     this.#lock = holdTabLock(`tabmux-tab:${crypto.randomUUID()}`);
     this.#attachment = this.#attach();
@@ -262,9 +266,34 @@ class Client implements Mux {
     }
   }
 
+  /**
+   * `pagehide` into the back/forward cache: say bye and close our ports, so the hub stops
+   * posting to this page (Chromium evicts a cached page that a SharedWorker messages:
+   * `Page.backForwardCacheNotUsed` reason "SharedWorkerMessage"). The tab lock is kept: the page
+   * is alive. `pageshow` re-attaches from our cursors.
+   */
+  #enterCache(): void {
+    if (this.#closed) return;
+    void this.#attachment
+      .then((attachment) => {
+        this.#left.add(attachment);
+        void attachment.api.bye().catch(() => undefined);
+        attachment.port.close();
+        attachment.link.close();
+      })
+      .catch(() => undefined);
+  }
+
+  #leaveCache(): void {
+    if (this.#closed) return;
+    this.#setState('connecting');
+    this.#attachment = this.#attach();
+    this.#attachment.catch((error: unknown) => this.#fail(error));
+  }
+
   /** The hub died (its life lock was released): attach to a fresh one, resume from our cursors. */
   #reattach(dead: Attachment): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#left.has(dead)) return;
     dead.port.close();
     dead.link.close();
     this.#setState('connecting');
