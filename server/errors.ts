@@ -19,7 +19,9 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   TABMUX_ERR_FORBIDDEN: 403,
   TABMUX_ERR_NOT_FOUND: 404,
   TABMUX_ERR_METHOD_NOT_ALLOWED: 405,
+  TABMUX_ERR_REQUEST_TIMEOUT: 408,
   TABMUX_ERR_TOO_LARGE: 413,
+  TABMUX_ERR_URL_TOO_LONG: 414,
   TABMUX_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
   TABMUX_ERR_RATE_LIMITED: 429,
   TABMUX_ERR_HEADERS_TOO_LARGE: 431,
@@ -39,16 +41,10 @@ export class PushError extends Error {
     message: string,
     /** Extra response headers, e.g. `Allow` for 405 or `WWW-Authenticate` for 401. */
     readonly headers: Readonly<Record<string, string>> = {},
-    /**
-     * A status other than the code's usual one, for the few HTTP refusals that have no code of
-     * their own in the catalog: 414 (URL too long, code HEADERS_TOO_LARGE) and 408 (request
-     * timeout, code BAD_REQUEST).
-     */
-    status?: 408 | 414,
   ) {
     super(message);
     this.name = 'PushError';
-    this.status = status ?? STATUS_OF[code];
+    this.status = STATUS_OF[code];
   }
 }
 
@@ -114,6 +110,5 @@ export function describeRequest(req: IncomingMessage): string {
   return `${req.method ?? '?'} ${path}`;
 }
 
-/** RFC 9110 §15.5.15: 414 for a request target over maxUrlLength (the catalog has no URL code). */
-export const urlTooLong = (max: number): PushError =>
-  new PushError('TABMUX_ERR_HEADERS_TOO_LARGE', `the request URL is over ${max} bytes`, {}, 414);
+/** RFC 9110 §15.5.15: 414 for a request target over maxUrlLength. */
+export const urlTooLong = (max: number): PushError => new PushError('TABMUX_ERR_URL_TOO_LONG', `the request URL is over ${max} bytes`);

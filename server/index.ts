@@ -59,7 +59,7 @@ function clientErrorAnswer(error: NodeJS.ErrnoException, metrics: ServerContext[
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       // RFC 9110 §15.5.9: 408 — the client did not send its request in time (slowloris).
       metrics.limitRefusals.request_timeout++;
-      return new PushError('TABMUX_ERR_BAD_REQUEST', 'the request was not sent in time', {}, 408);
+      return new PushError('TABMUX_ERR_REQUEST_TIMEOUT', 'the request was not sent in time');
     default:
       // Smuggling attempts (CL+TE, duplicate Content-Length, obs-fold) land here: llhttp refuses them.
       return new PushError('TABMUX_ERR_BAD_REQUEST', 'malformed HTTP request');

@@ -12,7 +12,9 @@ export const ERROR_CODES = [
   'TABMUX_ERR_FORBIDDEN', // 403: token does not allow this channel / origin not allowed
   'TABMUX_ERR_NOT_FOUND', // 404: unknown path
   'TABMUX_ERR_METHOD_NOT_ALLOWED', // 405
+  'TABMUX_ERR_REQUEST_TIMEOUT', // 408: the request was not sent in time (slowloris)
   'TABMUX_ERR_TOO_LARGE', // 413: body or message over --max-message-size
+  'TABMUX_ERR_URL_TOO_LONG', // 414: request URL over --max-url-length
   'TABMUX_ERR_UNSUPPORTED_MEDIA_TYPE', // 415: publish body is not application/json
   'TABMUX_ERR_RATE_LIMITED', // 429
   'TABMUX_ERR_HEADERS_TOO_LARGE', // 431
