@@ -79,6 +79,25 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 const tooLarge = (limit: number) =>
   new PushError('TABMUX_ERR_TOO_LARGE', `request body is over ${limit} bytes (maxMessageSize plus the envelope)`);
 
+/**
+ * The request's JSON body. Mounted behind a framework body parser (express.json(),
+ * koa-bodyparser), the stream was already read: use the object it left in `req.body`, or say so,
+ * instead of waiting for a body that will never come. `publishValue` still bounds `data`.
+ */
+async function requestJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const preParsed = (req as IncomingMessage & { body?: unknown }).body;
+  if (preParsed !== null && typeof preParsed === 'object' && !Buffer.isBuffer(preParsed)) return preParsed;
+  if (req.readableEnded) {
+    throw new PushError('TABMUX_ERR_BAD_REQUEST', 'the request body was already read by another middleware: mount tabmux before body parsers');
+  }
+  const body = await readBody(req, limit);
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new PushError('TABMUX_ERR_BAD_JSON', 'the body is not valid JSON');
+  }
+}
+
 export async function handlePublish(
   context: ServerContext,
   req: IncomingMessage,
@@ -92,13 +111,7 @@ export async function handlePublish(
   if (type !== 'application/json') {
     throw new PushError('TABMUX_ERR_UNSUPPORTED_MEDIA_TYPE', 'the body must be JSON with Content-Type: application/json');
   }
-  const body = await readBody(req, context.options.maxMessageSize + ENVELOPE_BYTES);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new PushError('TABMUX_ERR_BAD_JSON', 'the body is not valid JSON');
-  }
+  const parsed = await requestJson(req, context.options.maxMessageSize + ENVELOPE_BYTES);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new PushError('TABMUX_ERR_BAD_JSON', 'the body must be an object {"channel": "...", "data": <any JSON>}');
   }

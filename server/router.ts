@@ -93,6 +93,8 @@ async function route(
   }
 }
 
+const DEMO_PATHS = new Set(['/', '/index.html']);
+
 export function createRequestHandler(context: ServerContext) {
   return function handleRequest(req: IncomingMessage, res: ServerResponse, next?: Next): void {
     let path: string;
@@ -112,7 +114,8 @@ export function createRequestHandler(context: ServerContext) {
       return;
     }
     path = stripBasePath(path, context.options.basePath) ?? '';
-    if (!Object.hasOwn(ROUTES, path)) {
+    // Mounted in an app (given next), the app owns its home page; the demo is for the standalone server.
+    if (!Object.hasOwn(ROUTES, path) || (next !== undefined && DEMO_PATHS.has(path))) {
       // Mounted in another app: not ours, let the app answer.
       if (next) return next();
       sendError(res, new PushError('TABMUX_ERR_NOT_FOUND', `no endpoint at ${path}`));

@@ -105,9 +105,6 @@ test('basePath: paths outside the prefix are the host app\'s, upgrades outside i
 
 test(
   'mounted with next(): the host app keeps its own / and /index.html',
-  {
-    todo: "handleRequest answers /, /index.html (the demo page) and /tabmux.js, /tabmux-worker.js (STATIC_FILES in server/static-files.ts, routed in server/router.ts) even when given next(): mounted in an app, tabmux takes over the app's home page",
-  },
   async () => {
     const push = createPushServer(options);
     const server = http.createServer(hostApp(push));
