@@ -100,3 +100,18 @@ test('hub: saveData doubles the backoff delay', async () => {
   await clock.tick(1);
   assert.equal(server.opened.length, 2);
 });
+
+test('hub: five tabs share one backoff budget: three failures make three reconnects, not fifteen', async () => {
+  const { clock, server, tab, hub } = makeHub();
+  for (const name of ['a', 'b', 'c', 'd', 'e']) {
+    tab(name);
+    void hub.subscribe(name, 'x');
+  }
+  await clock.tick(10);
+  assert.equal(server.opened.length, 1);
+  for (let failure = 1; failure <= 3; failure++) {
+    server.last.handlers.closed({ code: 'TABMUX_ERR_NETWORK', message: 'down' });
+    await clock.tick(60_000); // longer than any delay of the sequence (cap 30 s)
+    assert.equal(server.opened.length, 1 + failure, `after failure ${failure}: one attempt for five tabs`);
+  }
+});
