@@ -274,6 +274,9 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
 
   /** Checks an upgrade in order (cheapest first), then hands the socket to `ws`; throws PushError to refuse. */
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    // Node hands an upgrade socket over without an 'error' listener: a client that resets while
+    // it is refused (or while its token is verified) must not crash the process.
+    socket.on('error', () => socket.destroy());
     if ((req.url ?? '').length > options.maxUrlLength) {
       context.metrics.limitRefusals.url_size++;
       throw urlTooLong(options.maxUrlLength);
@@ -288,8 +291,6 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
     if (!originAllowed(req, options.allowOrigin)) throw new PushError('TABMUX_ERR_FORBIDDEN', 'this origin is not allowed by the server (allowOrigin)');
     const release = context.connectionsPerIp.acquire(req.socket.remoteAddress);
     socket.once('close', release);
-    // A client that leaves while its token is verified must not crash the process.
-    socket.on('error', () => socket.destroy());
     // A token on the upgrade (header, cookie, ?token=) must be valid: a bad one is refused here with
     // 401. No token: accepted, and the first frame must then be {"op":"auth"} (browsers cannot
     // set headers on a WebSocket).
