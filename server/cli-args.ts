@@ -28,7 +28,7 @@ Options:
   --allow-origin <origin>       a browser origin allowed to connect; repeatable
                                 (default: any origin, without credentials)
   --history <n>                 messages kept per channel for resume (default ${DEFAULTS.history})
-  --heartbeat <seconds>         heartbeat interval on streams (default ${DEFAULTS.heartbeat})
+  --heartbeat <seconds>         heartbeat interval on streams, under 60 (default ${DEFAULTS.heartbeat})
   --max-message-size <bytes>    largest published value (default ${DEFAULTS.maxMessageSize})
   --max-channels-per-stream <n> channels one stream may hold (default ${DEFAULTS.maxChannelsPerStream})
   --max-buffered-bytes <bytes>  unsent bytes per client before it is dropped (default ${DEFAULTS.maxBufferedBytes})

@@ -161,7 +161,7 @@ export function resolveOptions(options: PushServerOptions): ResolvedOptions {
   const headersTimeoutMs = seconds('headersTimeout', options.headersTimeout, DEFAULTS.headersTimeout);
   const requestTimeoutMs = seconds('requestTimeout', options.requestTimeout, DEFAULTS.requestTimeout);
   if (headersTimeoutMs > requestTimeoutMs) throw new PushError('TABMUX_ERR_BAD_REQUEST', 'option headersTimeout must not exceed requestTimeout');
-  const heartbeat = number('heartbeat', options.heartbeat, DEFAULTS.heartbeat, (n) => n > 0 && n <= 3600, 'a number of seconds in (0, 3600]');
+  const heartbeat = number('heartbeat', options.heartbeat, DEFAULTS.heartbeat, (n) => n > 0 && n < 60, 'a number of seconds in (0, 60): proxies commonly cut a connection idle for 60 s');
   return {
     port: number('port', options.port, DEFAULTS.port, (n) => int(0)(n) && n <= 65535, 'an integer port 0..65535'),
     host: options.host ?? DEFAULTS.host,

@@ -40,7 +40,7 @@ test('--help lists every contract option', async () => {
 });
 
 test('a bad flag or value is a clear message and exit code 2', async () => {
-  for (const args of [['--bogus'], ['--port', 'eighty'], ['--history', '-1'], ['--allow-origin', 'not-an-origin'], ['--jwt-secret', 's']]) {
+  for (const args of [['--bogus'], ['--port', 'eighty'], ['--history', '-1'], ['--allow-origin', 'not-an-origin'], ['--jwt-secret', 's'], ['--heartbeat', '60']]) {
     const p = run(args);
     assert.equal(await withTimeout(p.exited, `tabmux-server ${args.join(' ')}`, SPAWN_MS), 2, args.join(' '));
     assert.match(p.err(), /^tabmux-server: [\s\S]+\nRun tabmux-server --help/, args.join(' '));
