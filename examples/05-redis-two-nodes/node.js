@@ -7,7 +7,7 @@
 //   curl -N 'http://127.0.0.1:8082/sse?channel=news' &           # subscribe on node B
 //   curl -d '{"channel":"news","data":"hello"}' -H 'content-type: application/json' http://127.0.0.1:8081/publish
 // Put both behind one load balancer origin for the browser (any node can serve any client).
-// Needs the server's `redis` option (README-redis.md); see README.md here for its status.
+// Uses the server's `redis` option (README.md, "Scaling out over Redis").
 import { createPushServer } from 'tabmux/server';
 
 const redis = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
