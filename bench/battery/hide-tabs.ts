@@ -1,29 +1,25 @@
 /**
- * Puts tabs in the state the hub should pause for, and says whether the pages really saw it.
- * Tried on this Chromium (headless, playwright-core): minimising the window via
- * `Browser.setWindowBounds` and opening background targets leave `document.visibilityState`
- * 'visible'; `Page.setWebLifecycleState({state:'frozen'})` is accepted but neither fires `freeze`
- * nor stops timers. The lifecycle request is still made (it is what issue 6 names), and the
- * result reports how many tabs saw `freeze` or `hidden`, so the battery row is labelled by what
- * really happened. Change the method here, in one place, once one works.
+ * Hides tabs the way a user does: each tab is its own window and the window is minimised (CDP
+ * `Browser.setWindowBounds`), so the page really reports `document.visibilityState` 'hidden' and
+ * fires `visibilitychange`. This needs Chromium launched without Playwright's focus emulation
+ * (test/helpers/cdp-chromium.ts): under `chromium.launch()` every page stays 'visible'.
+ * Resolves once every page says 'hidden'.
  */
-import type { BrowserContext, CDPSession, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { setMinimized, visibilityOf } from '../../test/helpers/cdp-chromium.js';
+import { waitFor } from '../../test/helpers/browser.js';
 
 export interface HiddenTabs {
-  /** Returns the tabs to active. */
+  /** Shows the tabs again (the user switching back). */
   restore(): Promise<void>;
 }
 
-export async function hideTabs(context: BrowserContext, pages: readonly Page[]): Promise<HiddenTabs> {
-  const sessions: CDPSession[] = [];
-  for (const page of pages) {
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
-    sessions.push(cdp);
-  }
+export async function hideTabs(context: BrowserContext, pages: readonly Page[], timeoutMs: number): Promise<HiddenTabs> {
+  for (const page of pages) await setMinimized(context, page, true);
+  for (const [i, page] of pages.entries()) await waitFor(`tab ${i} to report hidden`, async () => (await visibilityOf(page)) === 'hidden', timeoutMs);
   return {
     async restore() {
-      for (const cdp of sessions) await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+      for (const page of pages) await setMinimized(context, page, false);
     },
   };
 }

@@ -1,9 +1,11 @@
 /**
  * One row of the battery table: 5 real Chromium tabs in one mode for a simulated hour, counted
- * on the wire by a proxy between the browser and the server. `tabmux (all hidden)` asks every tab
+ * on the wire by a proxy between the browser and the server. `tabmux (all hidden)` minimises every
+ * tab's window once all are connected (hide-tabs.ts: the pages really report 'hidden'); the row
+ * formerly asked every tab
  * to freeze (hide-tabs.ts) and measures what the hub really does then, with whatever the tabs saw.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { waitFor, withTimeout } from '../../test/helpers/browser.js';
 import type { BatteryPlan } from './plan.js';
 import { startBatteryServer } from './battery-server.js';
@@ -41,27 +43,34 @@ interface TabBench {
 const pageMode = (mode: BatteryMode): string => (mode === 'tabmux-visible' || mode === 'tabmux-hidden' ? 'tabmux' : mode);
 
 /** Every figure is counted over the hour, which begins once every tab is connected (and hidden). */
-export async function measureBattery(browser: Browser, pagesUrl: string, mode: BatteryMode, fullPlan: BatteryPlan): Promise<BatteryResult> {
+/** Opens the row's tabs: plain pages for most rows, one window each for the hidden row. */
+export interface TabOpener {
+  readonly context: BrowserContext;
+  open(count: number): Promise<Page[]>;
+  /** Closes what `open` opened. */
+  dispose(pages: readonly Page[]): Promise<void>;
+}
+
+export async function measureBattery(tabsOf: TabOpener, pagesUrl: string, mode: BatteryMode, fullPlan: BatteryPlan): Promise<BatteryResult> {
   // Both polling rows: a request's own overhead (tens of ms on a loaded machine) is not compressed.
   const plan = mode === 'poll' || mode === 'long-poll' ? { ...fullPlan, ...fullPlan.pollWindow } : fullPlan;
   /** Figures of a shorter window are scaled to the hour. */
   const scale = fullPlan.simulatedSeconds / plan.simulatedSeconds;
   const server = await startBatteryServer(plan.compression);
   const proxy = await startCountingProxy(server.port);
-  const context = await browser.newContext();
+  const context = tabsOf.context;
+  let pages: Page[] = [];
   const base = { mode, tabs: plan.tabs, simulatedSeconds: fullPlan.simulatedSeconds, measuredSimulatedSeconds: plan.simulatedSeconds };
   const timers = new Set<NodeJS.Timeout>();
   let published = 0;
   try {
     const serverUrl = `http://127.0.0.1:${proxy.port}`;
-    const pages: Page[] = [];
-    for (let i = 0; i < plan.tabs; i++) {
-      const page = await context.newPage();
+    pages = await tabsOf.open(plan.tabs);
+    for (const page of pages) {
       await page.goto(`${pagesUrl}/bench/battery.html?mode=${pageMode(mode)}&compression=${plan.compression}&server=${encodeURIComponent(serverUrl)}`);
-      pages.push(page);
     }
     await Promise.all(pages.map((page, i) => withTimeout(page.evaluate(() => (window as unknown as { tabReady: Promise<unknown> }).tabReady), plan.timeoutMs, `${mode} tab ${i} to be ready`)));
-    const hidden = mode === 'tabmux-hidden' ? await hideTabs(context, pages) : undefined;
+    const hidden = mode === 'tabmux-hidden' ? await hideTabs(context, pages, plan.timeoutMs) : undefined;
 
     const before = { ...proxy.counts, requests: server.requests(), open: proxy.open() };
     const hourMs = (plan.simulatedSeconds * 1000) / plan.compression;
@@ -104,7 +113,7 @@ export async function measureBattery(browser: Browser, pagesUrl: string, mode: B
     return { ...base, connections: nan, connectionsOpenAtEnd: nan, requests: nan, wakeUps: nan, bytes: nan, published, received: nan, tabsThatSawHidden: 0, error: String(error) };
   } finally {
     for (const timer of timers) clearTimeout(timer);
-    await context.close();
+    await tabsOf.dispose(pages);
     await waitFor('battery tabs to leave', () => proxy.open() === 0, 10_000).catch(() => undefined);
     await proxy.close();
     await server.close();

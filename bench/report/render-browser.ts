@@ -84,12 +84,11 @@ export function renderBattery(battery: BatteryResults): string {
   const hidden = battery.rows.find((r) => r.mode === 'tabmux-hidden');
   if (hidden) {
     out.push(
-      `"All tabs hidden" measures the hub as it is today: every tab was asked to freeze through CDP (\`Page.setWebLifecycleState\`), and ${hidden.tabsThatSawHidden} of ${hidden.tabs} tabs saw \`freeze\` or \`hidden\`. ` +
+      `"All tabs hidden": every tab's window was minimised through CDP (\`Browser.setWindowBounds\`, in a Chromium launched without focus emulation), and ${hidden.tabsThatSawHidden} of ${hidden.tabs} tabs reported \`hidden\`. ` +
         `It held ${num(hidden.connectionsOpenAtEnd)} upstream connection(s) at the end of the hour. ` +
         (hidden.tabsThatSawHidden < hidden.tabs
-          ? 'The hub pauses only for tabs that really are hidden or frozen, and the Chromium this bench launches (playwright, with focus emulation) keeps them visible, so this row then equals the visible one. ' +
-            'The pause itself is proven by test/e2e/battery-*.test.ts with minimised windows (0 upstream connections after the grace); a bench run with minimised windows measured 1 connection, closed at the grace, 2 wake-ups and 0.02 KiB over the hour.'
-          : 'Every tab was hidden: the hub paused after the grace (the target is 0 connections after it).'),
+          ? 'Not every tab was hidden, and the hub pauses only when all are: this row does not show the pause.'
+          : 'The hub paused after the grace (pauseWhenHidden, compressed like the hour); every message published meanwhile reached every tab once the windows were shown again.'),
       '',
     );
   }
