@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { startStaticServer, waitFor, withTimeout } from '../helpers/browser.js';
 import { launchCdpChromium, openWindows } from '../helpers/cdp-chromium.js';
 import { startServer } from '../helpers/server.js';
-import { startStallingProxy } from '../helpers/stalling-proxy.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 const received = (page: Page) => page.evaluate(() => (window as unknown as { received: number[] }).received);
 const debug = (page: Page) => page.evaluate(() => (window as unknown as { mux: { debug(): Promise<{ connects: number; upstream: string }> } }).mux.debug());
@@ -15,7 +15,7 @@ const debug = (page: Page) => page.evaluate(() => (window as unknown as { mux: {
 test('a silently dead connection is replaced after the heartbeat window; nothing lost', { timeout: 120_000 }, async (t) => {
   const push = await startServer({ heartbeat: 1 });
   t.after(() => push.close());
-  const proxy = await startStallingProxy(push.port);
+  const proxy = await startTcpProxy(push.port);
   t.after(() => proxy.close());
   const pages = await startStaticServer();
   t.after(() => pages.close());

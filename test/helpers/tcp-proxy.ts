@@ -1,6 +1,7 @@
 /**
  * A loopback TCP proxy for fault injection: it forwards to a target that can be switched at any
- * time (node A → node B) and can cut every open connection at once, as a network drop would.
+ * time (node A → node B), can cut every open connection at once, as a network drop would, or go
+ * silent on them, as a mobile network that drops a connection without a FIN or RST does.
  */
 import net from 'node:net';
 
@@ -13,6 +14,11 @@ export interface TcpProxy {
   setTarget(port: number, host?: string): void;
   /** Destroys every open connection (both sides), like a dropped network. */
   cutAll(): void;
+  /**
+   * Stops forwarding on every open connection without closing anything (no FIN, no RST).
+   * Connections opened afterwards forward normally.
+   */
+  stall(): void;
   close(): Promise<void>;
 }
 
@@ -56,6 +62,15 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       target = { port, host };
     },
     cutAll,
+    stall() {
+      for (const { client, upstream } of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        // Keep reading and drop what arrives: the sockets stay open and nothing is forwarded.
+        client.on('data', () => undefined);
+        upstream.on('data', () => undefined);
+      }
+    },
     close() {
       cutAll();
       return new Promise((resolve) => server.close(() => resolve()));
