@@ -35,3 +35,13 @@ test('channel names follow the contract', () => {
     assert.equal(typeof channelNameProblem(bad), 'string');
   }
 });
+
+test('TABMUX_VERSION is package.json version, and versions compare numerically', async () => {
+  const { TABMUX_VERSION, compareVersions } = await import('../../src/protocol/version.js');
+  const { readFileSync } = await import('node:fs');
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  assert.equal(TABMUX_VERSION, pkg.version);
+  assert.ok(compareVersions('0.10.0', '0.9.9') > 0);
+  assert.ok(compareVersions('1.0.0', '1.0.0-beta.1') === 0);
+  assert.ok(compareVersions('0.1.0', '0.1.1') < 0);
+});
