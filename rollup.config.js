@@ -1,5 +1,7 @@
 // Three outputs, one per runtime (CONTRACT.md "The package"):
-//  - dist/index.js   the browser client, one self-contained ES module (also served as /tabmux.js)
+//  - dist/index.js   the browser client, one ES module (also served as /tabmux.js), plus
+//    dist/tabmux-in-page-hub.js, the hub for the `direct`/`leader` hosts, which the client
+//    imports on demand from next to itself (src/hosts/in-page-hub.ts; issue 10's size budget)
 //  - dist/worker.js  the hub, one self-contained classic script: it then runs as a classic or module
 //                    SharedWorker and as a Service Worker (importScripts-able) alike
 //  - dist/server/    the Node push server and CLI; npm dependencies stay external
@@ -22,10 +24,33 @@ const copyDemo = {
   },
 };
 
+/**
+ * The in-page hub is its own self-contained module, not a chunk that rollup's code splitting
+ * would share with the client: such a chunk imports what it shares back from the entry by the
+ * entry's file name (`./index.js`), and the client is also served as `/tabmux.js` and copied
+ * under other names — a second copy of the client would load, or nothing. So the client's
+ * `import('./in-page-hub-chunk.js')` is made external, pointing at the file next to it, and that
+ * file is built on its own (its comlink `expose` half is its own copy; they talk over a port).
+ */
+const IN_PAGE_HUB_OUT = 'tabmux-in-page-hub.js';
+const inPageHubExternal = {
+  name: 'in-page-hub-external',
+  resolveDynamicImport(specifier, importer) {
+    if (specifier !== './in-page-hub-chunk.js' || !importer?.endsWith('in-page-hub.ts')) return null;
+    // 'absolute': written exactly as given, not made relative to the source file's folder.
+    return { id: `./${IN_PAGE_HUB_OUT}`, external: 'absolute' };
+  },
+};
+
 export default [
   {
     input: 'src/index.ts',
     output: { file: 'dist/index.js', format: 'es', sourcemap: true },
+    plugins: [inPageHubExternal, nodeResolve({ browser: true }), ts('es2022', true)],
+  },
+  {
+    input: 'src/hosts/in-page-hub-chunk.ts',
+    output: { file: `dist/${IN_PAGE_HUB_OUT}`, format: 'es', sourcemap: true },
     plugins: [nodeResolve({ browser: true }), ts('es2022', true)],
   },
   {

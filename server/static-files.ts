@@ -1,6 +1,9 @@
 /**
  * The demo page and the browser bundles, served from the build: `/` → dist/demo/index.html,
- * `/tabmux.js` → dist/index.js, `/tabmux-worker.js` → dist/worker.js. The dist folder is found
+ * `/tabmux.js` → dist/index.js, `/tabmux-worker.js` → dist/worker.js, and the modules the client
+ * imports on demand from next to itself (`/tabmux-in-page-hub.js`: the hub of the `direct` host;
+ * rollup.config.js). Under `basePath` they all move together, so the client's relative `import()`
+ * still finds them. The dist folder is found
  * from this module's own location, from source (`server/*.ts` under tsx → `../dist/`) and from
  * the bundle (`dist/server/*.js` → `../`) alike.
  */
@@ -21,6 +24,8 @@ export const STATIC_FILES: Readonly<Record<string, { file: string; type: string;
   '/index.html': { file: 'demo/index.html', type: 'text/html; charset=utf-8', kind: 'page' },
   '/tabmux.js': { file: 'index.js', type: JS, kind: 'script' },
   '/tabmux-worker.js': { file: 'worker.js', type: JS, kind: 'worker' },
+  // Same name in dist/ as here: `import('./tabmux-in-page-hub.js')` in /tabmux.js lands on it.
+  '/tabmux-in-page-hub.js': { file: 'tabmux-in-page-hub.js', type: JS, kind: 'script' },
 };
 
 function headersOf(kind: Kind, body: Buffer): Record<string, string> {

@@ -4,17 +4,20 @@
  * over an in-page MessageChannel, so both hosts behave alike; `connect()` calls with the same name
  * in one page share one in-page hub.
  */
-import { serveTab, type PortHost } from '../../worker/ports.js';
-import { startInPageHub } from './in-page-hub.js';
+import { startInPageHub, type InPageHub } from './in-page-hub.js';
 import type { Host } from './types.js';
 
-const hubs = new Map<string, Promise<PortHost>>();
+const hubs = new Map<string, Promise<InPageHub>>();
 
-function pageHost(name: string): Promise<PortHost> {
-  let host = hubs.get(name);
-  // No locks: tabs and hub die together, so there is no liveness to watch.
-  if (!host) hubs.set(name, (host = startInPageHub({ kind: 'direct', watchTabs: false }).then((started) => started.host)));
-  return host;
+function pageHub(name: string): Promise<InPageHub> {
+  let hub = hubs.get(name);
+  if (!hub) {
+    // No locks: tabs and hub die together, so there is no liveness to watch.
+    hub = startInPageHub({ kind: 'direct', watchTabs: false });
+    hub.catch(() => hubs.delete(name)); // not loaded: the next connect() tries again
+    hubs.set(name, hub);
+  }
+  return hub;
 }
 
 export const directHost: Host = {
@@ -23,8 +26,8 @@ export const directHost: Host = {
   open({ name }) {
     const { port1, port2 } = new MessageChannel();
     // Messages posted to port1 meanwhile wait in port2's queue until Comlink starts it.
-    const failed = pageHost(name).then((host) => {
-      serveTab(host, port2);
+    const failed = pageHub(name).then((hub) => {
+      hub.serve(port2);
       return new Promise<never>(() => undefined);
     });
     failed.catch(() => undefined);

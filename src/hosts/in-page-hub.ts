@@ -3,14 +3,16 @@
  * `leader` host (the elected tab's hub, which serves the other tabs too). Both run the very Hub of
  * the SharedWorker (worker/hub.ts) — one hub logic for every host — over MessagePorts.
  *
- * Asynchronous on purpose: the hub, its transports and the SSE parser are most of the client's
- * weight, and a page on a browser with SharedWorker never needs them here, so this module is the
- * seam where they can be loaded on demand (issue 10's size budget).
+ * This is the light half, in the client module: the hub, its transports and the SSE parser are
+ * most of the client's weight, and a page whose hub lives in a SharedWorker never needs them, so
+ * they are a separate module (in-page-hub-chunk.ts → dist/tabmux-in-page-hub.js) loaded here on
+ * first use (issue 10's 6 KiB budget). That file must be served next to the client module: the
+ * relative `import()` below resolves against the client module's own URL.
  */
-import { Hub } from '../../worker/hub.js';
+import type { Endpoint } from 'comlink';
 import type { PortHost } from '../../worker/ports.js';
-import { realClock, type Platform, type WebSocketLike } from '../../worker/platform.js';
-import { realTransports } from '../../worker/transports/index.js';
+import { TabmuxError } from '../errors.js';
+import type * as Chunk from './in-page-hub-chunk.js';
 
 export interface InPageHubOptions {
   readonly kind: 'direct' | 'leader';
@@ -22,37 +24,18 @@ export interface InPageHubOptions {
 
 export interface InPageHub {
   readonly host: PortHost;
+  /** Serves one tab's control plane (Comlink) on `port`, as a SharedWorker does on connect. */
+  serve(port: Endpoint): void;
   /** Closes the hub (its upstream with it), e.g. when a leader steps down. */
   close(): void;
 }
 
-function pagePlatform(): Platform {
-  return {
-    fetch: (input, init) => fetch(input, init),
-    webSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
-    clock: realClock,
-    random: Math.random,
-    ...(typeof navigator !== 'undefined' && navigator.locks && { locks: navigator.locks }),
-    onOnline: (listener) => {
-      addEventListener('online', listener);
-      return () => removeEventListener('online', listener);
-    },
-    onOffline: (listener) => {
-      addEventListener('offline', listener);
-      return () => removeEventListener('offline', listener);
-    },
-    isOnline: () => navigator.onLine,
-  };
-}
+let chunk: Promise<typeof Chunk> | undefined;
 
 export async function startInPageHub(options: InPageHubOptions): Promise<InPageHub> {
-  const platform = pagePlatform();
-  let hub: Hub | undefined;
-  const host: PortHost = {
-    kind: options.kind,
-    hub: (config) => (hub ??= new Hub({ host: options.kind, config, platform, openUpstream: realTransports(platform) })),
-    ...(options.watchTabs && platform.locks && { locks: platform.locks }),
-    ...(options.hubLock && { hubLock: options.hubLock }),
-  };
-  return { host, close: () => hub?.close() };
+  chunk ??= import('./in-page-hub-chunk.js').catch((error: unknown) => {
+    chunk = undefined; // a later attempt may find it served
+    throw new TabmuxError('TABMUX_ERR_NO_HOST', `the in-page hub did not load (serve tabmux-in-page-hub.js next to tabmux.js): ${String(error)}`);
+  });
+  return (await chunk).startInPageHub(options);
 }

@@ -12,7 +12,12 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const ROUTES: Record<string, string> = { '/tabmux.js': 'dist/index.js', '/tabmux-worker.js': 'dist/worker.js' };
+const ROUTES: Record<string, string> = {
+  '/tabmux.js': 'dist/index.js',
+  '/tabmux-worker.js': 'dist/worker.js',
+  // Imported on demand by the client, relative to itself (the `direct` host's hub).
+  '/tabmux-in-page-hub.js': 'dist/tabmux-in-page-hub.js',
+};
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.map': 'application/json' };
 
 export interface StaticServer {
@@ -27,7 +32,7 @@ export function assertBuilt(): void {
   }
 }
 
-/** Serves /tabmux.js, /tabmux-worker.js (dist) and /pages/* (test/e2e/pages) on 127.0.0.1:0. */
+/** Serves /tabmux.js, /tabmux-worker.js, /tabmux-in-page-hub.js (dist) and /pages/* (test/e2e/pages) on 127.0.0.1:0. */
 export async function startStaticServer(): Promise<StaticServer> {
   assertBuilt();
   const server = http.createServer(async (req, res) => {

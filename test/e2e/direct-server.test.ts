@@ -1,0 +1,142 @@
+/**
+ * The `direct` host's hub is not in the client module: the client imports it on demand from next
+ * to itself (`./tabmux-in-page-hub.js`, issue 10's size budget). These tests prove that the push
+ * server serves that module wherever it serves the client, so `import('/tabmux.js')` +
+ * `host: 'direct'` works against the real server — at its root, and under `basePath` with the
+ * demo page's Content-Security-Policy in force — and that a deployment which forgets the module
+ * gets a clear error, not a silent hang.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { assertBuilt, range, readMetric, waitFor, withTimeout } from '../helpers/browser.js';
+import { launchChromium } from '../helpers/chromium.js';
+import { startServer } from '../helpers/server.js';
+import { serveDir } from '../bundlers/serve-dir.js';
+import type * as Client from '../../src/index.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const MESSAGES = 200;
+
+interface DirectGlobals {
+  received: number[];
+  errors: Array<{ code: string; message: string }>;
+  mux: { debug(): Promise<{ host: string; transport: string | null }> };
+}
+
+/** In the page: imports the client from `moduleUrl`, connects with `host: 'direct'`, subscribes to `channel`. */
+function connectDirect(page: Page, moduleUrl: string, serverUrl: string, channel: string): Promise<void> {
+  return page.evaluate(
+    async ({ moduleUrl, serverUrl, channel }) => {
+      const { connect } = (await import(moduleUrl)) as typeof Client;
+      const globals = window as unknown as DirectGlobals;
+      globals.received = [];
+      globals.errors = [];
+      const mux = connect({ url: serverUrl, host: 'direct' });
+      globals.mux = mux;
+      mux.on('error', (error) => globals.errors.push({ code: error.code, message: error.message }));
+      const sub = mux.subscribe(channel, (message) => globals.received.push((message.data as { n: number }).n));
+      // Not awaited here: a failing host never resolves `ready`; the caller waits with a bound.
+      (window as unknown as { ready: Promise<void> }).ready = sub.ready;
+    },
+    { moduleUrl, serverUrl, channel },
+  );
+}
+
+async function proveDirect(page: Page, publish: (n: number) => Promise<unknown>, what: string): Promise<void> {
+  await withTimeout(
+    page.evaluate(() => (window as unknown as { ready: Promise<void> }).ready),
+    30_000,
+    `${what}: the direct host to subscribe (errors: ${JSON.stringify(await page.evaluate(() => (window as unknown as DirectGlobals).errors))})`,
+  );
+  const debug = await page.evaluate(() => (window as unknown as DirectGlobals).mux.debug());
+  assert.equal(debug.host, 'direct', `${what}: the hub runs in the page`);
+  const loaded = await page.evaluate(() => performance.getEntriesByType('resource').map((entry) => new URL(entry.name).pathname));
+  assert.ok(
+    loaded.some((path) => path.endsWith('/tabmux-in-page-hub.js')),
+    `${what}: the in-page hub module was loaded on demand (resources: ${JSON.stringify(loaded)})`,
+  );
+  for (const n of range(MESSAGES)) await publish(n);
+  await waitFor(
+    `${what}: ${MESSAGES} messages in the page`,
+    () => page.evaluate((count) => (window as unknown as DirectGlobals).received.length >= count, MESSAGES),
+    30_000,
+  );
+  assert.deepEqual(await page.evaluate(() => (window as unknown as DirectGlobals).received), range(MESSAGES), `${what}: every message once, in order`);
+  assert.deepEqual(await page.evaluate(() => (window as unknown as DirectGlobals).errors), [], `${what}: no error event`);
+}
+
+test('the push server serves the lazily loaded in-page hub: /tabmux.js with host direct receives every message', async (t) => {
+  assertBuilt();
+  const push = await startServer();
+  const browser = await launchChromium();
+  t.after(async () => {
+    await browser.close();
+    await push.close();
+  });
+  const page = await browser.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  // A page of the server's own origin (the CONTRACT's "a page on the server's origin can import /tabmux.js").
+  await page.goto(`${push.url}/health`);
+  await connectDirect(page, '/tabmux.js', push.url, 'direct-root');
+  await proveDirect(page, (n) => push.server.publish('direct-root', { n }), 'at the root');
+  assert.equal(await readMetric(push.url, 'tabmux_connections'), 1, 'the page holds its own single upstream connection');
+  assert.deepEqual(pageErrors, [], 'no page errors');
+});
+
+test('under basePath, on the demo page (its CSP in force), the in-page hub loads from next to /realtime/tabmux.js', async (t) => {
+  assertBuilt();
+  const push = await startServer({ basePath: '/realtime' });
+  const browser = await launchChromium();
+  t.after(async () => {
+    await browser.close();
+    await push.close();
+  });
+  const page = await browser.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (/Content.Security.Policy/i.test(message.text())) pageErrors.push(message.text());
+  });
+  await page.goto(`${push.url}/realtime/`);
+  await connectDirect(page, '/realtime/tabmux.js', `${push.url}/realtime`, 'direct-base');
+  await proveDirect(page, (n) => push.server.publish('direct-base', { n }), 'under /realtime');
+  assert.deepEqual(pageErrors, [], 'no page errors, no CSP violation');
+});
+
+test('a client served without its in-page hub module fails with TABMUX_ERR_NO_HOST naming the missing file', async (t) => {
+  assertBuilt();
+  const push = await startServer();
+  // Only the client, copied as tabmux.js: the deployment mistake this error is for.
+  const dir = mkdtempSync(join(tmpdir(), 'tabmux-direct-missing-'));
+  copyFileSync(join(root, 'dist/index.js'), join(dir, 'tabmux.js'));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>client only</title>');
+  const site = await serveDir(dir);
+  const browser = await launchChromium();
+  t.after(async () => {
+    await browser.close();
+    await site.close();
+    await push.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/index.html`);
+  await connectDirect(page, '/tabmux.js', push.url, 'never');
+  const errors = await waitFor(
+    'an error event from the direct host',
+    async () => {
+      const seen = await page.evaluate(() => (window as unknown as DirectGlobals).errors);
+      return seen.length > 0 && seen;
+    },
+    30_000,
+  );
+  assert.equal(errors[0]!.code, 'TABMUX_ERR_NO_HOST');
+  assert.match(errors[0]!.message, /tabmux-in-page-hub\.js/, 'the message names the module to serve');
+  assert.ok(site.requested.includes('/tabmux-in-page-hub.js'), `the client asked for the module next to itself (served: ${JSON.stringify(site.requested)})`);
+  assert.equal(await readMetric(push.url, 'tabmux_connections'), 0, 'no upstream connection');
+});
