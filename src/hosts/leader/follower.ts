@@ -1,0 +1,168 @@
+/**
+ * The follower side of a page (one per page per hub name): it tunnels each of its tabs' endpoints
+ * to whichever page leads, over BroadcastChannels (protocol.ts). This is the part every page of a
+ * leader host loads, so it stays small; the leader side is leader-term.ts.
+ *
+ * Handshake: a link sends `open` and keeps what its tab posts until a leader answers `accepted`,
+ * then sends it all, in order. It re-sends `open` whenever a new leader announces itself, so the
+ * races of a start (every tab at once, the leader still loading its hub) lose nothing. Until the
+ * hub has answered (the hello), a link follows the leadership: if its leader goes, the next one
+ * gets the same messages, ports and all. Once answered it is bound to that hub, whose end the tab
+ * learns from the hub's life lock (connect.ts re-attaches from its cursors).
+ */
+import { createPortTunnel, newLinkId, type LinkSink } from './port-tunnel.js';
+import { announcementChannel, hubChannel, isAnnouncement, isEnvelope, tabChannel, type Announcement, type ToLeader } from './protocol.js';
+
+export interface FollowerOptions {
+  /** The hub name: `tabmux:<transport>:<url>`. */
+  readonly name: string;
+  /** This page's id on the channels. */
+  readonly peer: string;
+  /** A leader was heard of: it announced itself or accepted a link. */
+  readonly onLeader?: (leader: string, version: string) => void;
+  /** Resolves once the page holds its peer lock (the leader watches it to drop the page's links). */
+  readonly ready?: Promise<void>;
+}
+
+export interface Follower {
+  /** Tunnels `port` (the far end of a tab's endpoint) to the leader. Returns its `close`. */
+  link(port: MessagePort): () => void;
+  /** Links not closed yet (for tests: none may leak). */
+  readonly links: number;
+  close(): void;
+}
+
+interface RootLink {
+  readonly id: string;
+  accepted(leader: string): void;
+  newLeader(leader: string): void;
+  close(): void;
+}
+
+interface Logged {
+  readonly data: unknown;
+  readonly ports: readonly MessagePort[];
+}
+
+export function createFollower(options: FollowerOptions): Follower {
+  const { name, peer } = options;
+  const ready = options.ready ?? Promise.resolve();
+  const announcements = new BroadcastChannel(announcementChannel(name));
+  const toLeader = new BroadcastChannel(hubChannel(name));
+  const inbox = new BroadcastChannel(tabChannel(name, peer));
+  const tunnel = createPortTunnel((envelope) => toLeader.postMessage({ ...envelope, peer } satisfies ToLeader & { peer: string }));
+  const links = new Map<string, RootLink>();
+  let leader: string | undefined;
+  let closed = false;
+
+  const heard = (id: string, version: string) => {
+    if (id !== leader) {
+      leader = id;
+      for (const link of [...links.values()]) link.newLeader(id);
+    }
+    options.onLeader?.(id, version);
+  };
+  announcements.onmessage = ({ data }: MessageEvent) => {
+    if (isAnnouncement(data) && data.type === 'leader') heard(data.leader, data.version);
+  };
+  inbox.onmessage = ({ data }: MessageEvent) => {
+    if (!isEnvelope(data)) return;
+    switch (data.type) {
+      case 'accepted':
+        heard(data.leader, data.version);
+        return links.get(data.link)?.accepted(data.leader);
+      case 'message':
+      case 'close':
+        tunnel.receive(data);
+        return;
+      case 'open':
+        return; // leader-bound; not for a follower
+      default: {
+        const never: never = data;
+        return never;
+      }
+    }
+  };
+  announcements.postMessage({ type: 'who-leads?' } satisfies Announcement);
+
+  function rootLink(port: MessagePort): RootLink {
+    let id = newLinkId();
+    let acceptedBy: string | undefined;
+    /** What the tab posted, kept until the hub first answers (then this link is bound to it). */
+    let log: Logged[] | undefined = [];
+    let gone = false;
+
+    const sink: LinkSink = {
+      postMessage(data, transfer) {
+        log = undefined;
+        port.postMessage(data, transfer);
+      },
+      close: () => link.close(),
+    };
+    const open = () => {
+      const asked = id;
+      void ready.then(() => {
+        if (!gone && !acceptedBy && asked === id) toLeader.postMessage({ type: 'open', link: id, peer } satisfies ToLeader);
+      });
+    };
+    const link: RootLink = {
+      get id() {
+        return id;
+      },
+      accepted(by) {
+        if (gone || acceptedBy) return;
+        acceptedBy = by;
+        for (const entry of log ?? []) tunnel.send(id, entry.data, entry.ports);
+      },
+      newLeader(by) {
+        if (gone || !log || acceptedBy === by) return;
+        if (acceptedBy) {
+          // Its leader went before answering: the next one gets the same hello, under a new id.
+          tunnel.detach(id);
+          links.delete(id);
+          id = newLinkId();
+          acceptedBy = undefined;
+          links.set(id, link);
+          tunnel.register(id, sink);
+        }
+        open();
+      },
+      close() {
+        if (gone) return;
+        gone = true;
+        links.delete(id);
+        tunnel.close(id, !acceptedBy);
+        port.close();
+        log = undefined;
+      },
+    };
+    port.onmessage = (event) => {
+      log?.push({ data: event.data, ports: [...event.ports] });
+      if (acceptedBy) tunnel.send(id, event.data, event.ports);
+    };
+    links.set(id, link);
+    tunnel.register(id, sink);
+    open();
+    return link;
+  }
+
+  return {
+    link(port) {
+      if (closed) {
+        port.close();
+        return () => undefined;
+      }
+      return rootLink(port).close;
+    },
+    get links() {
+      return links.size;
+    },
+    close() {
+      closed = true;
+      for (const link of [...links.values()]) link.close();
+      announcements.close();
+      toLeader.close();
+      inbox.close();
+    },
+  };
+}
