@@ -1,7 +1,8 @@
 /**
  * The hub script (dist/worker.js, served as /tabmux-worker.js). One file for every host: it looks
- * at its global scope and starts the matching host. A Service Worker host (issue 5) will branch
- * here on `ServiceWorkerGlobalScope`; the hub itself (hub.ts) is the same in every host.
+ * at its global scope and starts the matching host: a SharedWorker, or a Service Worker (issue 5:
+ * tabmux's own registration, or `importScripts`-ed into an app's worker); the hub itself (hub.ts)
+ * is the same in every host.
  *
  * As a SharedWorker, the instance's name says what it serves: `connect()` hubs are named
  * `tabmux:<transport>:<url>`, and the SharedEventSource service runs in its own instance named
@@ -10,11 +11,16 @@
 import { EVENT_SOURCE_WORKER_NAME } from '../src/protocol/event-source.js';
 import { startEventSourceHost } from './event-source/event-source-host.js';
 import { startSharedWorkerHost } from './shared-worker-host.js';
+import { startServiceWorkerHost, type ServiceWorkerScope } from './service-worker-host.js';
 
 declare const SharedWorkerGlobalScope: { new (): unknown } | undefined;
+declare const ServiceWorkerGlobalScope: { new (): unknown } | undefined;
 
 if (typeof SharedWorkerGlobalScope === 'function' && self instanceof SharedWorkerGlobalScope) {
   const scope = self as unknown as Parameters<typeof startSharedWorkerHost>[0];
   if (scope.name === EVENT_SOURCE_WORKER_NAME) startEventSourceHost(scope);
   else startSharedWorkerHost(scope);
+}
+if (typeof ServiceWorkerGlobalScope === 'function' && self instanceof ServiceWorkerGlobalScope) {
+  startServiceWorkerHost(self as unknown as ServiceWorkerScope);
 }

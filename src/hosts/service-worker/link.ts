@@ -1,0 +1,75 @@
+/**
+ * One tab's link to the Service Worker hub: find or register the worker, check its version,
+ * transfer the tab's Comlink port to it in a `connect` message, keep it awake while the page
+ * wants a hub (keep-awake.ts), and say when the hub is gone.
+ *
+ * How a tab learns the hub is gone: the worker holds a life lock (its probe answer names it), but
+ * the tab is told to watch a lock of the LINK's own (`hubLock` in the hello answer). The link
+ * releases it once the worker's life lock is released AND the page wants a hub. So a hidden tab
+ * whose worker the browser stopped to save power does not start it again at once by re-attaching
+ * (which would open the upstream and keep it ~30 s, over and over); it re-attaches when shown,
+ * from the cursors it mirrors, like after any hub death (src/connect.ts).
+ */
+import { holdTabLock } from '../../tab-lock.js';
+import type { SwRequest } from '../../../worker/service-worker-host.js';
+import { keepAwake, onPageChange, visibilityOnly, type LifecycleSource } from './keep-awake.js';
+import { activeWorker, newestWorker, probe, registrationFor } from './registration.js';
+
+export interface LinkOptions {
+  readonly workerUrl: string;
+  readonly name: string;
+  /** The tab's lifecycle report (`connect()`'s); visibility alone without it. */
+  readonly lifecycle?: LifecycleSource;
+}
+
+export interface ServiceWorkerLink {
+  /** Rejects when the worker cannot be registered, started or reached; never resolves otherwise. */
+  readonly failed: Promise<never>;
+  close(): void;
+}
+
+export function openServiceWorkerLink(options: LinkOptions, port: MessagePort): ServiceWorkerLink {
+  const hubLock = holdTabLock(`tabmux-sw-link:${crypto.randomUUID()}`);
+  const stopWatchingLife = new AbortController();
+  let awake: ReturnType<typeof keepAwake> | undefined;
+  let closed = false;
+
+  const run = async (): Promise<never> => {
+    const registration = await registrationFor(options.workerUrl);
+    let worker = await activeWorker(registration);
+    let answer = await probe(worker);
+    ({ worker, answer } = await newestWorker(registration, worker, answer));
+    await hubLock.held;
+    if (closed) return new Promise<never>(() => undefined);
+    const target = worker;
+    target.postMessage({ tabmux: 'connect', name: options.name, hubLock: hubLock.name } satisfies SwRequest, [port]);
+    awake = keepAwake({
+      lifecycle: options.lifecycle ?? visibilityOnly,
+      ping: () => target.postMessage({ tabmux: 'keepalive' } satisfies SwRequest),
+      now: () => Date.now(),
+      onPageChange,
+    });
+    const life = awake;
+    // Granted when the worker is stopped (idle, crashed, DevTools) or replaced by a deploy.
+    void navigator.locks
+      .request(answer.lifeLock, { signal: stopWatchingLife.signal }, () => undefined)
+      .then(() => life.whenWanted())
+      .then(() => hubLock.release())
+      .catch(() => undefined); // aborted by close()
+    return new Promise<never>(() => undefined);
+  };
+
+  const failed = run();
+  failed.catch(() => undefined);
+  return {
+    failed,
+    close() {
+      if (closed) return;
+      closed = true;
+      awake?.stop();
+      stopWatchingLife.abort();
+      void hubLock.held.then(() => hubLock.release()); // a release before it is held would be lost
+    },
+  };
+}
+

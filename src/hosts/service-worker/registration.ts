@@ -1,0 +1,104 @@
+/**
+ * Finding, registering and updating the Service Worker that runs the hub, and asking it who it is.
+ *
+ * Scope: tabmux registers its script under `<script folder>/__tabmux__/`, where no page lives, so
+ * its worker never controls a page, handles no fetch, and coexists with the app's own worker at
+ * `/`. An app that `importScripts` the hub into its own worker has registered that worker itself:
+ * a registration already running the script at `workerUrl` is used as it is, whatever its scope.
+ *
+ * workbox-window's `messageSW` asks the worker (a reply over a fresh MessageChannel). Its `Workbox`
+ * class is not used to register: its `getSW()` and `active` settle only for a worker this page saw
+ * install or that controls this page, and tabmux's worker controls none, so for a registration made
+ * by an earlier page they never settle; `register()` waits for `load` unless told otherwise; and
+ * the package's module build cannot be tree-shaken (2.3 KiB gzipped for the class, against a 6 KiB
+ * client budget). `navigator.serviceWorker.register` and `registration.active` are all it wrapped.
+ */
+// The per-module file: the package's `module` build is one untree-shakeable bundle (see above).
+import { messageSW } from 'workbox-window/messageSW.js';
+import { TabmuxError } from '../../errors.js';
+import { compareVersions, TABMUX_VERSION } from '../../protocol/version.js';
+import type { SwProbeAnswer, SwRequest } from '../../../worker/service-worker-host.js';
+
+/** worker/service-worker-host.ts `TABMUX_SCOPE_DIR` (not imported: that module is the hub's). */
+const SCOPE_DIR = '__tabmux__/';
+/** Install + activate of a fresh worker, or a probe's answer from a worker the browser must start: generous for a busy phone. */
+const WORKER_START_TIMEOUT_MS = 8000;
+
+/** One registration per script URL per page: later links reuse it (a re-attach costs no request). */
+const registrations = new Map<string, Promise<ServiceWorkerRegistration>>();
+
+export function registrationFor(workerUrl: string): Promise<ServiceWorkerRegistration> {
+  const absolute = new URL(workerUrl, location.href).href;
+  let registration = registrations.get(absolute);
+  if (!registration) {
+    registrations.set(absolute, (registration = findOrRegister(absolute)));
+    registration.catch(() => registrations.delete(absolute)); // the next attach tries again
+  }
+  return registration;
+}
+
+async function findOrRegister(absolute: string): Promise<ServiceWorkerRegistration> {
+  const newest = (r: ServiceWorkerRegistration) => r.installing ?? r.waiting ?? r.active;
+  const existing = (await navigator.serviceWorker.getRegistrations()).find((r) => newest(r)?.scriptURL === absolute);
+  if (existing) return existing;
+  try {
+    return await navigator.serviceWorker.register(absolute, { scope: new URL(`./${SCOPE_DIR}`, absolute).href });
+  } catch (error) {
+    throw new TabmuxError('TABMUX_ERR_NO_HOST', `the hub script ${absolute} could not be registered as a Service Worker: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** The registration's active worker, once there is one (a fresh registration installs first). */
+export async function activeWorker(registration: ServiceWorkerRegistration): Promise<ServiceWorker> {
+  if (registration.active) return registration.active;
+  const pending = registration.installing ?? registration.waiting;
+  if (pending) await activation(pending);
+  if (registration.active) return registration.active;
+  throw new TabmuxError('TABMUX_ERR_NO_HOST', 'the hub Service Worker did not activate (its script failed to install?)');
+}
+
+function activation(worker: ServiceWorker): Promise<void> {
+  return bounded(
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (worker.state === 'activated' || worker.state === 'redundant') resolve();
+      };
+      worker.addEventListener('statechange', check);
+      check();
+    }),
+    'the hub Service Worker to activate',
+  );
+}
+
+/** Asks a worker for its version and life lock; it must be the tabmux hub (or import it). */
+export async function probe(worker: ServiceWorker): Promise<SwProbeAnswer> {
+  const answer = (await bounded(messageSW(worker, { tabmux: 'probe' } satisfies SwRequest), `the Service Worker ${worker.scriptURL} to answer (does it run the tabmux hub?)`)) as Partial<SwProbeAnswer> | undefined;
+  if (answer?.tabmux !== 'probe' || typeof answer.lifeLock !== 'string' || typeof answer.version !== 'string') {
+    throw new TabmuxError('TABMUX_ERR_NO_HOST', `the Service Worker ${worker.scriptURL} does not run the tabmux hub`);
+  }
+  return answer as SwProbeAnswer;
+}
+
+/**
+ * The version handshake: a tab newer than the worker asks the registration to fetch the script
+ * again (a deploy). No page is in tabmux's scope, so no navigation triggers that check: without
+ * this, a new hub script would wait for the browser's 24-hour update check. Returns the worker to
+ * use: the new one once active, or the old one if the server still serves the old script.
+ */
+export async function newestWorker(registration: ServiceWorkerRegistration, worker: ServiceWorker, answer: SwProbeAnswer): Promise<{ worker: ServiceWorker; answer: SwProbeAnswer }> {
+  if (compareVersions(TABMUX_VERSION, answer.version) <= 0) return { worker, answer };
+  await bounded(registration.update(), 'the hub Service Worker to update').catch(() => undefined);
+  const pending = registration.installing ?? registration.waiting;
+  if (pending) await activation(pending).catch(() => undefined);
+  const active = registration.active;
+  if (!active || active === worker) return { worker, answer };
+  return { worker: active, answer: await probe(active) };
+}
+
+function bounded<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TabmuxError('TABMUX_ERR_NO_HOST', `timed out after ${WORKER_START_TIMEOUT_MS} ms waiting for ${what}`)), WORKER_START_TIMEOUT_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

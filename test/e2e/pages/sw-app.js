@@ -1,0 +1,9 @@
+// An app's own Service Worker (the coexistence test): it controls its pages and answers their
+// fetches itself (network pass-through), as a typical offline-first app would. It knows nothing of
+// tabmux. `self.appMessages` counts messages it saw, to show tabmux does not talk to it.
+self.addEventListener('install', (event) => event.waitUntil(self.skipWaiting()));
+self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+self.addEventListener('fetch', (event) => event.respondWith(fetch(event.request)));
+self.addEventListener('message', (event) => {
+  if (event.data && event.data.app === 'ping') event.ports[0]?.postMessage({ app: 'pong', script: 'sw-app.js' });
+});

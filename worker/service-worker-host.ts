@@ -1,0 +1,167 @@
+/**
+ * The hub as a Service Worker (issue 5), for browsers without SharedWorker: the same hub.ts, one
+ * per name, serving every tab over a MessagePort the tab transfers in a `connect` message.
+ *
+ * A Service Worker is stopped whenever the browser likes (Chromium: ~30 s after its last event;
+ * Service Workers §"Terminate Service Worker"), and it has no EventSource: the hub's upstream is
+ * `fetch` streaming or a WebSocket (transports/), and every tab mirrors its cursors, so a worker
+ * started afresh resumes where the stopped one was. It is kept alive only by the tabs' `keepalive`
+ * messages, each extending its life with `waitUntil` a little longer than the tabs' ping period;
+ * when every tab is hidden the pings stop and the browser stops the worker, upstream and all.
+ *
+ * The worker holds a Web Lock for its life (`lifeLock`): tabs learn of its end by being granted
+ * it. A worker whose script was `importScripts`-ed into an app's own Service Worker leaves the
+ * app's lifecycle alone; only under tabmux's own scope (`…/__tabmux__/`) does it skip waiting.
+ */
+import { TABMUX_VERSION } from '../src/protocol/version.js';
+import { Hub } from './hub.js';
+import { serveTab, type PortHost } from './ports.js';
+import { realClock, type Platform, type WebSocketLike } from './platform.js';
+import { realTransports } from './transports/index.js';
+
+/**
+ * What a tab's link posts to the worker. The `tabmux` key tells them apart from the app's own
+ * messages when the hub lives inside the app's Service Worker (an app handler should ignore them).
+ */
+export type SwRequest =
+  /** Reply on `ports[0]` (workbox-window `messageSW`): a `SwProbeAnswer`. */
+  | { readonly tabmux: 'probe' }
+  /** `ports[0]` is the tab's Comlink port; `hubLock` the lock the tab watches for this hub's end. */
+  | { readonly tabmux: 'connect'; readonly name: string; readonly hubLock: string }
+  /** A visible tab: stay awake a little longer. */
+  | { readonly tabmux: 'keepalive' };
+
+export interface SwProbeAnswer {
+  readonly tabmux: 'probe';
+  /** This worker's TABMUX_VERSION: a tab of a newer build asks the registration to update. */
+  readonly version: string;
+  /** Held for this worker's life: released when the browser stops or replaces it. */
+  readonly lifeLock: string;
+}
+
+/** The folder tabmux registers its own worker under: no page lives there (no fetch to handle). */
+export const TABMUX_SCOPE_DIR = '__tabmux__/';
+
+/**
+ * How long one message keeps the worker alive. Longer than the tabs' ping period (20 s, in
+ * src/hosts/service-worker/keep-awake.ts) so that the pings of one visible tab chain into a
+ * continuous life, shorter than Chromium's 5-minute cap on one event's extension.
+ */
+export const STAY_AWAKE_MS = 25_000;
+
+/** A channel-derived hub name is short; anything longer is not from a tabmux tab. */
+const MAX_NAME_LENGTH = 4096;
+
+interface ExtendableMessageEventLike {
+  readonly data: unknown;
+  readonly ports: readonly MessagePort[];
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+interface ExtendableEventLike {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+export interface ServiceWorkerScope {
+  readonly registration: { readonly scope: string };
+  skipWaiting(): Promise<void>;
+  addEventListener(type: 'install', listener: (event: ExtendableEventLike) => void): void;
+  addEventListener(type: 'message', listener: (event: ExtendableMessageEventLike) => void): void;
+  addEventListener(type: 'online' | 'offline', listener: () => void): void;
+  removeEventListener(type: 'online' | 'offline', listener: () => void): void;
+}
+
+export function startServiceWorkerHost(scope: ServiceWorkerScope): void {
+  const platform = workerPlatform(scope);
+  const lifeLock = holdLifeLock(`tabmux-sw:${crypto.randomUUID()}`);
+  const hubs = new Map<string, Hub>();
+  const hubOf = (name: string): PortHost['hub'] => (config) => {
+    let hub = hubs.get(name);
+    if (!hub) hubs.set(name, (hub = new Hub({ host: 'service-worker', config, platform, openUpstream: realTransports(platform) })));
+    return hub;
+  };
+  const stayAwake = () => new Promise<void>((resolve) => setTimeout(resolve, STAY_AWAKE_MS));
+
+  // Under tabmux's own scope nothing is controlled, so waiting would only delay a deploy's hub;
+  // inside an app's worker, when to activate is the app's decision.
+  if (scope.registration.scope.endsWith(`/${TABMUX_SCOPE_DIR}`)) {
+    scope.addEventListener('install', (event) => event.waitUntil(scope.skipWaiting()));
+  }
+
+  scope.addEventListener('message', (event) => {
+    const request = asRequest(event.data);
+    if (!request) return; // the app's own message, or garbage: not ours to answer
+    switch (request.tabmux) {
+      case 'probe': {
+        const reply = event.ports[0];
+        if (reply) event.waitUntil(lifeLock.then((name) => reply.postMessage({ tabmux: 'probe', version: TABMUX_VERSION, lifeLock: name } satisfies SwProbeAnswer)));
+        return;
+      }
+      case 'connect': {
+        const port = event.ports[0];
+        if (!port) return;
+        // The tab's own lock stands for this hub in its eyes: the tab releases it when this
+        // worker's life lock goes AND the page wants a hub again (keep-awake.ts), so a hidden tab
+        // does not wake a worker the browser stopped to save power.
+        serveTab({ kind: 'service-worker', locks: navigator.locks, hub: hubOf(request.name), hubLock: Promise.resolve(request.hubLock) }, port);
+        event.waitUntil(stayAwake());
+        return;
+      }
+      case 'keepalive':
+        event.waitUntil(stayAwake());
+        return;
+      default: {
+        const never: never = request;
+        return never;
+      }
+    }
+  });
+}
+
+function asRequest(data: unknown): SwRequest | undefined {
+  if (!data || typeof data !== 'object') return undefined;
+  const message = data as Record<string, unknown>;
+  switch (message.tabmux) {
+    case 'probe':
+    case 'keepalive':
+      return { tabmux: message.tabmux };
+    case 'connect': {
+      const { name, hubLock } = message;
+      if (typeof name !== 'string' || typeof hubLock !== 'string' || !name || !hubLock) return undefined;
+      if (name.length > MAX_NAME_LENGTH || hubLock.length > MAX_NAME_LENGTH) return undefined;
+      return { tabmux: 'connect', name, hubLock };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function workerPlatform(scope: ServiceWorkerScope): Platform {
+  return {
+    fetch: (input, init) => fetch(input, init),
+    // The DOM typings type handlers with `this: WebSocket`; the transport only needs the shape.
+    webSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+    clock: realClock,
+    random: Math.random,
+    locks: navigator.locks,
+    onOnline: (listener) => {
+      scope.addEventListener('online', listener);
+      return () => scope.removeEventListener('online', listener);
+    },
+    onOffline: (listener) => {
+      scope.addEventListener('offline', listener);
+      return () => scope.removeEventListener('offline', listener);
+    },
+    isOnline: () => navigator.onLine,
+  };
+}
+
+/** Holds a Web Lock until this worker is stopped (Web Locks: released on agent termination). */
+function holdLifeLock(name: string): Promise<string> {
+  return new Promise((resolve) => {
+    void navigator.locks.request(name, () => {
+      resolve(name);
+      return new Promise(() => undefined);
+    });
+  });
+}
