@@ -1,12 +1,13 @@
 // Three outputs, one per runtime (CONTRACT.md "The package"):
-//  - dist/index.js   the browser client, one ES module (also served as /tabmux.js), plus
-//    dist/tabmux-in-page-hub.js, the hub for the `direct`/`leader` hosts, which the client
-//    imports on demand from next to itself (src/hosts/in-page-hub.ts; issue 10's size budget)
+//  - dist/index.js   the browser client, one ES module (also served as /tabmux.js), plus the
+//                    modules it imports on demand from next to itself (LAZY_MODULES below: the
+//                    in-page hub of the `direct`/`leader` hosts), for issue 10's size budget
 //  - dist/worker.js  the hub, one self-contained classic script: it then runs as a classic or module
 //                    SharedWorker and as a Service Worker (importScripts-able) alike
 //  - dist/server/    the Node push server and CLI; npm dependencies stay external
 import { builtinModules } from 'node:module';
 import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import esbuild from 'rollup-plugin-esbuild';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 
@@ -25,34 +26,62 @@ const copyDemo = {
 };
 
 /**
- * The in-page hub is its own self-contained module, not a chunk that rollup's code splitting
- * would share with the client: such a chunk imports what it shares back from the entry by the
- * entry's file name (`./index.js`), and the client is also served as `/tabmux.js` and copied
- * under other names — a second copy of the client would load, or nothing. So the client's
- * `import('./in-page-hub-chunk.js')` is made external, pointing at the file next to it, and that
- * file is built on its own (its comlink `expose` half is its own copy; they talk over a port).
+ * Modules the client imports on demand, each built on its own, self-contained, to dist/<out>
+ * next to dist/index.js. Not chunks of rollup's code splitting: such a chunk imports what it
+ * shares back from the entry by the entry's file name (`./index.js`), and the client is also
+ * served as `/tabmux.js` and copied under other names — a second copy of the client would load,
+ * or nothing. So every `import()` of one of these sources, from the client or from another lazy
+ * module, is made external, pointing at the file next to it. What a lazy module shares with the
+ * client is its own copy (the in-page hub's comlink `expose` half; they talk over a port).
+ *
+ * Adding one: list it here, serve it (server/static-files.ts STATIC_FILES), and budget it
+ * (test/unit/size-budget.test.ts, which fails on a lazy file that is not served or budgeted).
  */
-const IN_PAGE_HUB_OUT = 'tabmux-in-page-hub.js';
-const inPageHubExternal = {
-  name: 'in-page-hub-external',
+const LAZY_MODULES = [{ source: 'src/hosts/in-page-hub-chunk.ts', out: 'tabmux-in-page-hub.js' }];
+const lazyOut = new Map(LAZY_MODULES.map(({ source, out }) => [resolve(source), out]));
+const lazyExternal = {
+  name: 'lazy-external',
   resolveDynamicImport(specifier, importer) {
-    if (specifier !== './in-page-hub-chunk.js' || !importer?.endsWith('in-page-hub.ts')) return null;
-    // 'absolute': written exactly as given, not made relative to the source file's folder.
-    return { id: `./${IN_PAGE_HUB_OUT}`, external: 'absolute' };
+    if (typeof specifier !== 'string' || !specifier.startsWith('.') || !importer) return null;
+    const out = lazyOut.get(resolve(dirname(importer), specifier.replace(/\.js$/, '.ts')));
+    // 'absolute': written exactly as given, not made relative to the importing source file.
+    return out ? { id: `./${out}`, external: 'absolute' } : null;
+  },
+};
+
+/**
+ * Any other `import()` in the client (a host loading a library on demand, say) becomes a chunk
+ * `dist/tabmux-<name>.js` next to the client; it must not import from the client itself, for the
+ * reason above — a build that would emit such a chunk fails here, with the way out.
+ */
+const selfContainedChunks = {
+  name: 'self-contained-chunks',
+  generateBundle(_options, bundle) {
+    for (const chunk of Object.values(bundle)) {
+      if (chunk.type !== 'chunk' || chunk.isEntry) continue;
+      const back = chunk.imports.filter((file) => bundle[file]?.type === 'chunk' && bundle[file].isEntry);
+      if (back.length > 0) {
+        this.error(
+          `${chunk.fileName} imports ${back.join(', ')}: the client is also served as /tabmux.js, so a lazy chunk must be ` +
+            'self-contained — list its module in LAZY_MODULES (rollup.config.js), or stop sharing modules with the client',
+        );
+      }
+    }
   },
 };
 
 export default [
   {
-    input: 'src/index.ts',
-    output: { file: 'dist/index.js', format: 'es', sourcemap: true },
-    plugins: [inPageHubExternal, nodeResolve({ browser: true }), ts('es2022', true)],
+    input: { index: 'src/index.ts' },
+    output: { dir: 'dist', entryFileNames: '[name].js', chunkFileNames: 'tabmux-[name].js', format: 'es', sourcemap: true },
+    plugins: [lazyExternal, selfContainedChunks, nodeResolve({ browser: true }), ts('es2022', true)],
   },
-  {
-    input: 'src/hosts/in-page-hub-chunk.ts',
-    output: { file: `dist/${IN_PAGE_HUB_OUT}`, format: 'es', sourcemap: true },
-    plugins: [nodeResolve({ browser: true }), ts('es2022', true)],
-  },
+  ...LAZY_MODULES.map(({ source, out }) => ({
+    input: source,
+    // One file: a library it imports on demand is already behind this module's own laziness.
+    output: { file: `dist/${out}`, format: 'es', sourcemap: true, inlineDynamicImports: true },
+    plugins: [lazyExternal, nodeResolve({ browser: true }), ts('es2022', true)],
+  })),
   {
     input: 'worker/entry.ts',
     output: { file: 'dist/worker.js', format: 'iife', sourcemap: true },

@@ -18,6 +18,8 @@ const ROUTES: Record<string, string> = {
   // Imported on demand by the client, relative to itself (the `direct` host's hub).
   '/tabmux-in-page-hub.js': 'dist/tabmux-in-page-hub.js',
 };
+/** Any other module the client imports on demand from next to itself (dist/tabmux-<name>.js, rollup.config.js). */
+const LAZY_MODULE = /^\/tabmux-[\w-]+(\.[\w-]+)*\.js$/;
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.map': 'application/json' };
 
 export interface StaticServer {
@@ -37,8 +39,8 @@ export async function startStaticServer(): Promise<StaticServer> {
   assertBuilt();
   const server = http.createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const file = ROUTES[path] ?? (path.startsWith('/pages/') ? normalize(join('test/e2e', path)) : undefined);
-    if (!file || !file.startsWith(ROUTES[path] ? 'dist' : 'test/e2e/pages')) {
+    const file = ROUTES[path] ?? (LAZY_MODULE.test(path) ? `dist${path}` : path.startsWith('/pages/') ? normalize(join('test/e2e', path)) : undefined);
+    if (!file || !(file.startsWith('dist/') || file.startsWith('test/e2e/pages/'))) {
       res.writeHead(404).end();
       return;
     }
