@@ -5,15 +5,16 @@
  */
 import { proxy, transfer, wrap, type Remote } from 'comlink';
 import { channelNameProblem } from './protocol/channel-name.js';
-import type { DebugSnapshot, HelloRequest, HostOption, HubApi, HubBatch, HubEvent, MuxState, TransportKind, TransportOption } from './protocol/hub-api.js';
+import type { DebugSnapshot, HelloRequest, HostChoice, HostOption, HostSkipped, HubApi, HubBatch, HubEvent, MuxState, TransportKind, TransportOption } from './protocol/hub-api.js';
 import { TabmuxError, type ClientErrorCode } from './errors.js';
-import { candidateHosts } from './hosts/chooser.js';
+import { hostsFor, whyNot } from './hosts/chooser.js';
 import type { HostLink } from './hosts/types.js';
 import { LocalChannels, surface, type MessageHandler } from './local-channels.js';
 import { holdTabLock, whenReleased, type HeldLock } from './tab-lock.js';
 import { recallTransport, rememberTransport } from './transport-memory.js';
 import { DEFAULT_PAUSE_WHEN_HIDDEN_S } from './protocol/lifecycle.js';
 import { watchPageLifecycle, type PageLifecycle } from './page-lifecycle.js';
+import { compareVersions, TABMUX_VERSION } from './protocol/version.js';
 
 export interface ConnectOptions {
   /** Push server base URL (may be another origin: CORS). */
@@ -60,7 +61,7 @@ export interface Mux {
   subscribe(channel: string, handler: MessageHandler, options?: SubscribeOptions): Subscription;
   publish(channel: string, data: unknown): Promise<{ id: string }>;
   on<K extends keyof MuxEvents>(event: K, listener: (value: MuxEvents[K]) => void): () => void;
-  /** A snapshot of the hub: host, transport, upstream state, channels and cursors, tabs attached. */
+  /** A snapshot of the hub (host, version, transport, upstream state, channels and cursors, tabs) and of how the host was chosen. */
   debug(): Promise<DebugSnapshot>;
   close(): void;
 }
@@ -72,6 +73,7 @@ const HELLO_TIMEOUT_MS = 10_000;
 
 interface Attachment {
   readonly link: HostLink;
+  readonly choice: HostChoice;
   readonly api: Remote<HubApi>;
   readonly port: MessagePort;
   /** Resolves when this hub is gone. */
@@ -87,10 +89,13 @@ class Client implements Mux {
   readonly #url: string;
   readonly #transport: TransportOption;
   readonly #host: HostOption;
-  readonly #workerUrl: string;
+  /** The hub script; a retiring hub moves us to its successor's (`moved`). */
+  #workerUrl: string;
+  /** Moved once to get a newer hub at the same URL: take the next hub whatever its version (no loop on a stale HTTP cache). */
+  #acceptOlder = false;
   readonly #token: ConnectOptions['token'];
   readonly #channels = new LocalChannels();
-  readonly #ready = new Map<string, Promise<void>>();
+  readonly #ready = new Map<string, Ready>();
   readonly #listeners = new Map<keyof MuxEvents, Set<(value: never) => void>>();
   readonly #lock: HeldLock;
   readonly #heartbeatS: number | undefined;
@@ -147,11 +152,11 @@ class Client implements Mux {
     if (typeof handler !== 'function') throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', 'subscribe needs a handler function');
     if (this.#closed) throw new TabmuxError('TABMUX_ERR_CLOSED', 'this mux is closed');
     if (this.#channels.add(channel, handler)) {
-      const ready = this.#subscribeRemote(channel);
-      ready.catch(() => undefined); // a caller who never looks at `ready` must not get an unhandled rejection
-      this.#ready.set(channel, ready);
+      this.#ready.set(channel, deferred());
+      // Before attach finished, #attachTo subscribes it with the others (a repeat is harmless).
+      this.#attachment.then(({ api }) => this.#subscribeOn(api, channel), (error: unknown) => this.#ready.get(channel)?.settle(error));
     }
-    const ready = this.#ready.get(channel)!;
+    const { ready } = this.#ready.get(channel)!;
     let active = true;
     const keepAlive = options?.keepAliveWhenHidden === true;
     if (keepAlive && this.#keepAliveSubscriptions++ === 0) this.#page.changed();
@@ -189,8 +194,8 @@ class Client implements Mux {
 
   async debug(): Promise<DebugSnapshot> {
     if (this.#closed) throw new TabmuxError('TABMUX_ERR_CLOSED', 'this mux is closed');
-    const { api } = await this.#attachment;
-    return api.debug();
+    const { api, choice } = await this.#attachment;
+    return { ...(await api.debug()), hostChoice: choice };
   }
 
   close(): void {
@@ -212,20 +217,25 @@ class Client implements Mux {
 
   async #attach(): Promise<Attachment> {
     await this.#lock.held;
-    const hosts = candidateHosts(this.#host);
-    if (hosts.length === 0) throw new TabmuxError('TABMUX_ERR_NO_HOST', `host '${this.#host}' cannot be used in this browser`);
-    let lastError: unknown;
-    for (const host of hosts) {
+    const skipped: HostSkipped[] = [];
+    for (const host of hostsFor(this.#host)) {
+      if (!host.canBeUsed()) {
+        skipped.push({ host: host.kind, reason: whyNot(host) });
+        continue;
+      }
       try {
-        return await this.#attachTo(host.open({ workerUrl: this.#workerUrl, name: `tabmux:${this.#transport}:${this.#url}` }));
+        const link = host.open({ workerUrl: this.#workerUrl, name: `tabmux:${this.#transport}:${this.#url}` });
+        return await this.#attachTo(link, { option: this.#host, picked: host.kind, skipped: [...skipped] });
       } catch (error) {
-        lastError = error; // e.g. the hub script is missing: try the next host
+        // Usable but failed to start (e.g. the hub script is missing): the next host.
+        skipped.push({ host: host.kind, reason: error instanceof Error ? error.message : String(error) });
       }
     }
-    throw lastError;
+    const why = skipped.map(({ host, reason }) => `${host}: ${reason}`).join('; ');
+    throw new TabmuxError('TABMUX_ERR_NO_HOST', `host '${this.#host}' cannot be used here (${why})`);
   }
 
-  async #attachTo(link: HostLink): Promise<Attachment> {
+  async #attachTo(link: HostLink, choice: HostChoice): Promise<Attachment> {
     const api = wrap<HubApi>(link.endpoint);
     const { port1, port2 } = new MessageChannel();
     port1.onmessage = (event: MessageEvent<HubBatch>) => {
@@ -239,6 +249,8 @@ class Client implements Mux {
     const request: HelloRequest = {
       protocol: 1,
       tabId: this.#lock.name,
+      version: TABMUX_VERSION,
+      ...(this.#acceptOlder && { acceptOlder: true }),
       lockName: this.#lock.name,
       config: { url: this.#url, transport: this.#transport, ...(hint && { transportHint: hint }), ...(this.#heartbeatS !== undefined && { heartbeatS: this.#heartbeatS }) },
       ...(token !== undefined && { token }),
@@ -250,12 +262,14 @@ class Client implements Mux {
     });
     try {
       const answer = await Promise.race([api.hello(transfer(request, [port2 as unknown as Transferable]), provider), link.failed, timeout]);
-      this.#setState(answer.state);
+      // A hub as new as this tab ends the loop guard; an older one (the HTTP cache's) is accepted once.
+      if (compareVersions(answer.version ?? '0', TABMUX_VERSION) >= 0) this.#acceptOlder = false;
+      this.#setHubState(answer.state);
       void api.lifecycle(this.#page.report()).catch(() => undefined);
       const gone = answer.hubLock ? whenReleased(answer.hubLock) : new Promise<void>(() => undefined);
-      const attachment: Attachment = { link, api, port: port1, gone };
+      const attachment: Attachment = { link, choice, api, port: port1, gone };
       void gone.then(() => this.#reattach(attachment));
-      for (const [channel, cursor] of this.#channels.entries()) void this.#resubscribe(api, channel, cursor);
+      for (const [channel] of this.#channels.entries()) this.#subscribeOn(api, channel);
       return attachment;
     } catch (error) {
       port1.close();
@@ -301,16 +315,19 @@ class Client implements Mux {
     this.#attachment.catch((error: unknown) => this.#fail(error));
   }
 
-  async #subscribeRemote(channel: string): Promise<void> {
-    const { api } = await this.#attachment;
-    // Subscribed before attach finished: #attachTo already sent it with the entries.
-    const result = await api.subscribe(channel, this.#channels.cursor(channel));
-    if (!result.ok) throw new TabmuxError(result.code, result.message);
-  }
-
-  async #resubscribe(api: Remote<HubApi>, channel: string, cursor: string | undefined): Promise<void> {
-    const result = await api.subscribe(channel, cursor).catch(() => undefined);
-    if (result && !result.ok) this.#emit('error', new TabmuxError(result.code, result.message));
+  /**
+   * Subscribes `channel` on a hub from this tab's cursor. `ready` settles with the first answer
+   * that counts; later failures are `error` events. A closed hub (retired for a newer one, or
+   * dying) is not an answer: the re-attach subscribes again on the next hub.
+   */
+  #subscribeOn(api: Remote<HubApi>, channel: string): void {
+    api.subscribe(channel, this.#channels.cursor(channel)).then((result) => {
+      const ready = this.#ready.get(channel);
+      if (result.ok) return ready?.settle();
+      if (result.code === 'TABMUX_ERR_CLOSED') return;
+      const error = new TabmuxError(result.code, result.message);
+      if (!ready?.settle(error)) this.#emit('error', error);
+    }, () => undefined);
   }
 
   #onHubEvent(event: HubEvent): void {
@@ -318,7 +335,7 @@ class Client implements Mux {
       case 'message':
         return this.#channels.deliver(event);
       case 'state':
-        return this.#setState(event.state);
+        return this.#setHubState(event.state);
       case 'reset':
         return this.#emit('reset', { channel: event.channel, code: event.code, message: event.message });
       case 'error':
@@ -331,6 +348,12 @@ class Client implements Mux {
       case 'transport':
         if (this.#transport === 'auto') rememberTransport(this.#url, event.transport satisfies TransportKind);
         return;
+      case 'moved':
+        // The same URL again: it serves a newer script than its running instance; if the HTTP
+        // cache hands us the old one once more, we take it rather than loop.
+        if (new URL(event.workerUrl, location.href).href === new URL(this.#workerUrl, location.href).href) this.#acceptOlder = true;
+        this.#workerUrl = event.workerUrl;
+        return; // we re-attach when the hub's life lock is released, as after a crash
       default: {
         const never: never = event;
         return never;
@@ -354,6 +377,11 @@ class Client implements Mux {
     this.#emit('error', error instanceof TabmuxError ? error : new TabmuxError('TABMUX_ERR_NO_HOST', String(error)));
   }
 
+  /** A hub closing (retired, shut down) is not this mux closing: only `close()` is. */
+  #setHubState(state: MuxState): void {
+    this.#setState(state === 'closed' ? 'connecting' : state);
+  }
+
   #setState(state: MuxState): void {
     if (this.#state === state || (this.#closed && state !== 'closed')) return;
     this.#state = state;
@@ -369,6 +397,28 @@ class Client implements Mux {
       }
     }
   }
+}
+
+interface Ready {
+  readonly ready: Promise<void>;
+  /** Settles once: true if this call did. */
+  settle(error?: unknown): boolean;
+}
+
+function deferred(): Ready {
+  let settle!: (error?: unknown) => boolean;
+  const ready = new Promise<void>((resolve, reject) => {
+    let done = false;
+    settle = (error) => {
+      if (done) return false;
+      done = true;
+      if (error === undefined) resolve();
+      else reject(error);
+      return true;
+    };
+  });
+  ready.catch(() => undefined); // a caller who never looks at `ready` must not get an unhandled rejection
+  return { ready, settle };
 }
 
 /** The server base URL without a trailing slash. (`URL.canParse` would be neater but is missing in Safari 16, which has SharedWorker.) */

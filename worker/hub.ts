@@ -11,14 +11,15 @@
  */
 import { isValidChannelName, channelNameProblem } from '../src/protocol/channel-name.js';
 import type { ResetNotice, WireMessage } from '../src/protocol/wire.js';
-import type { DebugSnapshot, EventSink, HostKind, HubConfig, HubEvent, HubResult, TransportKind, UpstreamState, ChannelSnapshot, TokenProvider } from '../src/protocol/hub-api.js';
+import type { HubSnapshot, EventSink, HostKind, HubConfig, HubEvent, HubResult, TransportKind, UpstreamState, ChannelSnapshot, TokenProvider } from '../src/protocol/hub-api.js';
 import { createBackoff, type Backoff } from './backoff.js';
 import { isNewer, later } from './cursor.js';
 import { canMove, publicState } from './hub-state.js';
 import { Interests, sameSet } from './interests.js';
 import { Outbox } from './outbox.js';
 import { TokenRefresh } from './token-refresh.js';
-import type { Platform, TimerId } from './platform.js';
+import type { Platform, TimerId, UpstreamGate } from './platform.js';
+import { TABMUX_VERSION } from '../src/protocol/version.js';
 import { publishOverHttp } from './publish.js';
 import type { Upstream, UpstreamFactory, UpstreamFailure, UpstreamHandlers } from './transports/types.js';
 import type { TabLifecycle } from '../src/protocol/lifecycle.js';
@@ -39,6 +40,11 @@ export interface HubOptions {
   readonly backoff?: { readonly baseMs?: number; readonly capMs?: number };
   /** Silence on an SSE upstream after which it counts as dead (default from `config.heartbeatS`). */
   readonly heartbeatWindowMs?: number;
+  /**
+   * Shared hubs (shared-worker, service-worker, leader) pass one so that two hubs of one name
+   * never hold two upstreams (a deploy's old and new hub): the hub waits for it in `connecting`.
+   */
+  readonly upstreamGate?: UpstreamGate;
 }
 
 /** One upstream and the channels it was opened with. */
@@ -53,7 +59,11 @@ let hubCounter = 0;
 
 export class Hub {
   readonly id: string;
-  readonly #o: Required<Omit<HubOptions, 'backoff' | 'heartbeatWindowMs'>>;
+  readonly #o: Required<Omit<HubOptions, 'backoff' | 'heartbeatWindowMs' | 'upstreamGate'>>;
+  readonly #gate: UpstreamGate | undefined;
+  /** The gate: undefined = not asked; a function = asked or held (calling it gives the right back). */
+  #gateRelease: (() => void) | undefined;
+  #gateHeld = false;
   readonly #backoff: Backoff;
   #state: UpstreamState = 'idle';
   #stateTimer: TimerId | undefined;
@@ -91,7 +101,9 @@ export class Hub {
   #offline = false;
 
   constructor(options: HubOptions) {
-    this.#o = { lingerMs: 1000, coalesceMs: 20, openTimeoutMs: 10_000, pollTimeoutS: 25, ...options };
+    const { upstreamGate, ...rest } = options;
+    this.#o = { lingerMs: 1000, coalesceMs: 20, openTimeoutMs: 10_000, pollTimeoutS: 25, ...rest };
+    this.#gate = upstreamGate;
     this.id = `hub-${options.platform.clock.now().toString(36)}-${(hubCounter++).toString(36)}`;
     this.#backoff = createBackoff({ ...options.backoff, random: options.platform.random });
     this.#tokens = new TokenRefresh({ clock: options.platform.clock, onToken: (token) => this.setToken(token), onFailure: (message) => this.#tokenFailed(message) });
@@ -199,7 +211,7 @@ export class Hub {
     return publishOverHttp(this.#o.platform, this.#o.config.url, channel, data, this.#token);
   }
 
-  debug(): DebugSnapshot {
+  debug(): HubSnapshot {
     const channels: Record<string, ChannelSnapshot> = {};
     for (const channel of this.#wanted) {
       channels[channel] = { cursor: this.#cursors.get(channel) ?? null, tabs: this.#interests.tabsOf(channel).size, live: this.#isLive(channel) };
@@ -207,6 +219,7 @@ export class Hub {
     return {
       host: this.#o.host,
       hubId: this.id,
+      version: TABMUX_VERSION,
       transport: this.#current ? this.#current.upstream.kind : null,
       transportOption: this.#o.config.transport,
       upstream: this.#state,
@@ -226,6 +239,16 @@ export class Hub {
     if (!this.#awaitingToken) return;
     this.#awaitingToken = false;
     this.#connect();
+  }
+
+  /**
+   * A newer hub takes over (worker/hub-succession.ts): every tab learns where it lives, then this
+   * hub closes — its upstream and the upstream gate with it, so the newer hub can open at once.
+   */
+  retire(workerUrl: string): void {
+    // Also when closed already: a tab attaching late must learn it too (a repeat is harmless).
+    this.#emitAll({ type: 'moved', workerUrl });
+    this.close();
   }
 
   close(): void {
@@ -326,6 +349,14 @@ export class Hub {
     }
     this.#closeUpstreams();
     if (this.#wanted.size === 0) return this.#setState('idle');
+    if (this.#gate && !this.#gateHeld) {
+      // Another hub of this name may hold the upstream (an old deploy's, retiring): wait for it.
+      this.#gateRelease ??= this.#gate.acquire(() => {
+        this.#gateHeld = true;
+        if (this.#state === 'connecting' && !this.#current) this.#connect();
+      });
+      return this.#setState('connecting');
+    }
     this.#current = this.#open();
     this.#setState('connecting');
   }
@@ -493,10 +524,18 @@ export class Hub {
     if (this.#stateTimer !== undefined) this.#o.platform.clock.clearTimeout(this.#stateTimer);
     this.#stateTimer = undefined;
     this.#state = next;
+    // No upstream in these states, nor soon: give the right to hold one back (see #connect).
+    if (next === 'idle' || next === 'paused' || next === 'closed') this.#releaseGate();
     // saveData: fewer attempts on a metered network. Offline: no attempt at all; `online` connects.
     const delay = (timerMs ?? 0) * (this.#visibility.saveData ? SAVE_DATA_FACTOR : 1);
     if (next === 'backoff') this.#stateTimer = this.#o.platform.clock.setTimeout(() => this.#offline || this.#connect(), delay);
     if (publicState(previous) !== publicState(next)) this.#emitAll({ type: 'state', state: publicState(next) });
+  }
+
+  #releaseGate(): void {
+    this.#gateRelease?.();
+    this.#gateRelease = undefined;
+    this.#gateHeld = false;
   }
 
   #emitAll(event: HubEvent): void {

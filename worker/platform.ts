@@ -27,6 +27,16 @@ export interface WebSocketLike {
 }
 export type WebSocketFactory = (url: string) => WebSocketLike;
 
+/**
+ * The right to hold an upstream, shared by every hub of one name and host kind (a Web Lock in
+ * browsers: worker/hub-succession.ts), so two hubs — an old deploy's and a new one's — never hold
+ * two upstreams at once. The hub asks before opening and gives it back when it holds none.
+ */
+export interface UpstreamGate {
+  /** Asks for the right; `granted` runs once it is ours. The returned function gives it back, or drops the request. */
+  acquire(granted: () => void): () => void;
+}
+
 export interface Platform {
   readonly fetch: typeof fetch;
   readonly webSocket: WebSocketFactory;

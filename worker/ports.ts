@@ -8,10 +8,11 @@
  * when the tab is gone (Web Locks §"lock release" on agent termination), then drops the tab.
  */
 import { expose, type Endpoint } from 'comlink';
-import type { DebugSnapshot, HelloAnswer, HelloRequest, HostKind, HubApi, HubConfig, TokenProvider } from '../src/protocol/hub-api.js';
+import type { HubSnapshot, HelloAnswer, HelloRequest, HostKind, HubApi, HubConfig, TokenProvider } from '../src/protocol/hub-api.js';
 import { publicState } from './hub-state.js';
 import type { Hub } from './hub.js';
 import type { LocksLike } from './platform.js';
+import { TABMUX_VERSION } from '../src/protocol/version.js';
 
 export interface PortHost {
   readonly kind: HostKind;
@@ -20,6 +21,11 @@ export interface PortHost {
   readonly locks?: LocksLike;
   /** A lock the hub holds for its life, resolved once held (SharedWorker only). */
   readonly hubLock?: Promise<string>;
+  /**
+   * Called once the tab is attached, before its answer: the host may retire the hub here (a tab
+   * newer than the hub: worker/hub-succession.ts). The tab then gets `moved`, and its answer.
+   */
+  onHello?(hub: Hub, request: HelloRequest): void;
 }
 
 export function serveTab(host: PortHost, port: Endpoint): void {
@@ -42,8 +48,9 @@ export function serveTab(host: PortHost, port: Endpoint): void {
         // lock is free again for nobody in particular.
         void host.locks.request(request.lockName, () => owner.removeTab(id)).catch(() => undefined);
       }
+      host.onHello?.(owner, request);
       const hubLock = host.hubLock ? await host.hubLock : undefined;
-      return { protocol: 1, hubId: hub.id, state: publicState(hub.state), ...(hubLock !== undefined && { hubLock }) };
+      return { protocol: 1, hubId: owner.id, version: TABMUX_VERSION, state: publicState(owner.state), ...(hubLock !== undefined && { hubLock }) };
     },
     async subscribe(channel, cursor) {
       return attached().subscribe(tabId!, channel, cursor);
@@ -54,7 +61,7 @@ export function serveTab(host: PortHost, port: Endpoint): void {
     async publish(channel, data) {
       return attached().publish(channel, data);
     },
-    async debug(): Promise<DebugSnapshot> {
+    async debug(): Promise<HubSnapshot> {
       return attached().debug();
     },
     async setToken(token) {

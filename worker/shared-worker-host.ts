@@ -1,14 +1,24 @@
 /**
  * The hub as a SharedWorker: every tab's `new SharedWorker(url, name)` lands here as a
  * `connect` event with its own port (WHATWG HTML §10.2.6.4).
+ *
+ * Deploys (issue 5, worker/hub-succession.ts): the hub waits for the upstream lock before it
+ * opens, announces itself to other hubs of its name, and retires for a newer hub (another script
+ * URL) or a newer tab (this URL now serves newer code): tabs get `moved`, the hub closes, and the
+ * worker ends, which releases its life lock so the tabs re-attach from their cursors.
  */
 import { realTransports } from './transports/index.js';
 import { Hub } from './hub.js';
 import { serveTab, type PortHost } from './ports.js';
 import { realClock, type Platform, type WebSocketLike } from './platform.js';
+import { TABMUX_VERSION } from '../src/protocol/version.js';
+import { retiresForTab, startSuccession, upstreamLock, upstreamLockName, type HubIdentity } from './hub-succession.js';
 
 interface SharedWorkerScope {
   readonly name: string;
+  /** This worker's script URL: where tabs moved here attach. */
+  readonly location: { readonly href: string };
+  close(): void;
   onconnect: ((event: MessageEvent) => void) | null;
   addEventListener(type: 'online' | 'offline', listener: () => void): void;
   removeEventListener(type: 'online' | 'offline', listener: () => void): void;
@@ -33,11 +43,31 @@ export function startSharedWorkerHost(scope: SharedWorkerScope): void {
     isOnline: () => navigator.onLine,
   };
   let hub: Hub | undefined;
+  const self: HubIdentity = { version: TABMUX_VERSION, scriptUrl: scope.location.href, hubId: crypto.randomUUID() };
+  const upstreamGate = upstreamLock(navigator.locks, upstreamLockName('shared-worker', scope.name));
+  /** Where this hub's tabs go once it retires (set at most once). */
+  let movedTo: string | undefined;
+  const retire = (workerUrl: string): void => {
+    movedTo ??= workerUrl;
+    if (!hub) return; // no tab yet: the first hello gets `moved` (below), then the worker ends
+    hub.retire(movedTo);
+    // A macrotask later: the hello answer being sent (Comlink posts it from microtasks) and the
+    // `moved` batches leave first. close() releases the life lock once the worker has ended.
+    setTimeout(() => scope.close(), 0);
+  };
+  startSuccession({ name: scope.name, self, retire: (newer) => retire(newer.scriptUrl) });
   const host: PortHost = {
     kind: 'shared-worker',
     locks: navigator.locks,
-    hub: (config) => (hub ??= new Hub({ host: 'shared-worker', config, platform, openUpstream: realTransports(platform) })),
-    hubLock: holdLifeLock(`tabmux-hub:${scope.name}`),
+    hub: (config) => (hub ??= new Hub({ host: 'shared-worker', config, platform, openUpstream: realTransports(platform), upstreamGate })),
+    // Unique per instance: an old and a new hub of one name live side by side during a deploy,
+    // and a tab must watch ITS hub's end, not queue behind the next hub's lock.
+    hubLock: holdLifeLock(`tabmux-hub:${scope.name}:${self.hubId}`),
+    onHello: (_hub, request) => {
+      // Retired already (a late tab gets `moved` too), or a tab newer than this script.
+      if (movedTo !== undefined) retire(movedTo);
+      else if (retiresForTab(TABMUX_VERSION, request)) retire(self.scriptUrl);
+    },
   };
   scope.onconnect = (event) => {
     const port = event.ports[0];

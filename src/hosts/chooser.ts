@@ -1,6 +1,7 @@
 /**
- * `host: 'auto'` tries the hosts in this order and takes the first that can be used and starts:
- * shared-worker, service-worker, leader, then direct (CONTRACT.md).
+ * `host: 'auto'` walks the hosts in this order and takes the first that can be used and starts:
+ * shared-worker, service-worker, leader, then direct (CONTRACT.md). `connect()` records why each
+ * one before it was not taken, for `mux.debug().hostChoice`.
  */
 import type { HostOption } from '../protocol/hub-api.js';
 import { directHost } from './direct.js';
@@ -11,9 +12,12 @@ import type { Host } from './types.js';
 
 export const HOSTS_IN_ORDER: readonly Host[] = [sharedWorkerHost, serviceWorkerHost, leaderHost, directHost];
 
-/** The candidates for an option, best first; an explicit host is the only candidate. */
-export function candidateHosts(option: HostOption): Host[] {
-  if (option === 'auto') return HOSTS_IN_ORDER.filter((host) => host.canBeUsed());
-  const host = HOSTS_IN_ORDER.find((candidate) => candidate.kind === option);
-  return host && host.canBeUsed() ? [host] : [];
+/** The hosts to walk for an option, best first; an explicit host is the only one. */
+export function hostsFor(option: HostOption): readonly Host[] {
+  return option === 'auto' ? HOSTS_IN_ORDER : HOSTS_IN_ORDER.filter((host) => host.kind === option);
+}
+
+/** Why `host.canBeUsed()` is false: the host's own short reason, or a generic one. */
+export function whyNot(host: Host): string {
+  return host.whyNot?.() ?? `the ${host.kind} host cannot be used in this browser`;
 }

@@ -8,6 +8,7 @@ import type { Host } from './types.js';
 export const sharedWorkerHost: Host = {
   kind: 'shared-worker',
   canBeUsed: () => typeof SharedWorker === 'function',
+  whyNot: () => 'SharedWorker is not defined in this browser',
   open({ workerUrl, name }) {
     // Classic, not module: dist/worker.js is one IIFE, which also runs where module workers do not.
     const worker = new SharedWorker(workerUrl, { name });

@@ -25,5 +25,10 @@ export interface HostLink {
 export interface Host {
   readonly kind: HostKind;
   canBeUsed(): boolean;
+  /**
+   * Why `canBeUsed()` is false, as a short stable sentence for `mux.debug().hostChoice`
+   * ("SharedWorker is not defined in this browser", "not a secure context").
+   */
+  whyNot?(): string;
   open(options: HostOpenOptions): HostLink;
 }

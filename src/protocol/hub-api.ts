@@ -61,6 +61,17 @@ export interface HubConfig {
 export interface HelloRequest {
   readonly protocol: 1;
   readonly tabId: string;
+  /**
+   * The tab's TABMUX_VERSION. A hub older than its tab retires so that the next attach loads the
+   * newer script from the same URL (a SharedWorker instance is keyed by URL + name, so a page of
+   * a new deploy first lands on the instance still running the old script).
+   */
+  readonly version?: string;
+  /**
+   * The tab was already moved once to get a newer hub at this URL: serve it whatever the
+   * versions (the HTTP cache may keep serving the old script; retiring again would loop).
+   */
+  readonly acceptOlder?: boolean;
   /** A Web Lock the tab holds for its whole life: the hub gets it when the tab is gone. */
   readonly lockName?: string;
   readonly config: HubConfig;
@@ -73,6 +84,8 @@ export interface HelloRequest {
 export interface HelloAnswer {
   readonly protocol: 1;
   readonly hubId: string;
+  /** The hub's TABMUX_VERSION (absent from hubs older than the handshake). */
+  readonly version?: string;
   readonly state: MuxState;
   /** A Web Lock the hub holds for its whole life (none for in-page hosts). */
   readonly hubLock?: string;
@@ -86,7 +99,12 @@ export type HubEvent =
   /** The server answered 401 and no tab gave the hub a token provider: tabs with a `token` function fetch a new one and `setToken` it. */
   | { readonly type: 'token-needed' }
   /** The transport that opened; with `transport: 'auto'` tabs remember it for the origin. */
-  | { readonly type: 'transport'; readonly transport: TransportKind };
+  | { readonly type: 'transport'; readonly transport: TransportKind }
+  /**
+   * The hub retires for a newer one (worker/hub-succession.ts): attach to `workerUrl` from now on.
+   * The tab re-attaches when the hub's life lock is released, from its cursors, as after a crash.
+   */
+  | { readonly type: 'moved'; readonly workerUrl: string };
 
 export interface HubBatch {
   readonly type: 'batch';
@@ -101,9 +119,12 @@ export interface ChannelSnapshot {
   readonly live: boolean;
 }
 
-export interface DebugSnapshot {
+/** What the hub itself reports (`HubApi.debug`); the client adds how it chose the host. */
+export interface HubSnapshot {
   readonly host: HostKind;
   readonly hubId: string;
+  /** The hub script's TABMUX_VERSION. */
+  readonly version: string;
   readonly transport: TransportKind | null;
   readonly transportOption: TransportOption;
   readonly upstream: UpstreamState;
@@ -112,6 +133,27 @@ export interface DebugSnapshot {
   readonly tabs: number;
   /** Upstream connections opened so far by this hub (reconnects and switch-overs included). */
   readonly connects: number;
+}
+
+/** A host the tab did not use, and why: a short, stable sentence ("SharedWorker is not defined in this browser"). */
+export interface HostSkipped {
+  readonly host: HostKind;
+  readonly reason: string;
+}
+
+/** How `connect()` chose its host, as it walked the list (`host: 'auto'`: every host, best first). */
+export interface HostChoice {
+  /** The `host` option asked for. */
+  readonly option: HostOption;
+  /** The host serving this tab now. */
+  readonly picked: HostKind;
+  /** Every host tried before it, in order: not usable here, or usable but failed to start. */
+  readonly skipped: readonly HostSkipped[];
+}
+
+/** `mux.debug()`: the hub's snapshot, plus this tab's host choice. */
+export interface DebugSnapshot extends HubSnapshot {
+  readonly hostChoice: HostChoice;
 }
 
 /**
@@ -127,7 +169,7 @@ export interface HubApi {
   subscribe(channel: string, cursor?: string): Promise<HubResult<object>>;
   unsubscribe(channel: string): Promise<void>;
   publish(channel: string, data: unknown): Promise<HubResult<{ readonly id: string }>>;
-  debug(): Promise<DebugSnapshot>;
+  debug(): Promise<HubSnapshot>;
   /** A fresh token for the upstream and for publishing (after `token-needed`, or at any time). */
   setToken(token: string): Promise<void>;
   /** This tab's page state (issue 6): visibility, keep-alive, pauseWhenHidden, saveData, online. */

@@ -3,7 +3,7 @@
  * compile; every `@ts-expect-error` line must NOT compile (tsc fails if one ever does).
  */
 import { connect, TabmuxError, ERROR_CODES } from 'tabmux';
-import type { ClientErrorCode, ConnectOptions, Message, Mux, MuxState, Subscription } from 'tabmux';
+import type { ClientErrorCode, ConnectOptions, DebugSnapshot, HostKind, HostOption, Message, Mux, MuxState, Subscription } from 'tabmux';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function expectType<T extends true>(_: T): void {}
@@ -63,6 +63,23 @@ mux.close();
 
 const options: ConnectOptions = { url: 'https://push.example.com' };
 void options;
+
+// debug(): the hub's snapshot (fields of before kept) plus the hub's version and the host choice.
+async function debugs(): Promise<void> {
+  const snapshot: DebugSnapshot = await mux.debug();
+  expectType<Equal<typeof snapshot.host, HostKind>>(true);
+  const before: { hubId: string; tabs: number; connects: number; state: MuxState } = snapshot;
+  const version: string = snapshot.version;
+  const option: HostOption = snapshot.hostChoice.option;
+  const picked: HostKind = snapshot.hostChoice.picked;
+  for (const { host, reason } of snapshot.hostChoice.skipped) void [host satisfies HostKind, reason satisfies string];
+  void [before, version, option, picked];
+  // @ts-expect-error the snapshot is read-only
+  snapshot.hostChoice.skipped.push({ host: 'leader', reason: 'x' });
+  // @ts-expect-error not a host kind
+  void (snapshot.hostChoice.picked === 'iframe');
+}
+void debugs;
 
 // ── negative ──────────────────────────────────────────────────────────────────────────────────
 // @ts-expect-error url is required
