@@ -49,7 +49,7 @@ const WWW_AUTHENTICATE = (error?: string): Record<string, string> => ({
 export const unauthorized = (message: string, tokenSent = true): PushError =>
   new PushError('TABMUX_ERR_UNAUTHORIZED', message, WWW_AUTHENTICATE(tokenSent ? 'invalid_token' : undefined));
 
-function bearer(req: IncomingMessage): string | undefined {
+export function bearer(req: IncomingMessage): string | undefined {
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.headers.authorization ?? '');
   return match?.[1];
 }
@@ -64,7 +64,7 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
   return undefined;
 }
 
-function sameKey(given: string, expected: string): boolean {
+export function sameKey(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);

@@ -10,7 +10,7 @@ import type { PushServerOptions } from './options.js';
 export const HELP = `Usage: tabmux-server [options]
 
 Starts the tabmux push server (SSE /sse, WebSocket /ws, long-poll /poll, POST /publish,
-/health, /metrics) and serves the demo at /.
+/health, /metrics, and with --status the live status page /status) and serves the demo at /.
 
 Options:
   --port <n>                    port to listen on (default ${DEFAULTS.port})
@@ -40,8 +40,15 @@ Options:
   --max-url-length <bytes>      longest request URL (default ${DEFAULTS.maxUrlLength})
   --headers-timeout <s>         time to send request headers (default ${DEFAULTS.headersTimeout})
   --request-timeout <s>         time to send a whole request (default ${DEFAULTS.requestTimeout})
+  --status                      serve the live status page at /status (data: /status.json);
+                                with --publish-key it needs the key (Bearer, or ?key=)
+  --trust-proxy[=<hops>]        behind reverse proxies: per-IP limits count the client address
+                                from X-Forwarded-For, trusting <hops> proxies (default 1);
+                                without it the header is ignored (clients can forge it)
+  --node-id <id>                this node's name on the status page (default hostname-pid-xxxx)
   --demo                        publish simulated stock prices on prices:<SYMBOL> every second
-                                for the demo page at / (\`npm start\` turns it on)
+                                for the demo page at /, and turn on --status
+                                (\`npm start\` turns it on)
   -h, --help                    show this help
 `;
 
@@ -73,6 +80,11 @@ const OPTIONS = {
   'max-url-length': { type: 'string' },
   'headers-timeout': { type: 'string' },
   'request-timeout': { type: 'string' },
+  status: { type: 'boolean' },
+  'trust-proxy': { type: 'boolean' },
+  /** `--trust-proxy=<n>` arrives here (see parseCli): a boolean flag cannot take a value. */
+  'trust-proxy-hops': { type: 'string' },
+  'node-id': { type: 'string' },
   demo: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -100,7 +112,11 @@ export type CliCommand =
 export function parseCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): CliCommand {
   let values;
   try {
-    ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }));
+    const args = argv.flatMap((arg) => {
+      const hops = /^--trust-proxy=(.*)$/s.exec(arg)?.[1];
+      return hops === undefined ? [arg] : ['--trust-proxy-hops', hops];
+    });
+    ({ values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -128,6 +144,10 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     maxUrlLength: numeric('max-url-length', values['max-url-length'], true),
     headersTimeout: numeric('headers-timeout', values['headers-timeout'], false),
     requestTimeout: numeric('request-timeout', values['request-timeout'], false),
+    // The demo is a local tool: its status page is part of what it shows.
+    status: values.status === true || values.demo === true ? true : undefined,
+    trustProxy: values['trust-proxy-hops'] !== undefined ? numeric('trust-proxy', values['trust-proxy-hops'], true) : values['trust-proxy'] === true ? true : undefined,
+    nodeId: values['node-id'],
   };
   // Drop unset flags so the server's defaults apply.
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as PushServerOptions;

@@ -67,6 +67,10 @@ async function main(): Promise<void> {
   }
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
   process.stdout.write(`tabmux-server listening on http://${host}:${address.port}/\n`);
+  if (options.status) {
+    const base = `http://${host}:${address.port}${(options.basePath ?? '').replace(/\/+$/, '')}/status`;
+    process.stdout.write(`status page: ${base}${options.publishKey !== undefined ? ' (needs the publish key: ?key=… or Authorization: Bearer)' : ''}\n`);
+  }
   const jwt = options.jwtSecret !== undefined || options.jwtPublicKey !== undefined;
   if (options.publishKey === undefined && !jwt) process.stderr.write(OPEN_WARNING);
   else if (!jwt) process.stderr.write(OPEN_SUBSCRIBE_WARNING);

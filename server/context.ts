@@ -9,6 +9,8 @@ import type { ChannelRegistry } from './registry.js';
 import type { AuthConfig } from './auth.js';
 import type { ConnectionsPerIp, PublishRate } from './limits.js';
 import type { PushError } from './errors.js';
+import type { RateSampler } from './rate-sampler.js';
+import type { NodeInfo } from './status-report.js';
 
 /** One open client connection, whatever its transport. */
 export interface Connection {
@@ -32,6 +34,8 @@ export interface ServerContext {
   readonly publishRate: PublishRate;
   /** True once close() began: new requests get 503. */
   closing: boolean;
+  /** The status page's state, when `status` is on. */
+  readonly status: { readonly node: NodeInfo; readonly rates: RateSampler } | undefined;
 }
 
 /** Records a subscriber's send buffer after a write; true when it passed the bound (drop it). */

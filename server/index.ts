@@ -23,6 +23,9 @@ import type { Next } from './router.js';
 import { isSseConnection } from './sse.js';
 import { createWsEndpoint } from './ws.js';
 import { ConnectionsPerIp, PublishRate } from './limits.js';
+import { RateSampler, SAMPLE_EVERY_MS } from './rate-sampler.js';
+import { RATE_WINDOWS } from './status-report.js';
+import type { BrokerKind } from './status-report.js';
 
 export type { PushServerOptions } from './options.js';
 export { DEFAULTS } from './options.js';
@@ -40,7 +43,11 @@ export interface PushServer {
   close(): Promise<void>;
   publish(channel: string, data: unknown): Promise<PublishResponse>;
   handleRequest(req: IncomingMessage, res: ServerResponse, next?: Next): void;
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /**
+   * The `upgrade` listener for `/ws`. Mounted beside another WebSocket server, pass `next`: an
+   * upgrade for any other path is handed to it instead of being refused with 404.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, next?: () => void): void;
   /** The http.Server started by listen(), if any. */
   readonly httpServer: Server | undefined;
 }
@@ -76,10 +83,14 @@ export function createPushServer(options: PushServerOptions = {}): PushServer {
       ? createRedisBroker(options.redis, { history: resolved.history })
       : createMemoryBroker({ history: resolved.history }));
   const metrics = createMetrics();
+  const brokerKind: BrokerKind = options.broker !== undefined ? 'custom' : options.redis !== undefined ? 'redis' : 'memory';
+  const rates = resolved.status
+    ? new RateSampler(() => ({ published: metrics.published, delivered: metrics.delivered }), Math.max(...Object.values(RATE_WINDOWS)))
+    : undefined;
   const context: ServerContext = {
     options: resolved,
     broker,
-    registry: new ChannelRegistry(broker, logger),
+    registry: new ChannelRegistry(broker, logger, resolved.status),
     metrics,
     connections: new Set(),
     closing: false,
@@ -91,6 +102,7 @@ export function createPushServer(options: PushServerOptions = {}): PushServer {
     },
     connectionsPerIp: new ConnectionsPerIp(resolved.maxConnectionsPerIp, metrics.limitRefusals),
     publishRate: new PublishRate(resolved.publishRate, resolved.publishBurst, metrics.limitRefusals),
+    status: rates && { node: { id: resolved.nodeId, startedAt: Date.now(), broker: brokerKind }, rates },
   };
   const ws = createWsEndpoint(context);
   const handleRequest = createRequestHandler(context);
@@ -102,10 +114,13 @@ export function createPushServer(options: PushServerOptions = {}): PushServer {
     ws.heartbeat();
   }, resolved.heartbeatMs);
   heartbeat.unref();
+  const sampling = rates && setInterval(() => rates.sample(), SAMPLE_EVERY_MS);
+  sampling?.unref();
 
   async function close(): Promise<void> {
     context.closing = true;
     clearInterval(heartbeat);
+    clearInterval(sampling);
     const server = httpServer;
     const stopped = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     server?.closeIdleConnections();

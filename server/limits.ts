@@ -3,8 +3,9 @@
  * IP, and a token bucket of publishes per token (its `sub`) or per IP. Every refusal is counted
  * by limit name for `tabmux_limit_refusals_total{limit}`.
  *
- * The IP is the socket's peer address. Behind a reverse proxy every client shares the proxy's
- * address: raise `maxConnectionsPerIp` there, and enforce per-client limits at the proxy.
+ * The IP is the socket's peer address, or with `trustProxy` the client address the trusted
+ * proxies recorded in X-Forwarded-For (client-address.ts). Behind a proxy without `trustProxy`,
+ * every client shares the proxy's address.
  */
 import { PushError } from './errors.js';
 

@@ -7,6 +7,8 @@ import type { Logger } from './logger.js';
 import { consoleLogger } from './logger.js';
 import { PushError } from './errors.js';
 import { createJwtKeys } from './auth-keys.js';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import type { JwtKeys } from './auth-keys.js';
 
 export interface PushServerOptions {
@@ -65,6 +67,19 @@ export interface PushServerOptions {
   readonly maxPollTimeout?: number;
   /** How long `close()` waits for clients to leave before cutting them, in ms (default 5000). */
   readonly closeTimeout?: number;
+  /**
+   * Serve the live status page at `/status` (and its data at `/status.json`). Off by default;
+   * behind the publish key when one is set (status-endpoint.ts).
+   */
+  readonly status?: boolean;
+  /**
+   * Behind reverse proxies: take the client address for the per-IP limits from
+   * `X-Forwarded-For` instead of the socket. `true` trusts one proxy hop, a number that many.
+   * Unset: the header is ignored, since any client can write it (client-address.ts).
+   */
+  readonly trustProxy?: boolean | number;
+  /** This node's name on the status page (default: hostname-pid-random). */
+  readonly nodeId?: string;
   readonly logger?: Logger;
 }
 
@@ -95,6 +110,10 @@ export interface ResolvedOptions {
   readonly defaultPollTimeout: number;
   readonly maxPollTimeout: number;
   readonly closeTimeout: number;
+  readonly status: boolean;
+  /** Proxy hops trusted in X-Forwarded-For; 0: the header is ignored. */
+  readonly trustProxy: number;
+  readonly nodeId: string;
   readonly logger: Logger;
 }
 
@@ -127,6 +146,12 @@ export const DEFAULTS = {
   requestTimeout: 30,
 } as const;
 
+function bool(name: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new PushError('TABMUX_ERR_BAD_REQUEST', `option ${name} must be true or false`);
+  return value;
+}
+
 function number(name: string, value: unknown, fallback: number, check: (n: number) => boolean, rule: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || !check(value)) {
@@ -136,6 +161,24 @@ function number(name: string, value: unknown, fallback: number, check: (n: numbe
 }
 
 const int = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
+
+/** More hops than any real proxy chain; a bigger number is a typo, not a topology. */
+const MAX_PROXY_HOPS = 16;
+
+function proxyHops(value: unknown): number {
+  if (value === undefined || value === false) return 0;
+  if (value === true) return 1;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_PROXY_HOPS) return value;
+  throw new PushError('TABMUX_ERR_BAD_REQUEST', `option trustProxy must be true, false or a number of proxy hops 0..${MAX_PROXY_HOPS}`);
+}
+
+function nodeIdOf(value: unknown): string {
+  if (value === undefined) return `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
+  if (typeof value !== 'string' || !/^[\x21-\x7e]{1,100}$/.test(value)) {
+    throw new PushError('TABMUX_ERR_BAD_REQUEST', 'option nodeId must be 1-100 printable ASCII characters without spaces');
+  }
+  return value;
+}
 
 export function resolveOptions(options: PushServerOptions): ResolvedOptions {
   const jwt = createJwtKeys(options.jwtSecret, options.jwtPublicKey);
@@ -187,6 +230,9 @@ export function resolveOptions(options: PushServerOptions): ResolvedOptions {
     defaultPollTimeout: DEFAULTS.pollTimeout,
     maxPollTimeout: number('maxPollTimeout', options.maxPollTimeout, DEFAULTS.maxPollTimeout, int(1), 'an integer number of seconds >= 1'),
     closeTimeout: number('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout, int(0), 'an integer number of ms >= 0'),
+    status: bool('status', options.status),
+    trustProxy: proxyHops(options.trustProxy),
+    nodeId: nodeIdOf(options.nodeId),
     logger: options.logger ?? consoleLogger,
   };
 }

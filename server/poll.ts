@@ -16,6 +16,7 @@ import { resetNotice } from './sse.js';
 import { parseStreamRequest } from './stream-request.js';
 import { checkSubscribe } from './auth.js';
 import type { Credentials } from './auth.js';
+import { closeConnection } from './connection-close.js';
 
 function parseTimeout(query: URLSearchParams, fallback: number, max: number): number {
   const text = query.get(QUERY_TIMEOUT);
@@ -85,7 +86,7 @@ export async function handlePoll(
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
       // Shutting down: do not keep this socket for another request.
-      ...(context.closing ? { Connection: 'close' } : {}),
+      ...(context.closing ? closeConnection(req) : {}),
     });
     res.end(body);
   };

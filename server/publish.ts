@@ -10,6 +10,7 @@ import type { ServerContext } from './context.js';
 import { PushError } from './errors.js';
 import { checkPublish } from './auth.js';
 import type { Credentials } from './auth.js';
+import { clientAddress } from './client-address.js';
 
 /** Room for `{"channel":"<200 chars>","data":}` and whitespace around a maximal value. */
 export const ENVELOPE_BYTES = 1024;
@@ -116,7 +117,7 @@ export async function handlePublish(
     throw new PushError('TABMUX_ERR_BAD_JSON', 'the body must be an object {"channel": "...", "data": <any JSON>}');
   }
   const { channel, data } = parsed as { channel?: unknown; data?: unknown };
-  admitPublish(context, credentials, channel, req.socket.remoteAddress);
+  admitPublish(context, credentials, channel, clientAddress(req, context.options.trustProxy));
   const result = await publishValue(context, channel, data);
   const text = JSON.stringify(result);
   res.writeHead(200, {

@@ -6,6 +6,7 @@
 import type { Broker, MessageListener } from './broker/broker.js';
 import { EncodedMessage } from './encode.js';
 import type { Logger } from './logger.js';
+import { ChannelRate } from './rate-sampler.js';
 
 export interface LocalSubscriber {
   receive(message: EncodedMessage): void;
@@ -16,6 +17,17 @@ interface Entry {
   readonly listener: MessageListener;
   /** Settles when the broker subscription is in place (see Broker.subscribe). */
   readonly ready: Promise<void>;
+  /** Messages received lately, for the status page; absent when it is off. */
+  readonly rate: ChannelRate | undefined;
+}
+
+/** One channel held by this node, as the status page shows it. */
+export interface ChannelStats {
+  readonly channel: string;
+  /** Local streams (SSE, poll, WebSocket subscriptions) that want it. */
+  readonly subscribers: number;
+  /** Messages per second lately (0 when rates are not counted). */
+  readonly perSecond: number;
 }
 
 export class ChannelRegistry {
@@ -24,6 +36,8 @@ export class ChannelRegistry {
   constructor(
     private readonly broker: Broker,
     private readonly logger: Logger,
+    /** Count each channel's message rate (the status page is on). */
+    private readonly countRates = false,
   ) {}
 
   /** Resolves once `subscriber` gets every message of `channel` published from now on. */
@@ -31,7 +45,9 @@ export class ChannelRegistry {
     let entry = this.entries.get(channel);
     if (!entry) {
       const subscribers = new Set<LocalSubscriber>();
+      const rate = this.countRates ? new ChannelRate() : undefined;
       const listener: MessageListener = (message) => {
+        rate?.count();
         const encoded = new EncodedMessage(message);
         // A copy: a subscriber dropped during fan-out (slow consumer) removes itself from the set.
         for (const sub of [...subscribers]) {
@@ -42,7 +58,7 @@ export class ChannelRegistry {
           }
         }
       };
-      entry = { subscribers, listener, ready: this.broker.subscribe(channel, listener) };
+      entry = { subscribers, listener, ready: this.broker.subscribe(channel, listener), rate };
       this.entries.set(channel, entry);
     }
     entry.subscribers.add(subscriber);
@@ -68,5 +84,11 @@ export class ChannelRegistry {
   /** Channels held at the broker now. */
   get size(): number {
     return this.entries.size;
+  }
+
+  *stats(): IterableIterator<ChannelStats> {
+    for (const [channel, entry] of this.entries) {
+      yield { channel, subscribers: entry.subscribers.size, perSecond: entry.rate?.perSecond() ?? 0 };
+    }
   }
 }

@@ -10,12 +10,15 @@ import { authenticate } from './auth.js';
 import { answerPreflight, corsHeaders } from './cors.js';
 import { PushError, describeRequest, sendError, toPushError, urlTooLong } from './errors.js';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
-import type { Transport } from './metrics.js';
+import { gauges } from './status-report.js';
+import { STATUS_PATHS, serveStatus } from './status-endpoint.js';
 import { handlePoll } from './poll.js';
 import { handlePublish } from './publish.js';
 import { handleSse, sendComeBackLater } from './sse.js';
 import { serveStatic, STATIC_FILES } from './static-files.js';
 import { stripBasePath } from './base-path.js';
+import { clientAddress } from './client-address.js';
+import { closeConnection } from './connection-close.js';
 
 export type Next = (error?: unknown) => void;
 
@@ -37,15 +40,11 @@ function json(res: ServerResponse, status: number, value: unknown): void {
   res.end(body);
 }
 
-function gauges(context: ServerContext) {
-  const connections: Record<Transport, number> = { sse: 0, ws: 0, poll: 0 };
-  let subscriptions = 0;
-  for (const connection of context.connections) {
-    connections[connection.transport]++;
-    subscriptions += connection.subscriptions();
-  }
-  return { connections, subscriptions, channels: context.registry.size };
-}
+/** The routes of a server with the status page on. */
+const WITH_STATUS: Readonly<Record<string, readonly string[]>> = {
+  ...ROUTES,
+  ...Object.fromEntries(STATUS_PATHS.map((path) => [path, ['GET', 'HEAD']])),
+};
 
 async function route(
   context: ServerContext,
@@ -57,17 +56,17 @@ async function route(
 ): Promise<void> {
   const method = req.method ?? 'GET';
   if (method === 'OPTIONS' && CORS_PATHS.has(path)) return answerPreflight(req, res, context.options.allowOrigin);
-  const methods = ROUTES[path]!;
+  const methods = (context.status ? WITH_STATUS : ROUTES)[path]!;
   if (!methods.includes(method)) {
     const allow = [...methods, ...(CORS_PATHS.has(path) ? ['OPTIONS'] : [])].join(', ');
     throw new PushError('TABMUX_ERR_METHOD_NOT_ALLOWED', `${path} answers ${allow}, not ${method}`, { Allow: allow });
   }
-  if (context.closing && path === '/sse') return sendComeBackLater(res, context.options.retry, cors);
+  if (context.closing && path === '/sse') return sendComeBackLater(req, res, context.options.retry, cors);
   if (context.closing) throw new PushError('TABMUX_ERR_UNAVAILABLE', 'the server is shutting down; retry shortly', { 'Retry-After': '1' });
   switch (path) {
     case '/sse':
     case '/poll': {
-      const release = context.connectionsPerIp.acquire(req.socket.remoteAddress);
+      const release = context.connectionsPerIp.acquire(clientAddress(req, context.options.trustProxy));
       res.once('close', release);
       const credentials = await authenticate(req, query, context.auth);
       if (path === '/sse') return handleSse(context, req, res, query, cors, credentials);
@@ -88,6 +87,9 @@ async function route(
       res.end(body);
       return;
     }
+    case '/status':
+    case '/status.json':
+      return serveStatus(context, req, res, path, query);
     default:
       return serveStatic(path, res, method === 'HEAD');
   }
@@ -96,13 +98,14 @@ async function route(
 const DEMO_PATHS = new Set(['/', '/index.html']);
 
 export function createRequestHandler(context: ServerContext) {
+  const routes = context.status ? WITH_STATUS : ROUTES;
   return function handleRequest(req: IncomingMessage, res: ServerResponse, next?: Next): void {
     let path: string;
     let query: URLSearchParams;
     if ((req.url ?? '').length > context.options.maxUrlLength) {
       context.metrics.limitRefusals.url_size++;
       req.resume();
-      sendError(res, urlTooLong(context.options.maxUrlLength), { Connection: 'close' });
+      sendError(res, urlTooLong(context.options.maxUrlLength), { ...closeConnection(req) });
       return;
     }
     try {
@@ -115,7 +118,7 @@ export function createRequestHandler(context: ServerContext) {
     }
     path = stripBasePath(path, context.options.basePath) ?? '';
     // Mounted in an app (given next), the app owns its home page; the demo is for the standalone server.
-    if (!Object.hasOwn(ROUTES, path) || (next !== undefined && DEMO_PATHS.has(path))) {
+    if (!Object.hasOwn(routes, path) || (next !== undefined && DEMO_PATHS.has(path))) {
       // Mounted in another app: not ours, let the app answer.
       if (next) return next();
       sendError(res, new PushError('TABMUX_ERR_NOT_FOUND', `no endpoint at ${path}`));
@@ -126,7 +129,7 @@ export function createRequestHandler(context: ServerContext) {
       const e = counted(context, toPushError(error));
       if (e.code === 'TABMUX_ERR_INTERNAL') context.options.logger.error('request failed', { request: describeRequest(req), error });
       // An unread request body (e.g. a 413 before reading it all): close rather than parse on.
-      const headers: Record<string, string> = req.complete ? {} : { Connection: 'close' };
+      const headers = req.complete ? {} : closeConnection(req);
       if (!req.complete) req.resume();
       // CORS headers on errors too, or a cross-origin page cannot read why it was refused.
       sendError(res, e, { ...cors, ...headers });

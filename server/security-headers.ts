@@ -51,3 +51,19 @@ export function workerHeaders(): Record<string, string> {
 export function scriptHeaders(): Record<string, string> {
   return { ...NOSNIFF };
 }
+
+/**
+ * Headers of the status page (status-page.ts): it has no script, loads nothing and posts
+ * nothing, so its CSP allows only its own inline `<style>` by hash. `no-referrer` also keeps a
+ * `?key=` in its URL from leaking to any link target.
+ */
+export function statusPageHeaders(html: string): Record<string, string> {
+  const csp = [
+    "default-src 'none'",
+    `style-src ${hashes(html, 'style').join(' ')}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+  return { ...NOSNIFF, 'Content-Security-Policy': csp, 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY' };
+}

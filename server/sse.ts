@@ -15,6 +15,7 @@ import { Feed } from './feed.js';
 import { parseStreamRequest } from './stream-request.js';
 import { checkSubscribe, msUntilExpiry } from './auth.js';
 import type { Credentials } from './auth.js';
+import { closeConnection } from './connection-close.js';
 
 export function resetNotice(channel: string): ResetNotice {
   return {
@@ -39,8 +40,8 @@ function jittered(base: number): number {
  * EventSource comes back (to this node once restarted, or another) instead of failing for good
  * on a 503.
  */
-export function sendComeBackLater(res: ServerResponse, retry: number, cors: Record<string, string>): void {
-  res.writeHead(200, { ...cors, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'close' });
+export function sendComeBackLater(req: IncomingMessage, res: ServerResponse, retry: number, cors: Record<string, string>): void {
+  res.writeHead(200, { ...cors, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', ...closeConnection(req) });
   res.end(`retry: ${jittered(Math.min(retry, 1000))}\n\n`);
 }
 

@@ -21,6 +21,7 @@ import { PushError, toPushError, urlTooLong, writeRawError } from './errors.js';
 import { originAllowed } from './cors.js';
 import { Feed } from './feed.js';
 import { stripBasePath } from './base-path.js';
+import { clientAddress } from './client-address.js';
 import { ENVELOPE_BYTES, admitPublish, publishValue } from './publish.js';
 import { resetNotice } from './sse.js';
 import { parseCursor } from './stream-request.js';
@@ -39,7 +40,12 @@ export const CLOSE_UNAUTHORIZED = 4001;
 type Ref = string | number | undefined;
 
 export interface WsEndpoint {
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /**
+   * Answers an upgrade for `/ws` (under basePath). Any other path is another app's when `next`
+   * is given (a second WebSocket server on the same http.Server): `next()` is called and the
+   * socket left untouched; without `next` it is refused with a JSON 404.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, next?: () => void): void;
   /** Every open socket, for ping/pong liveness. */
   heartbeat(): void;
   close(): void;
@@ -253,7 +259,7 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
             send({ op: 'unsubscribed', channel: channel! });
             return;
           case 'publish': {
-            admitPublish(context, credentials, channel, req.socket.remoteAddress);
+            admitPublish(context, credentials, channel, clientAddress(req, options.trustProxy));
             const { id } = await publishValue(context, channel, f.data);
             send({ op: 'published', id, ...(ref !== undefined ? { ref } : {}) });
             return;
@@ -281,15 +287,15 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
       context.metrics.limitRefusals.url_size++;
       throw urlTooLong(options.maxUrlLength);
     }
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (stripBasePath(url.pathname, options.basePath) !== '/ws') {
-      throw new PushError('TABMUX_ERR_NOT_FOUND', `no WebSocket endpoint at ${url.pathname}; use ${options.basePath}/ws`);
+    const url = requestUrl(req);
+    if (!isOurs(url)) {
+      throw new PushError('TABMUX_ERR_NOT_FOUND', `no WebSocket endpoint at ${requestPath(req)}; use ${options.basePath}/ws`);
     }
     if (context.closing) throw new PushError('TABMUX_ERR_UNAVAILABLE', 'the server is shutting down');
     if (req.method !== 'GET') throw new PushError('TABMUX_ERR_METHOD_NOT_ALLOWED', 'a WebSocket upgrade is a GET');
     // Cross-site WebSocket hijacking: browsers send cookies with any site's upgrade; CORS does not apply.
     if (!originAllowed(req, options.allowOrigin)) throw new PushError('TABMUX_ERR_FORBIDDEN', 'this origin is not allowed by the server (allowOrigin)');
-    const release = context.connectionsPerIp.acquire(req.socket.remoteAddress);
+    const release = context.connectionsPerIp.acquire(clientAddress(req, options.trustProxy));
     socket.once('close', release);
     // A token on the upgrade (header, cookie, ?token=) must be valid: a bad one is refused here with
     // 401. No token: accepted, and the first frame must then be {"op":"auth"} (browsers cannot
@@ -299,8 +305,24 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, credentials));
   }
 
+  const requestUrl = (req: IncomingMessage): URL | undefined => {
+    try {
+      return new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return undefined; // e.g. `//` or a bare `*`: not a path of ours
+    }
+  };
+  /** For messages: the path alone, so a token in the query is never echoed. */
+  const requestPath = (req: IncomingMessage): string => (req.url ?? '/').split('?')[0]!.slice(0, 200);
+  const isOurs = (url: URL | undefined): url is URL => url !== undefined && stripBasePath(url.pathname, options.basePath) === '/ws';
+
   return {
-    handleUpgrade(req, socket, head) {
+    handleUpgrade(req, socket, head, next) {
+      // Decided before touching the socket (no listener, no answer): it is the other app's.
+      if (next && !isOurs(requestUrl(req))) {
+        next();
+        return;
+      }
       upgrade(req, socket, head).catch((error: unknown) => {
         if (!(error instanceof PushError)) context.options.logger.error('websocket upgrade failed', { error });
         refuse(socket, counted(context, toPushError(error)));
