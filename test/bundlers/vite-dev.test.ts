@@ -1,7 +1,8 @@
 /**
  * Vite's dev server (what people run all day, not only `vite build`): examples/08-vite served by
  * `createServer()`, where `new URL('tabmux/worker', import.meta.url)` is rewritten to a dev URL of
- * dist/worker.js on the dev server's origin; proven in Chromium like the built page.
+ * dist/worker.js on the dev server's origin; proven in Chromium like the built page, the
+ * `direct` fallback (the in-page hub imported on demand) included.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -14,6 +15,7 @@ import type { Browser } from 'playwright-core';
 import { withTimeout } from '../helpers/browser.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startServer } from '../helpers/server.js';
+import { proveDirectFallback } from './prove-page.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -47,6 +49,8 @@ test('Vite dev server: examples/08-vite gets its hub from the dev server and a m
     await push.server.publish('ticks', { through: 'vite dev' });
     await page.waitForFunction(() => (window as unknown as PageGlobals).received.length > 0, undefined, { timeout: 15_000 });
     assert.deepEqual(await page.evaluate(() => (window as unknown as PageGlobals).received), [{ through: 'vite dev' }]);
+    // The dev server's dependency optimizer must follow the client's on-demand import too.
+    await proveDirectFallback(browser, `http://127.0.0.1:${port}/index.html?server=${encodeURIComponent(push.url)}`, push.server, () => workerRequests);
   } finally {
     await browser?.close();
     await vite.close();
