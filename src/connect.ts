@@ -224,7 +224,7 @@ class Client implements Mux {
         continue;
       }
       try {
-        const link = host.open({ workerUrl: this.#workerUrl, name: `tabmux:${this.#transport}:${this.#url}` });
+        const link = host.open({ workerUrl: this.#workerUrl, name: `tabmux:${this.#transport}:${this.#url}`, lifecycle: () => this.#page.report() });
         return await this.#attachTo(link, { option: this.#host, picked: host.kind, skipped: [...skipped] });
       } catch (error) {
         // Usable but failed to start (e.g. the hub script is missing): the next host.

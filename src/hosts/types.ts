@@ -5,12 +5,15 @@
  */
 import type { Endpoint } from 'comlink';
 import type { HostKind } from '../protocol/hub-api.js';
+import type { TabLifecycle } from '../protocol/lifecycle.js';
 
 export interface HostOpenOptions {
   /** URL of the hub script on this origin (shared-worker, service-worker). */
   readonly workerUrl: string;
   /** One hub per name: derived from the server URL and transport. */
   readonly name: string;
+  /** The tab's page state (src/page-lifecycle.ts): the service-worker host keeps its worker awake by it. */
+  readonly lifecycle?: () => TabLifecycle;
 }
 
 export interface HostLink {
