@@ -1,9 +1,10 @@
 /**
  * The hub in this very page: the tab holds its own upstream. The fallback of last resort, and the
- * host for pages that want no worker. It runs the same Hub as the SharedWorker (in-page-hub.ts),
- * over an in-page MessageChannel, so both hosts behave alike; `connect()` calls with the same name
- * in one page share one in-page hub.
+ * host for pages that want no worker. It runs the same Hub as the SharedWorker (in-page-hub.ts,
+ * loaded on demand), over an in-page MessageChannel, so both hosts behave alike; `connect()` calls
+ * with the same name in one page share one in-page hub.
  */
+import { deferredLink } from './deferred-link.js';
 import { startInPageHub, type InPageHub } from './in-page-hub.js';
 import type { Host } from './types.js';
 
@@ -23,14 +24,9 @@ function pageHub(name: string): Promise<InPageHub> {
 export const directHost: Host = {
   kind: 'direct',
   canBeUsed: () => typeof MessageChannel === 'function',
-  open({ name }) {
-    const { port1, port2 } = new MessageChannel();
-    // Messages posted to port1 meanwhile wait in port2's queue until Comlink starts it.
-    const failed = pageHub(name).then((hub) => {
-      hub.serve(port2);
-      return new Promise<never>(() => undefined);
-    });
-    failed.catch(() => undefined);
-    return { kind: 'direct', endpoint: port1, failed, close: () => port1.close() };
-  },
+  open: ({ name }) =>
+    deferredLink('direct', async (port) => {
+      (await pageHub(name)).serve(port);
+      return { close: () => port.close() };
+    }),
 };

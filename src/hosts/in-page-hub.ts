@@ -11,8 +11,7 @@
  */
 import type { Endpoint } from 'comlink';
 import type { PortHost } from '../../worker/ports.js';
-import { TabmuxError } from '../errors.js';
-import type * as Chunk from './in-page-hub-chunk.js';
+import { lazyModule } from './lazy-module.js';
 
 export interface InPageHubOptions {
   readonly kind: 'direct' | 'leader';
@@ -30,12 +29,8 @@ export interface InPageHub {
   close(): void;
 }
 
-let chunk: Promise<typeof Chunk> | undefined;
+const loadChunk = lazyModule('tabmux-in-page-hub.js', () => import('./in-page-hub-chunk.js'));
 
 export async function startInPageHub(options: InPageHubOptions): Promise<InPageHub> {
-  chunk ??= import('./in-page-hub-chunk.js').catch((error: unknown) => {
-    chunk = undefined; // a later attempt may find it served
-    throw new TabmuxError('TABMUX_ERR_NO_HOST', `the in-page hub did not load (serve tabmux-in-page-hub.js next to tabmux.js): ${String(error)}`);
-  });
-  return (await chunk).startInPageHub(options);
+  return (await loadChunk()).startInPageHub(options);
 }

@@ -1,0 +1,37 @@
+/**
+ * A host link whose hub side is wired later: the tab gets its endpoint at once (Host.open is
+ * synchronous) while the host loads or starts its hub — the in-page hub imported on demand, an
+ * election, a Service Worker registration.
+ */
+import type { HostKind } from '../protocol/hub-api.js';
+import type { HostLink } from './types.js';
+
+export interface WiredPort {
+  /** Rejects if the host fails after wiring; omitted: it does not. */
+  readonly failed?: Promise<never>;
+  close(): void;
+}
+
+/** `wire` gets the hub's end of a fresh MessageChannel; a rejection of it fails the link. */
+export function deferredLink(kind: HostKind, wire: (port: MessagePort) => Promise<WiredPort>): HostLink {
+  const { port1, port2 } = new MessageChannel();
+  // What the tab posts to port1 meanwhile waits in port2's queue until the hub side starts it.
+  let closed = false;
+  let wired: WiredPort | undefined;
+  const failed = wire(port2).then((done) => {
+    wired = done;
+    if (closed) done.close();
+    return done.failed ?? new Promise<never>(() => undefined);
+  });
+  failed.catch(() => undefined); // connect() races it; nobody else must see it unhandled
+  return {
+    kind,
+    endpoint: port1,
+    failed,
+    close() {
+      closed = true;
+      port1.close();
+      wired?.close();
+    },
+  };
+}
