@@ -33,7 +33,7 @@ const STYLE = `
 *{box-sizing:border-box}body{margin:0;padding:24px;font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:var(--bg);color:var(--ink)}
 header{display:flex;flex-wrap:wrap;gap:8px 24px;align-items:baseline;margin-bottom:20px}h1{font-size:22px;margin:0}
 header span{color:var(--dim)}header b{color:var(--ink);font-weight:600}.ok{color:var(--ok)}.bad{color:var(--bad)}
-.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(210px,1fr));gap:14px;margin-bottom:22px}
+.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:14px;margin-bottom:22px}
 .tile{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:14px 16px}
 .tile h2{font-size:13px;font-weight:600;letter-spacing:.04em;text-transform:uppercase;color:var(--dim);margin:0 0 6px}
 .big{font-size:34px;font-weight:700;font-variant-numeric:tabular-nums;line-height:1.1}
@@ -51,15 +51,22 @@ function channelTable(id: string, title: string, rows: readonly ChannelStats[]):
       : rows
           .map((c) => `<tr><td class="name">${escape(c.channel)}</td><td class="n">${count(c.subscribers)}</td><td class="n">${perSecond(c.perSecond)}</td></tr>`)
           .join('');
-  return `<section class="tile"><h2>${title}</h2><table id="${id}"><thead><tr><th>channel</th><th class="n">subscribers</th><th class="n">messages</th></tr></thead><tbody>${body}</tbody></table></section>`;
+  return `<section class="tile"><h2>${title}</h2><table id="${id}"><thead><tr><th>channel</th><th class="n">subscribers</th><th class="n">messages (10 s)</th></tr></thead><tbody>${body}</tbody></table></section>`;
+}
+
+function refusedTile(refusals: StatusReport['refusals']): string {
+  const sum = (values: object): number => Object.values(values).reduce((a: number, n: number) => a + n, 0);
+  const limits = sum(refusals.limits);
+  const auth = sum(refusals.auth);
+  return `<section class="tile"><h2>Refused</h2><div class="big" id="refused-total">${count(limits + auth)}</div><div class="sub">limits <b id="refused-limits">${count(limits)}</b> · auth <b id="refused-auth">${count(auth)}</b></div></section>`;
 }
 
 export function renderStatusPage(report: StatusReport): string {
   const { node, broker, connections: c, channels, messages: m } = report;
   const health = broker.ok ? `<b id="broker-health" class="ok">healthy</b>` : `<b id="broker-health" class="bad">down: ${escape(broker.reason ?? 'unavailable')}</b>`;
   const rates = (id: string, title: string, r: StatusReport['messages']['published']) =>
-    `<section class="tile"><h2>${title}</h2><div class="big" id="${id}-10s">${perSecond(r.perSecond.last10s)}</div>` +
-    `<div class="sub">last 10 s · <b id="${id}-1m">${perSecond(r.perSecond.last1m)}</b> last 1 min · <b id="${id}-total">${count(r.total)}</b> total</div></section>`;
+    `<section class="tile"><h2>${title} (10 s)</h2><div class="big" id="${id}-10s">${perSecond(r.perSecond.last10s)}</div>` +
+    `<div class="sub">last 1 min <b id="${id}-1m">${perSecond(r.perSecond.last1m)}</b> · total <b id="${id}-total">${count(r.total)}</b></div></section>`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -76,7 +83,8 @@ export function renderStatusPage(report: StatusReport): string {
 <section class="tile"><h2>Channels</h2><div class="big" id="channels-count">${count(channels.count)}</div><div class="sub"><b id="subscriptions">${count(report.subscriptions)}</b> subscriptions</div></section>
 ${rates('published', 'Published', m.published)}
 ${rates('delivered', 'Delivered', m.delivered)}
-<section class="tile"><h2>Slow consumers dropped</h2><div class="big${report.slowConsumersDropped > 0 ? ' bad' : ''}" id="slow-consumers">${count(report.slowConsumersDropped)}</div><div class="sub">send buffer past maxBufferedBytes</div></section>
+<section class="tile"><h2>Slow consumers</h2><div class="big${report.slowConsumersDropped > 0 ? ' bad' : ''}" id="slow-consumers">${count(report.slowConsumersDropped)}</div><div class="sub">dropped: send buffer past maxBufferedBytes</div></section>
+${refusedTile(report.refusals)}
 </div>
 <div class="lists">
 ${channelTable('top-subscribers', 'Top channels by subscribers', channels.topBySubscribers)}

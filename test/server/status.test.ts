@@ -53,11 +53,13 @@ test('on with a publish key: 401 without it or with a wrong one; 200 with the Be
   const header = await request(`${push.url}/status.json`, { headers: { Authorization: `Bearer ${KEY}` } });
   assert.equal(header.status, 200);
   assert.equal(header.json.broker.kind, 'memory');
+  assert.equal(header.json.refusals.auth.unauthorized, 4, 'the four refusals above are counted');
   const query = await request(`${push.url}/status?key=${encodeURIComponent(KEY)}`);
   assert.equal(query.status, 200);
   assert.match(String(query.headers['content-type']), /^text\/html/);
   assert.equal(query.headers['referrer-policy'], 'no-referrer', 'a ?key= URL must not leak through Referer');
   assert.equal(query.headers['cache-control'], 'no-store');
+  assert.equal(byId(query.text, 'refused-auth'), '4');
   const head = await request(`${push.url}/status.json`, { method: 'HEAD', headers: { Authorization: `Bearer ${KEY}` } });
   assert.equal(head.status, 200);
   assert.equal(head.text, '');
