@@ -10,12 +10,17 @@ import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import esbuild from 'rollup-plugin-esbuild';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const nodeExternal = [...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...Object.keys(pkg.dependencies)];
+const ts = (target) => esbuild({ target, tsconfig: 'tsconfig.base.json', legalComments: 'none' });
 // Browser bundles are minified (with source maps): their gzip size is budgeted
-// (test/unit/size-budget.test.ts); the server is not, so its stack traces stay readable.
-const ts = (target, minify = false) => esbuild({ target, tsconfig: 'tsconfig.base.json', minify, legalComments: 'none' });
+// (test/unit/size-budget.test.ts); the server is not, so its stack traces stay readable. Terser,
+// not esbuild's minifier: 4–5 % smaller gzipped here (11.2 vs 11.7 KiB for the client at this
+// writing), as its compressor inlines and folds across the whole bundle. Names are not kept:
+// nothing here depends on a function or class name (TabmuxError sets its `name` itself).
+const browser = (target, module) => [ts(target), terser({ ecma: 2020, module, compress: { passes: 2 }, format: { comments: false } })];
 
 /** Copies the demo page next to the bundles, so the server finds it in a published package too. */
 const copyDemo = {
@@ -74,18 +79,18 @@ export default [
   {
     input: { index: 'src/index.ts' },
     output: { dir: 'dist', entryFileNames: '[name].js', chunkFileNames: 'tabmux-[name].js', format: 'es', sourcemap: true },
-    plugins: [lazyExternal, selfContainedChunks, nodeResolve({ browser: true }), ts('es2022', true)],
+    plugins: [lazyExternal, selfContainedChunks, nodeResolve({ browser: true }), ...browser('es2022', true)],
   },
   ...LAZY_MODULES.map(({ source, out }) => ({
     input: source,
     // One file: a library it imports on demand is already behind this module's own laziness.
     output: { file: `dist/${out}`, format: 'es', sourcemap: true, inlineDynamicImports: true },
-    plugins: [lazyExternal, nodeResolve({ browser: true }), ts('es2022', true)],
+    plugins: [lazyExternal, nodeResolve({ browser: true }), ...browser('es2022', true)],
   })),
   {
     input: 'worker/entry.ts',
     output: { file: 'dist/worker.js', format: 'iife', sourcemap: true },
-    plugins: [nodeResolve({ browser: true }), ts('es2022', true)],
+    plugins: [nodeResolve({ browser: true }), ...browser('es2022', false)],
   },
   {
     input: { index: 'server/index.ts', cli: 'server/cli.ts' },
