@@ -1,0 +1,196 @@
+// The leader host forced (`host=leader`) in real Chromium against the real push server: one tab is
+// elected with Web Locks and holds the ONE upstream; the others get their messages over
+// BroadcastChannel. The leader tab closed, crashed (CDP Page.crash) or frozen (CDP
+// Page.setWebLifecycleState) mid-stream: the next tab leads, and every other tab still ends with
+// each of the 200 messages once, in order (the frozen one too, once it is active again).
+//
+// Which tab leads is seen from outside, with no hook in the page: the leader is the page whose
+// network requests include the upstream (`/sse?…`). Chromium is launched by hand and driven over
+// CDP (test/helpers/cdp-chromium.ts), each tab in a window of its own: Playwright's own launch
+// emulates focus, under which Chromium does not freeze a page.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { CDPSession, Page } from 'playwright-core';
+import { launchCdpChromium, openWindows, type CdpChromium } from '../helpers/cdp-chromium.js';
+import { startServer, type StartedServer } from '../helpers/server.js';
+import { range, readMetric, received, startStaticServer, waitFor, withTimeout, type StaticServer } from '../helpers/browser.js';
+
+const TABS = 8;
+const MESSAGES = 200;
+/** The publisher's pace: messages keep flowing through the handoff. */
+const PUBLISH_EVERY_MS = 10;
+const SSE = '{transport="sse"}';
+
+let push: StartedServer;
+let pages: StaticServer;
+let chromium: CdpChromium;
+
+test.before(async () => {
+  push = await startServer();
+  pages = await startStaticServer();
+  chromium = await launchCdpChromium();
+});
+test.after(async () => {
+  await chromium?.close();
+  await pages?.close();
+  await push?.close();
+});
+
+interface Hub {
+  host: string;
+  hubId: string;
+  tabs: number;
+  transport: string | null;
+}
+const debug = (page: Page) => withTimeout(page.evaluate(() => (window as unknown as { mux: { debug(): Promise<Hub> } }).mux.debug()), 10_000, 'debug()');
+
+/** Records, per page, when it opened an upstream request: the last one to do so leads. */
+function watchUpstreams(tabs: readonly Page[]): { leader(): Page | undefined; opened(page: Page): number; lastAt(): number } {
+  const counts = new Map<Page, number>();
+  let last: Page | undefined;
+  let lastAt = 0;
+  for (const tab of tabs) {
+    tab.on('request', (request) => {
+      if (!new URL(request.url()).pathname.startsWith('/sse')) return;
+      counts.set(tab, (counts.get(tab) ?? 0) + 1);
+      last = tab;
+      lastAt = Date.now();
+    });
+  }
+  return { leader: () => last, opened: (page) => counts.get(page) ?? 0, lastAt: () => lastAt };
+}
+
+/** Opens the tabs (one window each) on `channel`, runs `body`, and closes them whatever happens. */
+async function withLeaderTabs(channel: string, body: (tabs: Page[], leader: Page, upstreams: ReturnType<typeof watchUpstreams>) => Promise<void>): Promise<void> {
+  // The server may still count the upstream of an earlier test's closed tabs for a moment.
+  await waitFor('no upstream left from an earlier test', async () => (await readMetric(push.url, 'tabmux_connections')) === 0, 30_000);
+  const tabs = await openWindows(chromium, TABS);
+  try {
+    // Watch from the first request on: the leader is usually the first tab, during its load.
+    const upstreams = watchUpstreams(tabs);
+    const url = `${pages.url}/pages/tab.html?server=${encodeURIComponent(push.url)}&channels=${channel}&transport=sse&host=leader`;
+    for (const tab of tabs) await tab.goto(url);
+    await Promise.all(tabs.map((tab, i) => withTimeout(tab.evaluate(() => (window as unknown as { tabReady: Promise<void> }).tabReady), 30_000, `tab ${i} to subscribe`)));
+    const leader = await waitFor('one tab to open the upstream', () => upstreams.leader(), 10_000);
+    await body(tabs, leader, upstreams);
+  } finally {
+    for (const tab of tabs) await tab.close().catch(() => undefined);
+  }
+}
+
+/** Samples the upstream gauge until stopped; returns the highest value seen. */
+function sampleConnections(): { stop(): Promise<number> } {
+  let max = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      max = Math.max(max, await readMetric(push.url, 'tabmux_connections', SSE));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return max;
+    },
+  };
+}
+
+async function publishSteadily(channel: string, at: number, action: () => Promise<void>): Promise<void> {
+  for (const n of range(MESSAGES)) {
+    await push.server.publish(channel, { n });
+    if (n === at) await action();
+    await new Promise((resolve) => setTimeout(resolve, PUBLISH_EVERY_MS));
+  }
+}
+
+async function assertAllReceived(tabs: readonly Page[], channel: string): Promise<void> {
+  await waitFor(`every tab to have ${MESSAGES} messages`, async () => (await Promise.all(tabs.map(received))).every((r) => (r[channel]?.length ?? 0) >= MESSAGES), 30_000);
+  for (const tab of tabs) assert.deepEqual((await received(tab))[channel], range(MESSAGES), `tab ${tab.url().slice(-30)}: every message once, in order`);
+}
+
+test('8 tabs forced to the leader host: 1 upstream at the server, 200 messages in every tab, in order, none twice', { timeout: 120_000 }, async () => {
+  await withLeaderTabs('leader-fanout', async (tabs, _leader, upstreams) => {
+    assert.equal(await readMetric(push.url, 'tabmux_connections', SSE), 1, 'one upstream for 8 tabs');
+    assert.equal(tabs.filter((tab) => upstreams.opened(tab) > 0).length, 1, 'one tab (the leader) made upstream requests');
+    const hub = await debug(tabs[TABS - 1]!);
+    assert.deepEqual({ host: hub.host, tabs: hub.tabs, transport: hub.transport }, { host: 'leader', tabs: TABS, transport: 'sse' });
+    for (const n of range(MESSAGES)) await push.server.publish('leader-fanout', { n });
+    await assertAllReceived(tabs, 'leader-fanout');
+    assert.equal(await readMetric(push.url, 'tabmux_connections', SSE), 1, 'still one upstream');
+  });
+});
+
+/**
+ * `kill` the leader at message 60 while 200 are published steadily: another tab leads, the 7
+ * others get every message once, in order, and the server is back to one upstream.
+ */
+async function handoff(tabs: Page[], leader: Page, upstreams: ReturnType<typeof watchUpstreams>, channel: string, kill: (leader: Page) => Promise<void>, t: { diagnostic(message: string): void }): Promise<void> {
+  assert.equal(await readMetric(push.url, 'tabmux_connections', SSE), 1, 'one upstream before');
+  const sampler = sampleConnections();
+  let max: number;
+  const others = tabs.filter((tab) => tab !== leader);
+  try {
+    let killedAt = 0;
+    await publishSteadily(channel, 60, async () => {
+      killedAt = Date.now();
+      await kill(leader);
+    });
+    await waitFor('another tab to lead (open the upstream)', () => upstreams.leader() !== leader, 30_000);
+    t.diagnostic(`the new leader opened its upstream ${upstreams.lastAt() - killedAt} ms after the old one was stopped`);
+    await assertAllReceived(others, channel);
+    await waitFor('one upstream at the server', async () => (await readMetric(push.url, 'tabmux_connections', SSE)) === 1, 30_000);
+  } finally {
+    max = await sampler.stop();
+  }
+  t.diagnostic(`most upstream connections seen at once during the run: ${max}`);
+  assert.ok(max <= 2, `never more than the old and the new leader's upstream (saw ${max})`);
+  const hub = await debug(others[0]!);
+  assert.deepEqual({ host: hub.host, tabs: hub.tabs }, { host: 'leader', tabs: TABS - 1 }, 'the 7 others attached to the new leader');
+}
+
+test('the leader tab is closed mid-stream: the next tab leads, 0 lost and 0 duplicated in the 7 others, back to 1 upstream', { timeout: 180_000 }, async (t) => {
+  await withLeaderTabs('leader-closed', (tabs, leader, upstreams) => handoff(tabs, leader, upstreams, 'leader-closed', (old) => old.close(), t));
+});
+
+test('the leader tab crashes (CDP Page.crash) mid-stream: the next tab leads, 0 lost and 0 duplicated, back to 1 upstream', { timeout: 180_000 }, async (t) => {
+  await withLeaderTabs('leader-crashed', (tabs, leader, upstreams) =>
+    handoff(
+      tabs,
+      leader,
+      upstreams,
+      'leader-crashed',
+      async (old) => {
+        const crashed = new Promise<void>((resolve) => old.once('crash', () => resolve()));
+        const cdp = await chromium.context.newCDPSession(old);
+        void cdp.send('Page.crash').catch(() => undefined); // never answers: the renderer is gone
+        await withTimeout(crashed, 20_000, 'the leader page to crash');
+      },
+      t,
+    ),
+  );
+});
+
+test('the leader tab is frozen (CDP Page.setWebLifecycleState): it steps down, the next tab leads; active again, it catches up with 0 lost, 0 duplicated', { timeout: 180_000 }, async (t) => {
+  await withLeaderTabs('leader-frozen', async (tabs, leader, upstreams) => {
+    let session: CDPSession | undefined;
+    await handoff(
+      tabs,
+      leader,
+      upstreams,
+      'leader-frozen',
+      async (old) => {
+        session = await chromium.context.newCDPSession(old);
+        await session.send('Page.setWebLifecycleState', { state: 'frozen' });
+      },
+      t,
+    );
+    await session!.send('Page.setWebLifecycleState', { state: 'active' });
+    await assertAllReceived([leader], 'leader-frozen');
+    const hub = await debug(leader);
+    assert.deepEqual({ host: hub.host, tabs: hub.tabs }, { host: 'leader', tabs: TABS }, 'the old leader is a follower of the new one now');
+    assert.equal(await readMetric(push.url, 'tabmux_connections', SSE), 1, 'still one upstream');
+    assert.equal(upstreams.opened(leader), 1, 'the old leader did not open an upstream again');
+  });
+});
