@@ -1,0 +1,194 @@
+// A deploy while tabs stream (issue 5, worker/hub-succession.ts), in real Chromium with real
+// SharedWorkers: old pages (an "old" build: the built files claiming an older TABMUX_VERSION) are
+// open and streaming when new pages of the new build open. Whether the new hub script lives at
+// another URL (the old hub hears the new one and retires) or at the SAME URL (the new page lands
+// on the old instance, which retires for the newer tab), every tab ends on the new hub, the
+// server sees ONE upstream, and each tab gets every message of a steady publish across the
+// handover: 0 lost, 0 duplicated, in order.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
+import { startServer, type StartedServer } from '../helpers/server.js';
+import { openTabs, range, readMetric, received, waitFor } from '../helpers/browser.js';
+import { startVersionedStatic, type VersionedStatic } from '../helpers/versioned-static.js';
+import type { DebugSnapshot } from '../../src/protocol/hub-api.js';
+import { TABMUX_VERSION } from '../../src/protocol/version.js';
+
+const OLD_TABS = 3;
+const NEW_TABS = 3;
+const MESSAGES = 200;
+/** The new pages open once this many messages are out; the publisher holds at HOLD_AT until they are open. */
+const OPEN_NEW_AT = 50;
+const HOLD_AT = 150;
+const PUBLISH_EVERY_MS = 20;
+
+let push: StartedServer;
+/** The push server mounted behind a front that counts open SSE streams: the tabs connect here. */
+let front: { url: string; open: number; peak: number; close(): Promise<void> };
+let pages: VersionedStatic;
+let browser: Browser;
+let cdp: CDPSession;
+
+test.before(async () => {
+  push = await startServer({ retry: 50 });
+  front = await startSseCountingFront(push);
+  pages = await startVersionedStatic('0.0.1');
+  browser = await launchChromium();
+  cdp = await browser.newBrowserCDPSession();
+});
+test.after(async () => {
+  await browser?.close();
+  await pages?.close();
+  await front?.close();
+  await push?.close();
+});
+
+/**
+ * Counts SSE streams open at once, event by event (request in, response closed): `peak` is the
+ * most upstreams the hubs held together — 1 if the old hub's closed before the new one's opened.
+ */
+async function startSseCountingFront(target: StartedServer): Promise<typeof front> {
+  const counter = { open: 0, peak: 0 };
+  const server = http.createServer((req, res) => {
+    if (req.url?.startsWith('/sse')) {
+      counter.peak = Math.max(counter.peak, ++counter.open);
+      res.on('close', () => counter.open--);
+    }
+    target.server.handleRequest(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return Object.assign(counter, {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  });
+}
+
+function debug(page: Page): Promise<DebugSnapshot> {
+  return page.evaluate(() => (window as unknown as { mux: { debug(): Promise<DebugSnapshot> } }).mux.debug());
+}
+
+/** Debug of a tab, or undefined while its hub is changing (a call to a dying hub never answers). */
+function debugSoon(page: Page): Promise<DebugSnapshot | undefined> {
+  return Promise.race([debug(page), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000))]);
+}
+
+async function sharedWorkerUrls(): Promise<string[]> {
+  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: Array<{ type: string; url: string }> };
+  return targetInfos.filter((target) => target.type === 'shared_worker' && target.url.startsWith(pages.url)).map((target) => new URL(target.url).pathname);
+}
+
+const sse = () => readMetric(push.url, 'tabmux_connections', '{transport="sse"}');
+
+interface Deploy {
+  readonly client: string;
+  readonly worker: string;
+}
+
+function tabUrl(deploy: Deploy, channel: string): string {
+  return `${pages.url}/pages/auto-tab.html?host=shared-worker&transport=sse&channels=${channel}&client=${deploy.client}&worker=${deploy.worker}&server=${encodeURIComponent(front.url)}`;
+}
+
+/**
+ * Old tabs stream; new tabs open while a steady publish runs; returns once every tab has the
+ * last message. `beforeNew` runs just before the new pages open (the same-URL deploy swaps there).
+ */
+async function handover(context: BrowserContext, channel: string, old: Deploy, fresh: Deploy, beforeNew: () => void): Promise<{ oldTabs: Page[]; newTabs: Page[] }> {
+  const oldTabs = await openTabs(context, OLD_TABS, () => tabUrl(old, channel));
+  for (const [i, tab] of oldTabs.entries()) assert.equal((await debug(tab)).version, pages.oldVersion, `old tab ${i} starts on the old hub`);
+  assert.equal(await waitFor('the old hub to hold one upstream', async () => ((await sse()) === 1 && front.open === 1 ? 1 : 0), 20_000), 1);
+  front.peak = 1;
+
+  let newOpen!: () => void;
+  const newTabsOpen = new Promise<void>((resolve) => (newOpen = resolve));
+  let published = 0;
+  const publisher = (async () => {
+    for (const n of range(MESSAGES)) {
+      if (n === HOLD_AT) await newTabsOpen; // the handover happens while messages flow, never after
+      await push.server.publish(channel, { n });
+      published = n + 1;
+      await new Promise((resolve) => setTimeout(resolve, PUBLISH_EVERY_MS));
+    }
+  })();
+  await waitFor(`${OPEN_NEW_AT} messages published`, () => published >= OPEN_NEW_AT, 20_000);
+  beforeNew();
+  let newTabs: Page[];
+  try {
+    newTabs = await openTabs(context, NEW_TABS, () => tabUrl(fresh, channel));
+  } finally {
+    newOpen();
+  }
+  await publisher;
+  const tabs = [...oldTabs, ...newTabs];
+  await waitFor('every tab to have the last message', async () => (await Promise.all(tabs.map(received))).every((r) => r[channel]?.at(-1) === MESSAGES - 1), 30_000);
+  return { oldTabs, newTabs };
+}
+
+/** Everything a finished handover must show. */
+async function assertOneNewHub(channel: string, oldTabs: Page[], newTabs: Page[]): Promise<void> {
+  for (const [i, tab] of oldTabs.entries()) assert.deepEqual((await received(tab))[channel], range(MESSAGES), `old tab ${i}: every message across the handover, 0 lost, 0 duplicated, in order`);
+  for (const [i, tab] of newTabs.entries()) {
+    const got = (await received(tab))[channel]!;
+    // A new page subscribes from "now": it gets an unbroken run up to the last message.
+    assert.ok(got.length > 0, `new tab ${i} received messages`);
+    assert.deepEqual(got, range(got.length).map((k) => MESSAGES - got.length + k), `new tab ${i}: from its start on, 0 lost, 0 duplicated, in order`);
+    assert.ok(got[0]! <= HOLD_AT, `new tab ${i} was streaming before the publish was done (from ${got[0]})`);
+  }
+  const tabs = [...oldTabs, ...newTabs];
+  const snapshots = await waitFor(
+    'every tab to report the new hub',
+    async () => {
+      const all = await Promise.all(tabs.map(debugSoon));
+      return all.every((s) => s?.version === TABMUX_VERSION && s.tabs === tabs.length) ? (all as DebugSnapshot[]) : undefined;
+    },
+    20_000,
+  );
+  assert.equal(new Set(snapshots.map((s) => s.hubId)).size, 1, 'one hub serves every tab');
+  assert.equal(snapshots[0]!.host, 'shared-worker');
+  assert.equal(await waitFor('the server to count one upstream', async () => ((await sse()) === 1 ? 1 : 0), 20_000), 1, 'ONE upstream connection for all tabs');
+  assert.equal(front.peak, 1, 'never two upstreams at once: the new hub opened only after the old one closed');
+  for (const [i, tab] of tabs.entries()) assert.deepEqual(await tab.evaluate(() => (window as unknown as { errors: string[] }).errors), [], `tab ${i}: no error event`);
+}
+
+test('a new hub script at another URL: the old hub retires for it; one upstream, 0 lost, 0 dup', async (t) => {
+  const channel = 'skew-other-url';
+  const context = await browser.newContext();
+  try {
+    const old = { client: '/old/tabmux.js', worker: '/old/tabmux-worker.js' };
+    const fresh = { client: '/new/tabmux.js', worker: '/new/tabmux-worker.js' };
+    const { oldTabs, newTabs } = await handover(context, channel, old, fresh, () => undefined);
+    await assertOneNewHub(channel, oldTabs, newTabs);
+    // The old instance ended (retired): only the new script runs.
+    assert.deepEqual(await waitFor('only the new SharedWorker to run', async () => ((await sharedWorkerUrls()).join() === fresh.worker ? [fresh.worker] : undefined), 20_000), [fresh.worker]);
+    t.diagnostic(`connects of the new hub: ${(await debug(oldTabs[0]!)).connects}`);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a new hub script at the SAME URL while the old instance runs: it retires for the newer tab; one upstream, 0 lost, 0 dup', async (t) => {
+  const channel = 'skew-same-url';
+  pages.swap('old');
+  const context = await browser.newContext();
+  try {
+    const old = { client: '/old/tabmux.js', worker: '/swap/tabmux-worker.js' };
+    const fresh = { client: '/new/tabmux.js', worker: '/swap/tabmux-worker.js' };
+    const fetchedBefore = pages.hits.get('/swap/tabmux-worker.js') ?? 0;
+    const { oldTabs, newTabs } = await handover(context, channel, old, fresh, () => pages.swap('new'));
+    await assertOneNewHub(channel, oldTabs, newTabs);
+    const fetches = (pages.hits.get('/swap/tabmux-worker.js') ?? 0) - fetchedBefore;
+    assert.ok(fetches >= 2, `the script was fetched again after the swap (${fetches} fetches)`);
+    const swapWorkers = async () => (await sharedWorkerUrls()).filter((path) => path === old.worker);
+    assert.equal(await waitFor('one SharedWorker instance left at the URL', async () => ((await swapWorkers()).length === 1 ? 1 : 0), 20_000), 1);
+    t.diagnostic(`script fetches: ${fetches}`);
+  } finally {
+    await context.close();
+    pages.swap('old');
+  }
+});
