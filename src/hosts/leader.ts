@@ -67,8 +67,8 @@ function memberFor(name: string): Member {
   members.set(name, member);
   // Page Lifecycle (WICG): a frozen page runs no code but keeps its locks. Step down before the
   // freeze, so the next page leads; come back as a candidate on resume.
-  document.addEventListener('freeze', () => election.leave());
-  document.addEventListener('resume', () => election.join());
+  globalThis.document?.addEventListener('freeze', () => election.leave());
+  globalThis.document?.addEventListener('resume', () => election.join());
   election.join();
   return member;
 }

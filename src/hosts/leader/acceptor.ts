@@ -14,8 +14,10 @@ export interface AcceptorOptions {
   /** This leader's id (one per term). */
   readonly leader: string;
   readonly version: string;
-  /** Serves one tab's control plane (Comlink) on `port`. */
-  readonly serve: (port: MessagePort) => void;
+  /** Serves one tab's control plane (Comlink) on `port`, for a tab of page `peer`. */
+  readonly serve: (port: MessagePort, peer: string) => void;
+  /** Page `peer` has no link left here (gone, or the acceptor closed). */
+  readonly dropped?: (peer: string) => void;
   /** Calls `gone` once page `peer` has ended; stops watching on `signal`. */
   readonly watchPeer?: (peer: string, gone: () => void, signal: AbortSignal) => void;
 }
@@ -46,6 +48,7 @@ export function startAcceptor(options: AcceptorOptions): Acceptor {
     peer.watch.abort();
     peer.tunnel.closeAll(true);
     peer.channel.close();
+    options.dropped?.(id);
   };
 
   const peerFor = (id: string): Peer => {
@@ -70,7 +73,7 @@ export function startAcceptor(options: AcceptorOptions): Acceptor {
         if (!peer.tunnel.has(data.link)) {
           const { port1, port2 } = new MessageChannel();
           peer.tunnel.attach(data.link, port2, () => port1.close());
-          options.serve(port1);
+          options.serve(port1, from);
         }
         peer.channel.postMessage({ type: 'accepted', link: data.link, leader, version } satisfies ToFollower);
         return;

@@ -4,13 +4,14 @@
  * A term ends when the page steps down (frozen, or a newer version took over); a page that dies
  * ends it by itself, as the browser releases its locks.
  *
- * Two life locks, because a frozen page sits on any lock it is granted (its callback cannot run):
- * if this page's own tabs waited on the followers' lock, then on a step-down before a freeze the
- * lock would go to this (frozen) page first and every follower queued behind it would never learn
- * that the hub ended. So this page's tabs watch a lock of their own.
+ * A life lock per page served (the `hubLock` of its tabs' hello), not one for all: a frozen page
+ * sits on any lock it is granted, its callback cannot run, and Web Locks grants a queue in order.
+ * With one lock, a frozen tab first in its queue (this page itself, frozen right after stepping
+ * down, or any frozen follower) would keep every tab behind it from learning that the hub ended.
+ * With one per page, a frozen page only holds itself up, and it re-attaches once it runs again.
  */
 import { serveTab } from '../../../worker/ports.js';
-import { startInPageHub } from '../in-page-hub.js';
+import { startInPageHub, type InPageHub } from '../in-page-hub.js';
 import { startAcceptor } from './acceptor.js';
 import { newLinkId } from './port-tunnel.js';
 import { hubLifeLock, peerLock } from './protocol.js';
@@ -45,31 +46,38 @@ function holdLock(name: string): HeldLock {
 
 export async function startTerm(name: string, version: string): Promise<Term> {
   const leader = newLinkId();
-  // Held for the whole term: tabs' connect.ts is granted it when the term ends, however it ends.
-  const followersLock = holdLock(hubLifeLock(name, leader));
-  const ownLock = holdLock(hubLifeLock(name, `${leader}:own`));
-  const release = () => {
-    followersLock.release();
-    ownLock.release();
+  // Held for the whole term: tabs' connect.ts is granted them when the term ends, however it ends.
+  const lifeLocks = new Map<string, HeldLock>();
+  const lifeLock = (peer: string) => {
+    let lock = lifeLocks.get(peer);
+    if (!lock) lifeLocks.set(peer, (lock = holdLock(hubLifeLock(name, `${leader}:${peer}`))));
+    return lock;
   };
-  const hub = await startInPageHub({ kind: 'leader', watchTabs: true, hubLock: followersLock.held }).catch((error: unknown) => {
-    release();
-    throw error;
-  });
+  const own = lifeLock('own');
+  const release = () => {
+    for (const lock of lifeLocks.values()) lock.release();
+    lifeLocks.clear();
+  };
+  let hub: InPageHub;
   try {
-    await Promise.all([followersLock.held, ownLock.held]);
+    hub = await startInPageHub({ kind: 'leader', watchTabs: true });
+    await own.held;
   } catch (error) {
-    hub.close();
     release();
     throw error;
   }
-  const ownHost = { ...hub.host, hubLock: ownLock.held };
+  /** Serves a tab with its page's life lock as the hub lock of its hello. */
+  const serve = (port: MessagePort, lock: HeldLock) => serveTab({ ...hub.host, hubLock: lock.held }, port);
   const locals = new Set<MessagePort>();
   const acceptor = startAcceptor({
     name,
     leader,
     version,
-    serve: (port) => hub.serve(port),
+    serve: (port, peer) => serve(port, lifeLock(peer)),
+    dropped: (peer) => {
+      lifeLocks.get(peer)?.release();
+      lifeLocks.delete(peer);
+    },
     // Shared mode: a frozen page granted it too cannot hold the others up.
     watchPeer: (peer, gone, signal) => void navigator.locks.request(peerLock(peer), { mode: 'shared', signal }, () => gone()).catch(() => undefined),
   });
@@ -79,7 +87,7 @@ export async function startTerm(name: string, version: string): Promise<Term> {
     serveLocal(port) {
       if (ended) return port.close();
       locals.add(port);
-      serveTab(ownHost, port);
+      serve(port, own);
     },
     close() {
       if (ended) return;
