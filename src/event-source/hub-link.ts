@@ -4,6 +4,7 @@
  * the moment the tab closes, crashes or navigates away — the signal a MessagePort does not give.
  */
 import { EVENT_SOURCE_WORKER_NAME, type HubToTab, type TabToHub } from '../protocol/event-source.js';
+import { holdTabLock } from '../tab-lock.js';
 
 export interface HubLink {
   send(message: TabToHub): void;
@@ -21,10 +22,6 @@ export function canUseSharedWorker(): boolean {
   return typeof SharedWorker === 'function' && typeof navigator !== 'undefined' && navigator.locks !== undefined;
 }
 
-function randomTabId(): string {
-  return typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
-}
-
 export function hubLink(workerUrl: string): HubLink {
   const href = new URL(workerUrl, document.baseURI).href;
   let link = links.get(href);
@@ -34,16 +31,15 @@ export function hubLink(workerUrl: string): HubLink {
   const port = worker.port;
   const receivers = new Map<number, (message: HubToTab) => void>();
   let nextSid = 1;
-  const lockName = `tabmux-tab:${randomTabId()}`;
+  // The tab's liveness lock, as connect()'s (tab-lock.ts). randomUUID is there: Web Locks, which
+  // canUseSharedWorker() requires, exist only in secure contexts, like randomUUID.
+  const lock = holdTabLock(`tabmux-tab:${crypto.randomUUID()}`);
   port.onmessage = (event: MessageEvent<HubToTab>) => receivers.get(event.data.sid)?.(event.data);
   port.start();
   // Held until the page goes away; the hub's request for the same name then succeeds. The hub
   // learns the name only once the lock is ours: told earlier, it could win the lock first and
   // take a live tab for gone.
-  void navigator.locks.request(lockName, () => {
-    port.postMessage({ type: 'es-hello', lockName } satisfies TabToHub);
-    return new Promise<never>(() => {});
-  });
+  void lock.held.then(() => port.postMessage({ type: 'es-hello', lockName: lock.name } satisfies TabToHub));
 
   link = {
     send: (message) => port.postMessage(message),
