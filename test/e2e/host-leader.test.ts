@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import type { CDPSession, Page } from 'playwright-core';
 import { launchCdpChromium, openWindows, type CdpChromium } from '../helpers/cdp-chromium.js';
 import { startServer, type StartedServer } from '../helpers/server.js';
+import { TABMUX_VERSION } from '../../src/protocol/version.js';
 import { range, readMetric, received, startStaticServer, waitFor, withTimeout, type StaticServer } from '../helpers/browser.js';
 
 const TABS = 8;
@@ -45,26 +46,26 @@ interface Hub {
 const debug = (page: Page) => withTimeout(page.evaluate(() => (window as unknown as { mux: { debug(): Promise<Hub> } }).mux.debug()), 10_000, 'debug()');
 
 /** Records, per page, when it opened an upstream request: the last one to do so leads. */
-function watchUpstreams(tabs: readonly Page[]): { leader(): Page | undefined; opened(page: Page): number; lastAt(): number } {
+function watchUpstreams(tabs: readonly Page[]): { leader(): Page | undefined; opened(page: Page): number; lastAt(): number; watch(page: Page): void } {
   const counts = new Map<Page, number>();
   let last: Page | undefined;
   let lastAt = 0;
-  for (const tab of tabs) {
+  const watch = (tab: Page) =>
     tab.on('request', (request) => {
       if (!new URL(request.url()).pathname.startsWith('/sse')) return;
       counts.set(tab, (counts.get(tab) ?? 0) + 1);
       last = tab;
       lastAt = Date.now();
     });
-  }
-  return { leader: () => last, opened: (page) => counts.get(page) ?? 0, lastAt: () => lastAt };
+  for (const tab of tabs) watch(tab);
+  return { leader: () => last, opened: (page) => counts.get(page) ?? 0, lastAt: () => lastAt, watch };
 }
 
 /** Opens the tabs (one window each) on `channel`, runs `body`, and closes them whatever happens. */
-async function withLeaderTabs(channel: string, body: (tabs: Page[], leader: Page, upstreams: ReturnType<typeof watchUpstreams>) => Promise<void>): Promise<void> {
+async function withLeaderTabs(channel: string, body: (tabs: Page[], leader: Page, upstreams: ReturnType<typeof watchUpstreams>) => Promise<void>, count = TABS): Promise<void> {
   // The server may still count the upstream of an earlier test's closed tabs for a moment.
   await waitFor('no upstream left from an earlier test', async () => (await readMetric(push.url, 'tabmux_connections')) === 0, 30_000);
-  const tabs = await openWindows(chromium, TABS);
+  const tabs = await openWindows(chromium, count);
   try {
     // Watch from the first request on: the leader is usually the first tab, during its load.
     const upstreams = watchUpstreams(tabs);
@@ -126,11 +127,22 @@ test('8 tabs forced to the leader host: 1 upstream at the server, 200 messages i
  * `kill` the leader at message 60 while 200 are published steadily: another tab leads, the 7
  * others get every message once, in order, and the server is back to one upstream.
  */
-async function handoff(tabs: Page[], leader: Page, upstreams: ReturnType<typeof watchUpstreams>, channel: string, kill: (leader: Page) => Promise<void>, t: { diagnostic(message: string): void }): Promise<void> {
+async function handoff(
+  tabs: Page[],
+  leader: Page,
+  upstreams: ReturnType<typeof watchUpstreams>,
+  channel: string,
+  kill: (leader: Page) => Promise<void>,
+  t: { diagnostic(message: string): void },
+  /** Tabs attached to the new leader at the end. */
+  attached = TABS - 1,
+  /** False when the old leader lives on as a follower (it must then get everything too). */
+  leaderGone = true,
+): Promise<void> {
   assert.equal(await readMetric(push.url, 'tabmux_connections', SSE), 1, 'one upstream before');
   const sampler = sampleConnections();
   let max: number;
-  const others = tabs.filter((tab) => tab !== leader);
+  const others = leaderGone ? tabs.filter((tab) => tab !== leader) : tabs;
   try {
     let killedAt = 0;
     await publishSteadily(channel, 60, async () => {
@@ -147,7 +159,7 @@ async function handoff(tabs: Page[], leader: Page, upstreams: ReturnType<typeof 
   t.diagnostic(`most upstream connections seen at once during the run: ${max}`);
   assert.ok(max <= 2, `never more than the old and the new leader's upstream (saw ${max})`);
   const hub = await debug(others[0]!);
-  assert.deepEqual({ host: hub.host, tabs: hub.tabs }, { host: 'leader', tabs: TABS - 1 }, 'the 7 others attached to the new leader');
+  assert.deepEqual({ host: hub.host, tabs: hub.tabs }, { host: 'leader', tabs: attached }, 'the tabs left attached to the new leader');
 }
 
 test('the leader tab is closed mid-stream: the next tab leads, 0 lost and 0 duplicated in the 7 others, back to 1 upstream', { timeout: 180_000 }, async (t) => {
@@ -193,4 +205,52 @@ test('the leader tab is frozen (CDP Page.setWebLifecycleState): it steps down, t
     assert.equal(await readMetric(push.url, 'tabmux_connections', SSE), 1, 'still one upstream');
     assert.equal(upstreams.opened(leader), 1, 'the old leader did not open an upstream again');
   });
+});
+
+test('a frozen follower does not hold the others up: the leader closes while one follower is frozen; the rest carry on, the frozen one catches up when active', { timeout: 180_000 }, async (t) => {
+  await withLeaderTabs('leader-frozen-follower', async (tabs, leader, upstreams) => {
+    // The first follower to attach: first in line for everything the leader's end releases.
+    const frozen = tabs.find((tab) => tab !== leader)!;
+    const session = await chromium.context.newCDPSession(frozen);
+    await session.send('Page.setWebLifecycleState', { state: 'frozen' });
+    const rest = tabs.filter((tab) => tab !== frozen);
+    await handoff(rest, leader, upstreams, 'leader-frozen-follower', (old) => old.close(), t, TABS - 2);
+    await session.send('Page.setWebLifecycleState', { state: 'active' });
+    await assertAllReceived([frozen], 'leader-frozen-follower');
+  });
+});
+
+test('a page of a newer version takes the leadership at once (Web Locks steal): one upstream at the end, 0 lost and 0 duplicated in the old pages', { timeout: 180_000 }, async (t) => {
+  const [major, minor] = TABMUX_VERSION.split('.').map(Number);
+  const newer = `${major}.${minor! + 1}.0`;
+  await withLeaderTabs(
+    'leader-newer',
+    async (tabs, leader, upstreams) => {
+      const [page] = await openWindows(chromium, 1);
+      try {
+        upstreams.watch(page!);
+        await handoff(
+          tabs,
+          leader,
+          upstreams,
+          'leader-newer',
+          async () => {
+            await page!.goto(`${pages.url}/pages/leader-newer.html?server=${encodeURIComponent(push.url)}&channels=leader-newer&transport=sse&host=leader&from=${TABMUX_VERSION}&version=${newer}`);
+            await withTimeout(page!.evaluate(() => (window as unknown as { tabReady: Promise<void> }).tabReady), 30_000, 'the newer page to subscribe');
+          },
+          t,
+          5,
+          false,
+        );
+        assert.equal(upstreams.leader(), page, `the ${newer} page leads`);
+        const got = (await received(page!))['leader-newer']!;
+        assert.deepEqual(got, range(MESSAGES).slice(MESSAGES - got.length), 'the newer page got every message from its subscription on, once, in order');
+        const hub = await debug(tabs[0]!);
+        assert.deepEqual({ host: hub.host, tabs: hub.tabs }, { host: 'leader', tabs: 5 }, 'the old pages attached to the newer leader');
+      } finally {
+        await page!.close();
+      }
+    },
+    4,
+  );
 });
