@@ -114,19 +114,14 @@ class Client implements Mux {
     this.#host = options.host ?? 'auto';
     this.#workerUrl = options.worker ?? '/tabmux-worker.js';
     this.#token = options.token;
-    if (this.#token !== undefined && typeof this.#token !== 'string' && typeof this.#token !== 'function') {
-      throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', 'token must be a string or a function returning one');
-    }
-    if (!TRANSPORTS.includes(this.#transport)) throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', `transport must be one of ${TRANSPORTS.join(', ')}`);
-    if (!HOSTS.includes(this.#host)) throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', `host must be one of ${HOSTS.join(', ')}`);
     const pause = options.pauseWhenHidden ?? DEFAULT_PAUSE_WHEN_HIDDEN_S;
-    if (pause !== false && !(typeof pause === 'number' && Number.isFinite(pause) && pause >= 0)) {
-      throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', 'pauseWhenHidden must be a number of seconds (>= 0) or false');
-    }
-    if (options.heartbeat !== undefined && !(typeof options.heartbeat === 'number' && options.heartbeat > 0 && Number.isFinite(options.heartbeat))) {
-      throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', 'heartbeat must be a number of seconds (> 0)');
-    }
-    this.#heartbeatS = options.heartbeat;
+    const { heartbeat } = options;
+    demand(this.#token === undefined || typeof this.#token === 'string' || typeof this.#token === 'function', 'token must be a string or a function returning one');
+    demand(TRANSPORTS.includes(this.#transport), `transport must be one of ${TRANSPORTS.join(', ')}`);
+    demand(HOSTS.includes(this.#host), `host must be one of ${HOSTS.join(', ')}`);
+    demand(pause === false || (Number.isFinite(pause) && pause >= 0), 'pauseWhenHidden must be a number of seconds (>= 0) or false');
+    demand(heartbeat === undefined || (Number.isFinite(heartbeat) && heartbeat > 0), 'heartbeat must be a number of seconds (> 0)');
+    this.#heartbeatS = heartbeat;
     this.#keepAliveWhenHidden = options.keepAliveWhenHidden === true;
     this.#page = watchPageLifecycle({
       pauseAfterMs: pause === false ? false : pause * 1000,
@@ -139,7 +134,6 @@ class Client implements Mux {
     });
     this.#lock = holdTabLock(`tabmux-tab:${crypto.randomUUID()}`);
     this.#attachment = this.#attach();
-    this.#attachment.catch((error: unknown) => this.#fail(error));
   }
 
   get state(): MuxState {
@@ -204,18 +198,22 @@ class Client implements Mux {
     this.#page.stop();
     this.#setState('closed');
     void this.#attachment
-      .then(async ({ api, port, link }) => {
-        await api.bye().catch(() => undefined);
-        port.close();
-        link.close();
-      })
+      .then(detach)
       .catch(() => undefined)
       .finally(() => this.#lock.release());
   }
 
   // ── attaching ─────────────────────────────────────────────────────────────────────────────
 
-  async #attach(): Promise<Attachment> {
+  /** Walks the hosts (again after a hub's end), in `connecting`; a failure of every host is an `error` event. */
+  #attach(): Promise<Attachment> {
+    this.#setState('connecting');
+    const attachment = this.#walkHosts();
+    attachment.catch((error: unknown) => this.#closed || this.#emit('error', error instanceof TabmuxError ? error : new TabmuxError('TABMUX_ERR_NO_HOST', String(error))));
+    return attachment;
+  }
+
+  async #walkHosts(): Promise<Attachment> {
     await this.#lock.held;
     const skipped: HostSkipped[] = [];
     for (const host of hostsFor(this.#host)) {
@@ -291,6 +289,7 @@ class Client implements Mux {
     void this.#attachment
       .then((attachment) => {
         this.#left.add(attachment);
+        // Not awaiting bye's answer: a message to the page once it is cached would evict it.
         void attachment.api.bye().catch(() => undefined);
         attachment.port.close();
         attachment.link.close();
@@ -299,10 +298,7 @@ class Client implements Mux {
   }
 
   #leaveCache(): void {
-    if (this.#closed) return;
-    this.#setState('connecting');
-    this.#attachment = this.#attach();
-    this.#attachment.catch((error: unknown) => this.#fail(error));
+    if (!this.#closed) this.#attachment = this.#attach();
   }
 
   /** The hub died (its life lock was released): attach to a fresh one, resume from our cursors. */
@@ -310,9 +306,7 @@ class Client implements Mux {
     if (this.#closed || this.#left.has(dead)) return;
     dead.port.close();
     dead.link.close();
-    this.#setState('connecting');
     this.#attachment = this.#attach();
-    this.#attachment.catch((error: unknown) => this.#fail(error));
   }
 
   /**
@@ -372,11 +366,6 @@ class Client implements Mux {
     }
   }
 
-  #fail(error: unknown): void {
-    if (this.#closed) return;
-    this.#emit('error', error instanceof TabmuxError ? error : new TabmuxError('TABMUX_ERR_NO_HOST', String(error)));
-  }
-
   /** A hub closing (retired, shut down) is not this mux closing: only `close()` is. */
   #setHubState(state: MuxState): void {
     this.#setState(state === 'closed' ? 'connecting' : state);
@@ -397,6 +386,17 @@ class Client implements Mux {
       }
     }
   }
+}
+
+function demand(ok: boolean, message: string): void {
+  if (!ok) throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', message);
+}
+
+/** Says bye (the hub drops this tab's channels at once) and closes the tab's ends. */
+async function detach({ api, port, link }: Attachment): Promise<void> {
+  await api.bye().catch(() => undefined);
+  port.close();
+  link.close();
 }
 
 interface Ready {
