@@ -8,6 +8,7 @@
  *
  * A page newer than the leader (TABMUX_VERSION) takes over at once with Web Locks' `steal`.
  */
+import { TabmuxError } from '../errors.js';
 import { compareVersions, TABMUX_VERSION } from '../protocol/version.js';
 import { createElection, type Election } from './leader/election.js';
 import { createFollower, type Follower } from './leader/follower.js';
@@ -20,6 +21,8 @@ interface Member {
   readonly election: Election;
   readonly follower: Follower;
   term: Term | undefined;
+  /** Why this page could not lead when elected (or take part at all), until a leader is heard of. */
+  failure: TabmuxError | undefined;
 }
 
 const members = new Map<string, Member>();
@@ -30,10 +33,12 @@ function thisPeer(): { readonly id: string; readonly held: Promise<void> } {
   if (!peer) {
     const id = newLinkId();
     const held = new Promise<void>((resolve) => {
-      void navigator.locks.request(peerLock(id), () => {
-        resolve();
-        return new Promise<void>(() => undefined); // until the page ends
-      });
+      navigator.locks
+        .request(peerLock(id), () => {
+          resolve();
+          return new Promise<void>(() => undefined); // until the page ends
+        })
+        .catch(() => resolve()); // no Web Locks here: the election reports it
     });
     peer = { id, held };
   }
@@ -47,12 +52,19 @@ function memberFor(name: string): Member {
   const election = createElection({
     lockName: electionLock(name),
     lead: async () => {
-      const term = await startTerm(name, TABMUX_VERSION);
+      const term = await startTerm(name, TABMUX_VERSION).catch((error: unknown) => {
+        member!.failure = new TabmuxError('TABMUX_ERR_NO_HOST', `this tab was elected leader but could not start the hub: ${String(error)}`);
+        throw error;
+      });
+      member!.failure = undefined;
       member!.term = term;
       return () => {
         if (member!.term === term) member!.term = undefined;
         term.close();
       };
+    },
+    failed: (error) => {
+      member!.failure = new TabmuxError('TABMUX_ERR_NO_HOST', `Web Locks refused this page (an opaque origin?): ${String(error)}`);
     },
   });
   const follower = createFollower({
@@ -60,10 +72,11 @@ function memberFor(name: string): Member {
     peer: self.id,
     ready: self.held,
     onLeader: (_leader, version) => {
+      member!.failure = undefined; // someone leads: this page can follow
       if (compareVersions(TABMUX_VERSION, version) > 0) election.steal();
     },
   });
-  member = { election, follower, term: undefined };
+  member = { election, follower, term: undefined, failure: undefined };
   members.set(name, member);
   // Page Lifecycle (WICG): a frozen page runs no code but keeps its locks. Step down before the
   // freeze, so the next page leads; come back as a candidate on resume.
@@ -82,15 +95,18 @@ export const leaderHost: Host = {
     // What the tab posts to port1 waits in port2's queue until we know where the hub is.
     let close = () => port2.close();
     let closed = false;
-    void member.election.settled().then(() => {
-      if (closed) return;
+    const failed = member.election.settled().then(() => {
+      if (closed) return new Promise<never>(() => undefined);
       if (member.term) member.term.serveLocal(port2);
+      else if (member.failure) throw member.failure;
       else close = member.follower.link(port2);
+      return new Promise<never>(() => undefined);
     });
+    failed.catch(() => undefined);
     return {
       kind: 'leader',
       endpoint: port1,
-      failed: new Promise<never>(() => undefined),
+      failed,
       close: () => {
         closed = true;
         port1.close();

@@ -20,6 +20,8 @@ export interface ElectionOptions {
   readonly lockName: string;
   /** Starts a term; resolves with the function that ends it (rejects: this page cannot lead). */
   readonly lead: () => Promise<() => void>;
+  /** The lock request itself failed (an opaque origin: SecurityError): this page cannot take part. */
+  readonly failed?: (error: unknown) => void;
   readonly locks?: LockManager;
 }
 
@@ -40,6 +42,8 @@ export function createElection(options: ElectionOptions): Election {
   /** Ends the current term and lets the lock go. */
   let stepDown: (() => void) | undefined;
   const waiters: Array<() => void> = [];
+  /** steal() came while joining: steal as soon as we know the lock is taken. */
+  let stealWhenTaken = false;
 
   const setRole = (next: Role) => {
     role = next;
@@ -59,7 +63,8 @@ export function createElection(options: ElectionOptions): Election {
           // Taken: someone leads. Wait in line for the succession.
           if (role === 'joining') {
             setRole('following');
-            request('queue');
+            if (stealWhenTaken) steal();
+            else request('queue');
           }
           return;
         }
@@ -73,20 +78,34 @@ export function createElection(options: ElectionOptions): Election {
         else end?.(); // left while the term was starting
         if (end && role === 'leader') {
           await held;
-          end();
-          if (role === 'leader') {
-            // Stolen by a newer page: follow it, and stand in line after it.
-            setRole('following');
-            request('queue');
+          try {
+            end();
+          } finally {
+            if (role === 'leader') {
+              // Stolen by a newer page: follow it, and stand in line after it.
+              setRole('following');
+              request('queue');
+            }
           }
         }
         stepDown = undefined;
       })
-      .catch(() => {
+      .catch((error: unknown) => {
         // AbortError: our queued request was withdrawn, or the lock was stolen from us.
-        release?.();
+        if (release) return release();
+        if ((error as Error | undefined)?.name === 'AbortError') return;
+        setRole('out');
+        options.failed?.(error);
       });
   };
+
+  function steal(): void {
+    stealWhenTaken = false;
+    queued?.abort();
+    queued = undefined;
+    setRole('starting');
+    request('steal');
+  }
 
   return {
     get role() {
@@ -99,6 +118,7 @@ export function createElection(options: ElectionOptions): Election {
       request('if-available');
     },
     leave() {
+      stealWhenTaken = false;
       if (role === 'out') return;
       setRole('out');
       queued?.abort();
@@ -106,11 +126,8 @@ export function createElection(options: ElectionOptions): Election {
       stepDown?.();
     },
     steal() {
-      if (role !== 'following') return;
-      queued?.abort();
-      queued = undefined;
-      setRole('starting');
-      request('steal');
+      if (role === 'joining') stealWhenTaken = true;
+      if (role === 'following') steal();
     },
   };
 }
