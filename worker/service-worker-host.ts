@@ -39,6 +39,19 @@ export interface SwProbeAnswer {
   readonly lifeLock: string;
 }
 
+/**
+ * Posted on the BroadcastChannel `HUB_STARTED_CHANNEL` when a worker starts the hub of a name: a
+ * hidden tab whose worker was stopped waits for its page to be shown before starting a new one,
+ * but re-attaches at once when another tab has started one (it then costs nothing).
+ */
+export interface SwHubStarted {
+  readonly tabmux: 'hub-started';
+  readonly name: string;
+  /** The announcing worker's life lock: a tab ignores its own worker's announcement. */
+  readonly lifeLock: string;
+}
+export const HUB_STARTED_CHANNEL = 'tabmux-sw-hub';
+
 /** The folder tabmux registers its own worker under: no page lives there (no fetch to handle). */
 export const TABMUX_SCOPE_DIR = '__tabmux__/';
 
@@ -75,9 +88,13 @@ export function startServiceWorkerHost(scope: ServiceWorkerScope): void {
   const platform = workerPlatform(scope);
   const lifeLock = holdLifeLock(`tabmux-sw:${crypto.randomUUID()}`);
   const hubs = new Map<string, Hub>();
+  const announce = new BroadcastChannel(HUB_STARTED_CHANNEL);
   const hubOf = (name: string): PortHost['hub'] => (config) => {
     let hub = hubs.get(name);
-    if (!hub) hubs.set(name, (hub = new Hub({ host: 'service-worker', config, platform, openUpstream: realTransports(platform) })));
+    if (!hub) {
+      hubs.set(name, (hub = new Hub({ host: 'service-worker', config, platform, openUpstream: realTransports(platform) })));
+      void lifeLock.then((lock) => announce.postMessage({ tabmux: 'hub-started', name, lifeLock: lock } satisfies SwHubStarted));
+    }
     return hub;
   };
   const stayAwake = () => new Promise<void>((resolve) => setTimeout(resolve, STAY_AWAKE_MS));

@@ -11,9 +11,12 @@
  * from the cursors it mirrors, like after any hub death (src/connect.ts).
  */
 import { holdTabLock } from '../../tab-lock.js';
-import type { SwRequest } from '../../../worker/service-worker-host.js';
+import type { SwHubStarted, SwRequest } from '../../../worker/service-worker-host.js';
 import { keepAwake, onPageChange, visibilityOnly, type LifecycleSource } from './keep-awake.js';
 import { activeWorker, newestWorker, probe, registrationFor } from './registration.js';
+
+/** worker/service-worker-host.ts `HUB_STARTED_CHANNEL` (not imported: that module is the hub's). */
+const HUB_STARTED_CHANNEL = 'tabmux-sw-hub';
 
 export interface LinkOptions {
   readonly workerUrl: string;
@@ -50,10 +53,12 @@ export function openServiceWorkerLink(options: LinkOptions, port: MessagePort): 
       onPageChange,
     });
     const life = awake;
-    // Granted when the worker is stopped (idle, crashed, DevTools) or replaced by a deploy.
+    const elsewhere = hubStartedElsewhere(options.name, answer.lifeLock, stopWatchingLife.signal);
+    // Granted when the worker is stopped (idle, crashed, DevTools) or replaced by a deploy: not
+    // before, even if another worker announced a hub (a deploy's): two upstreams at once, else.
     void navigator.locks
       .request(answer.lifeLock, { signal: stopWatchingLife.signal }, () => undefined)
-      .then(() => life.whenWanted())
+      .then(() => Promise.race([life.whenWanted(), elsewhere]))
       .then(() => hubLock.release())
       .catch(() => undefined); // aborted by close()
     return new Promise<never>(() => undefined);
@@ -73,3 +78,17 @@ export function openServiceWorkerLink(options: LinkOptions, port: MessagePort): 
   };
 }
 
+
+/** Resolves when a worker other than ours announces a hub of `name` (worker/service-worker-host.ts). */
+function hubStartedElsewhere(name: string, ourLifeLock: string, signal: AbortSignal): Promise<void> {
+  if (typeof BroadcastChannel !== 'function') return new Promise<void>(() => undefined);
+  const channel = new BroadcastChannel(HUB_STARTED_CHANNEL);
+  signal.addEventListener('abort', () => channel.close());
+  return new Promise<void>((resolve) => {
+    channel.onmessage = (event: MessageEvent<Partial<SwHubStarted> | null>) => {
+      if (event.data?.tabmux !== 'hub-started' || event.data.name !== name || event.data.lifeLock === ourLifeLock) return;
+      channel.close();
+      resolve();
+    };
+  });
+}
