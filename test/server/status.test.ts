@@ -11,7 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { startServer } from '../helpers/server.js';
 import { createPushServer, silentLogger } from '../../server/index.js';
 import { parseCli, HELP, UsageError } from '../../server/cli-args.js';
-import { openSse, openWs, publish, request } from './clients.js';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { openSse, openWs, publish, request, withTimeout } from './clients.js';
 
 const KEY = 'status-test-publish-key';
 
@@ -194,4 +196,30 @@ test('bad status options are refused at start; the CLI has --status, and --demo 
   assert.equal(start(['--node-id', 'n1']).nodeId, 'n1');
   assert.throws(() => parseCli(['--status=yes']), UsageError);
   for (const flag of ['--status', '--node-id']) assert.ok(HELP.includes(flag), `--help lists ${flag}`);
+});
+
+test('tabmux-server --demo prints the status page URL, and it answers with the publish key', async (t) => {
+  const cli = fileURLToPath(new URL('../../server/cli.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, '--port', '0', '--demo', '--publish-key', KEY], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  t.after(async () => {
+    child.kill('SIGTERM');
+    await withTimeout(exited, 'tabmux-server to exit', 15_000);
+  });
+  let stdout = '';
+  const url = await withTimeout(
+    new Promise<string>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = /status page: (http:\/\/\S+\/status) \(needs the publish key/.exec(stdout);
+        if (match) resolve(match[1]!);
+      });
+    }),
+    'the status page line on stdout',
+    15_000,
+  );
+  assert.equal((await request(url)).status, 401);
+  const page = await request(`${url}?key=${KEY}`);
+  assert.equal(page.status, 200);
+  assert.match(page.text, /tabmux status/);
 });
