@@ -182,6 +182,13 @@ test('after real traffic over SSE, WebSocket and poll, the JSON and the page sho
   await eventually(async () => (await status()).connections.total === 0, 'connections to drop to 0 after the clients left');
 });
 
+test('under a basePath the page lives at <basePath>/status', async (t) => {
+  const push = await startServer({ status: true, basePath: '/realtime' });
+  t.after(() => push.close());
+  assert.equal((await request(`${push.url}/realtime/status.json`)).status, 200);
+  assert.equal((await request(`${push.url}/status.json`)).status, 404);
+});
+
 test('bad status options are refused at start; the CLI has --status, and --demo turns it on', () => {
   assert.throws(() => createPushServer({ status: 'yes' as unknown as boolean, logger: silentLogger }), /option status must be true or false/);
   assert.throws(() => createPushServer({ nodeId: 'has space', logger: silentLogger }), /option nodeId/);
