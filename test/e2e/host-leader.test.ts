@@ -160,6 +160,16 @@ async function handoff(
   assert.ok(max <= 2, `never more than the old and the new leader's upstream (saw ${max})`);
   const hub = await debug(others[0]!);
   assert.deepEqual({ host: hub.host, tabs: hub.tabs }, { host: 'leader', tabs: attached }, 'the tabs left attached to the new leader');
+  // A leader stepping down drops its links before closing its hub: its followers never hear 'closed'.
+  for (const tab of tabs.filter((other) => other !== leader)) {
+    const seen = await tab.evaluate(() => (window as unknown as { states?: string[] }).states ?? []);
+    assert.ok(!seen.includes('closed'), `a follower's mux.state went through ${seen.join(' → ')}`);
+  }
+  if (!leaderGone) {
+    const seen = await leader.evaluate(() => (window as unknown as { states?: string[] }).states ?? []);
+    t.diagnostic(`the old leader's own tab: ${seen.join(' → ')}`);
+    assert.ok(!seen.includes('closed'), `the old leader's own tab went through ${seen.join(' → ')}`);
+  }
 }
 
 test('the leader tab is closed mid-stream: the next tab leads, 0 lost and 0 duplicated in the 7 others, back to 1 upstream', { timeout: 180_000 }, async (t) => {
