@@ -35,7 +35,7 @@ interface Registration {
   active: string | undefined;
   state: string | undefined;
 }
-const registrations = (page: Page) =>
+const registrations = (page: Page): Promise<Registration[]> =>
   page.evaluate(() => navigator.serviceWorker.getRegistrations().then((all) => all.map((r) => ({ scope: r.scope, active: r.active?.scriptURL, state: r.active?.state })).sort((a, b) => a.scope.localeCompare(b.scope))));
 const controller = (page: Page) => page.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? null);
 /** The app's own message to its worker, answered by the app's code (not tabmux's). */

@@ -117,7 +117,7 @@ test('all tabs hidden → pings stop and Chromium stops the hub worker; it stays
   });
 
   const url = `${pages.url}/pages/sw-tab.html?server=${encodeURIComponent(push.url)}&channels=${CHANNEL}&pause=1`;
-  const tabs = [];
+  const tabs: Array<Awaited<ReturnType<typeof openWindow>>> = [];
   for (let i = 0; i < TABS; i++) {
     const tab = await openWindow(cdp, url);
     await waitFor(`tab ${i} to load`, () => tab.evaluate<boolean>('typeof window.tabReady === "object"').catch(() => false), 20_000);
