@@ -51,6 +51,19 @@ export function retiresForTab(hubVersion: string, tab: { readonly version?: stri
   return typeof tab.version === 'string' && tab.acceptOlder !== true && compareVersions(tab.version, hubVersion) > 0;
 }
 
+/**
+ * `retiresForTab` with memory, for one hub: once a tab says `acceptOlder`, this URL served it the
+ * old script again after a retire (the HTTP cache), so retiring for newer tabs would only restart
+ * the same script: the hub stops doing it.
+ */
+export function tabVersionCheck(hubVersion: string): (tab: Parameters<typeof retiresForTab>[1]) => boolean {
+  let staleScript = false;
+  return (tab) => {
+    if (tab.acceptOlder === true) staleScript = true;
+    return !staleScript && retiresForTab(hubVersion, tab);
+  };
+}
+
 export interface SuccessionOptions {
   /** The hub's name: `tabmux:<transport>:<url>`. */
   readonly name: string;

@@ -443,6 +443,10 @@ export class Hub {
 
   #onMessage(message: WireMessage): void {
     if (!this.#wanted.has(message.channel)) return;
+    // A tab's older cursor was adopted and the upstream is about to reopen from it: what the old
+    // one still sends must neither move the cursors past that point nor reach the late tab
+    // ahead of its gap. The reopened upstream replays it all; tabs drop what they have.
+    if (this.#rewind) return;
     if (!isNewer(message.id, this.#cursors.get(message.channel))) return; // seen on the other upstream
     this.#cursors.set(message.channel, message.id);
     this.#head = later(this.#head, message.id);

@@ -12,7 +12,7 @@ import { Hub } from './hub.js';
 import { serveTab, type PortHost } from './ports.js';
 import { realClock, type Platform, type WebSocketLike } from './platform.js';
 import { TABMUX_VERSION } from '../src/protocol/version.js';
-import { retiresForTab, startSuccession, upstreamLock, upstreamLockName, type HubIdentity } from './hub-succession.js';
+import { tabVersionCheck, startSuccession, upstreamLock, upstreamLockName, type HubIdentity } from './hub-succession.js';
 
 interface SharedWorkerScope {
   readonly name: string;
@@ -56,6 +56,7 @@ export function startSharedWorkerHost(scope: SharedWorkerScope): void {
     setTimeout(() => scope.close(), 0);
   };
   startSuccession({ name: scope.name, self, retire: (newer) => retire(newer.scriptUrl) });
+  const retiresForTab = tabVersionCheck(TABMUX_VERSION);
   const host: PortHost = {
     kind: 'shared-worker',
     locks: navigator.locks,
@@ -66,7 +67,7 @@ export function startSharedWorkerHost(scope: SharedWorkerScope): void {
     onHello: (_hub, request) => {
       // Retired already (a late tab gets `moved` too), or a tab newer than this script.
       if (movedTo !== undefined) retire(movedTo);
-      else if (retiresForTab(TABMUX_VERSION, request)) retire(self.scriptUrl);
+      else if (retiresForTab(request)) retire(self.scriptUrl);
     },
   };
   scope.onconnect = (event) => {

@@ -130,8 +130,8 @@ async function handover(context: BrowserContext, channel: string, old: Deploy, f
   return { oldTabs, newTabs };
 }
 
-/** Everything a finished handover must show. */
-async function assertOneNewHub(channel: string, oldTabs: Page[], newTabs: Page[]): Promise<void> {
+/** Everything a finished handover must show; `version`: the hub every tab must end on. */
+async function assertOneHub(channel: string, oldTabs: Page[], newTabs: Page[], version = TABMUX_VERSION): Promise<void> {
   for (const [i, tab] of oldTabs.entries()) assert.deepEqual((await received(tab))[channel], range(MESSAGES), `old tab ${i}: every message across the handover, 0 lost, 0 duplicated, in order`);
   for (const [i, tab] of newTabs.entries()) {
     const got = (await received(tab))[channel]!;
@@ -142,10 +142,10 @@ async function assertOneNewHub(channel: string, oldTabs: Page[], newTabs: Page[]
   }
   const tabs = [...oldTabs, ...newTabs];
   const snapshots = await waitFor(
-    'every tab to report the new hub',
+    `every tab to report one hub of version ${version}`,
     async () => {
       const all = await Promise.all(tabs.map(debugSoon));
-      return all.every((s) => s?.version === TABMUX_VERSION && s.tabs === tabs.length) ? (all as DebugSnapshot[]) : undefined;
+      return all.every((s) => s?.version === version && s.tabs === tabs.length) ? (all as DebugSnapshot[]) : undefined;
     },
     20_000,
   );
@@ -163,7 +163,7 @@ test('a new hub script at another URL: the old hub retires for it; one upstream,
     const old = { client: '/old/tabmux.js', worker: '/old/tabmux-worker.js' };
     const fresh = { client: '/new/tabmux.js', worker: '/new/tabmux-worker.js' };
     const { oldTabs, newTabs } = await handover(context, channel, old, fresh, () => undefined);
-    await assertOneNewHub(channel, oldTabs, newTabs);
+    await assertOneHub(channel, oldTabs, newTabs);
     // The old instance ended (retired): only the new script runs.
     assert.deepEqual(await waitFor('only the new SharedWorker to run', async () => ((await sharedWorkerUrls()).join() === fresh.worker ? [fresh.worker] : undefined), 20_000), [fresh.worker]);
     t.diagnostic(`connects of the new hub: ${(await debug(oldTabs[0]!)).connects}`);
@@ -181,7 +181,7 @@ test('a new hub script at the SAME URL while the old instance runs: it retires f
     const fresh = { client: '/new/tabmux.js', worker: '/swap/tabmux-worker.js' };
     const fetchedBefore = pages.hits.get('/swap/tabmux-worker.js') ?? 0;
     const { oldTabs, newTabs } = await handover(context, channel, old, fresh, () => pages.swap('new'));
-    await assertOneNewHub(channel, oldTabs, newTabs);
+    await assertOneHub(channel, oldTabs, newTabs);
     const fetches = (pages.hits.get('/swap/tabmux-worker.js') ?? 0) - fetchedBefore;
     assert.ok(fetches >= 2, `the script was fetched again after the swap (${fetches} fetches)`);
     const swapWorkers = async () => (await sharedWorkerUrls()).filter((path) => path === old.worker);
@@ -190,5 +190,31 @@ test('a new hub script at the SAME URL while the old instance runs: it retires f
   } finally {
     await context.close();
     pages.swap('old');
+  }
+});
+
+test('the SAME URL keeps serving the old script (a stale HTTP cache): new pages settle on the old hub after one retire, no restart loop', async (t) => {
+  const channel = 'skew-stale-script';
+  pages.swap('old');
+  const context = await browser.newContext();
+  try {
+    const old = { client: '/old/tabmux.js', worker: '/swap/tabmux-worker.js' };
+    const fresh = { client: '/new/tabmux.js', worker: '/swap/tabmux-worker.js' };
+    const fetchedBefore = pages.hits.get('/swap/tabmux-worker.js') ?? 0;
+    // No swap: the new pages' retire brings the old script back.
+    const { oldTabs, newTabs } = await handover(context, channel, old, fresh, () => undefined);
+    await assertOneHub(channel, oldTabs, newTabs, pages.oldVersion);
+    const fetches = (pages.hits.get('/swap/tabmux-worker.js') ?? 0) - fetchedBefore;
+    // One start, then at most one retire per new page (a page moved once accepts the old hub,
+    // and so does the hub once such a page attached): a loop would fetch on and on.
+    assert.ok(fetches >= 2 && fetches <= 1 + NEW_TABS, `the script was fetched ${fetches} times: one retire, then settled`);
+    const hubId = (await debug(newTabs[0]!)).hubId;
+    await push.server.publish(channel, { n: MESSAGES });
+    await waitFor('the next message in every tab', async () => (await Promise.all([...oldTabs, ...newTabs].map(received))).every((r) => r[channel]?.at(-1) === MESSAGES), 20_000);
+    assert.equal((await debug(newTabs[0]!)).hubId, hubId, 'the same hub still serves: settled');
+    assert.equal((pages.hits.get('/swap/tabmux-worker.js') ?? 0) - fetchedBefore, fetches, 'no further restart');
+    t.diagnostic(`script fetches: ${fetches}`);
+  } finally {
+    await context.close();
   }
 });

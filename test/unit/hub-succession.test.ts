@@ -3,7 +3,7 @@
 // and the Hub's upstream gate and retire() with the fakes of hub.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareHubs, retiresForTab, startSuccession, upstreamLock, type HubIdentity, type Succession } from '../../worker/hub-succession.js';
+import { compareHubs, retiresForTab, startSuccession, tabVersionCheck, upstreamLock, type HubIdentity, type Succession } from '../../worker/hub-succession.js';
 import type { LocksLike, UpstreamGate } from '../../worker/platform.js';
 import { TABMUX_VERSION } from '../../src/protocol/version.js';
 import { flush, id, makeHub } from './hub-fakes.js';
@@ -64,6 +64,15 @@ test('a hub retires for a newer tab only, and never for a tab moved already (acc
   assert.equal(retiresForTab('0.1.0', { version: '0.0.9' }), false);
   assert.equal(retiresForTab('0.1.0', { version: '0.2.0', acceptOlder: true }), false, 'loop guard: the HTTP cache served the old script again');
   assert.equal(retiresForTab('0.1.0', {}), false, 'a tab older than the handshake says no version');
+});
+
+test('once a tab says acceptOlder (the URL served the old script again), the hub retires for no newer tab: no restart loop', () => {
+  const retires = tabVersionCheck('0.1.0');
+  assert.equal(retires({ version: '0.2.0', acceptOlder: true }), false);
+  assert.equal(retires({ version: '0.2.0' }), false, 'a newer tab not moved yet would only restart the same stale script');
+  const fresh = tabVersionCheck('0.1.0');
+  assert.equal(fresh({ version: '0.0.9' }), false);
+  assert.equal(fresh({ version: '0.2.0' }), true, 'without that sign, a newer tab makes it retire');
 });
 
 test('an old hub running hears a newer one start, and retires for it; the newer one stays', async () => {

@@ -196,6 +196,28 @@ test('a tab resuming from an older cursor than the hub rewinds the upstream (res
   assert.deepEqual(b.messages, ['x:e1-j']);
 });
 
+test('a late tab with an older cursor: messages the old upstream still sends before the rewind neither reach it nor move the cursor, so the replay fills its gap', async () => {
+  const { clock, server, tab, hub } = makeHub();
+  const a = tab('a');
+  const b = tab('b');
+  void hub.subscribe('a', 'x');
+  await clock.tick(10);
+  server.last.handlers.open(id(10));
+  for (const seq of [11, 12, 13]) server.last.handlers.message({ channel: 'x', id: id(seq), data: seq });
+  void hub.subscribe('b', 'x', id(11)); // e.g. re-attached after its hub retired for this one
+  // The running upstream goes on until the coalesced rewind replaces it.
+  server.last.handlers.message({ channel: 'x', id: id(14), data: 14 });
+  await clock.tick(10);
+  assert.equal(server.opened.length, 2, 'rewound');
+  assert.deepEqual(Object.fromEntries(server.last.request.channels), { x: id(11) }, 'from the late tab cursor, not moved on by 14');
+  for (const seq of [12, 13, 14, 15]) server.last.handlers.message({ channel: 'x', id: id(seq), data: seq });
+  await flush();
+  assert.deepEqual(b.messages, [12, 13, 14, 15].map((seq) => `x:${id(seq)}`), 'the late tab: its gap, then on, in order');
+  // The first tab is sent 12 and 13 again: its client drops what it has (src/local-channels.ts).
+  const seen = a.messages.filter((m, i, all) => all.indexOf(m) === i);
+  assert.deepEqual(seen, [11, 12, 13, 14, 15].map((seq) => `x:${id(seq)}`), 'the first tab: nothing missing, in order');
+});
+
 test('on a WebSocket, channel changes are frames on the same socket', async () => {
   const { clock, server, tab, hub } = makeHub('ws');
   tab('a');
