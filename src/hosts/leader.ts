@@ -15,6 +15,7 @@ import { createFollower, type Follower } from './leader/follower.js';
 import { startTerm, type Term } from './leader/leader-term.js';
 import { newLinkId } from './leader/port-tunnel.js';
 import { electionLock, peerLock } from './leader/protocol.js';
+import { startInPageHub } from './in-page-hub.js';
 import type { Host } from './types.js';
 
 interface Member {
@@ -52,7 +53,7 @@ function memberFor(name: string): Member {
   const election = createElection({
     lockName: electionLock(name),
     lead: async () => {
-      const term = await startTerm(name, TABMUX_VERSION).catch((error: unknown) => {
+      const term = await startTerm(name, TABMUX_VERSION, startInPageHub).catch((error: unknown) => {
         member!.failure = new TabmuxError('TABMUX_ERR_NO_HOST', `this tab was elected leader but could not start the hub: ${String(error)}`);
         throw error;
       });

@@ -11,7 +11,7 @@
  * With one per page, a frozen page only holds itself up, and it re-attaches once it runs again.
  */
 import { serveTab } from '../../../worker/ports.js';
-import { startInPageHub, type InPageHub } from '../in-page-hub.js';
+import type { InPageHub, InPageHubOptions } from '../in-page-hub.js';
 import { startAcceptor } from './acceptor.js';
 import { newLinkId } from './port-tunnel.js';
 import { hubLifeLock, peerLock } from './protocol.js';
@@ -44,7 +44,11 @@ function holdLock(name: string): HeldLock {
   return { held, release: () => release() };
 }
 
-export async function startTerm(name: string, version: string): Promise<Term> {
+/**
+ * Starts a term. `startHub` is in-page-hub.ts's `startInPageHub` (or, from inside the lazy hub
+ * module, its synchronous twin): this file then moves into that module unchanged.
+ */
+export async function startTerm(name: string, version: string, startHub: (options: InPageHubOptions) => InPageHub | Promise<InPageHub>): Promise<Term> {
   const leader = newLinkId();
   // Held for the whole term: tabs' connect.ts is granted them when the term ends, however it ends.
   const lifeLocks = new Map<string, HeldLock>();
@@ -60,7 +64,7 @@ export async function startTerm(name: string, version: string): Promise<Term> {
   };
   let hub: InPageHub;
   try {
-    hub = await startInPageHub({ kind: 'leader', watchTabs: true });
+    hub = await startHub({ kind: 'leader', watchTabs: true });
     await own.held;
   } catch (error) {
     release();
