@@ -59,6 +59,9 @@ function memberFor(name: string): Member {
       });
       member!.failure = undefined;
       member!.term = term;
+      // This page's tabs that tried to attach before the election was decided (a handoff) would
+      // otherwise reach this very page through the channels, for the whole term.
+      member!.follower.adopt((port) => term.serveLocal(port));
       return () => {
         if (member!.term === term) member!.term = undefined;
         term.close();

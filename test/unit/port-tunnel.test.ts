@@ -182,3 +182,38 @@ test('stray messages on the channels are ignored, not thrown on', async () => {
     acceptor.close();
   }
 });
+
+test('adopt: a page just elected serves its own unanswered links locally — early messages once, in order, ports working — and tunnels them no more', async () => {
+  const follower = createFollower({ name: 'unit-adopt', peer: 'page-c' });
+  try {
+    const tab = new MessageChannel();
+    const closeLink = follower.link(tab.port2);
+    const data = new MessageChannel();
+    tab.port1.postMessage({ n: 0, dataPort: data.port2 }, [data.port2]);
+    tab.port1.postMessage({ n: 1 });
+    assert.equal(follower.links, 1);
+    const seen: number[] = [];
+    follower.adopt((port) => {
+      port.onmessage = (event) => {
+        const message = event.data as { n: number; dataPort?: MessagePort };
+        seen.push(message.n);
+        message.dataPort?.postMessage('batch');
+        port.postMessage(`answer ${message.n}`);
+      };
+    });
+    assert.equal(follower.links, 0, 'no longer tunnelled');
+    const batch = new Promise((resolve) => (data.port1.onmessage = (event) => resolve(event.data)));
+    const answers: unknown[] = [];
+    tab.port1.onmessage = (event) => answers.push(event.data);
+    tab.port1.postMessage({ n: 2 });
+    await waitFor('three answers', () => answers.length >= 3, 5000);
+    assert.deepEqual(seen, [0, 1, 2], 'each once, in order, the early ones first');
+    assert.deepEqual(answers, ['answer 0', 'answer 1', 'answer 2']);
+    assert.equal(await withTimeout(batch, 5000, 'a batch on the data port'), 'batch', 'the port posted before the adoption works');
+    closeLink();
+    tab.port1.close();
+    data.port1.close();
+  } finally {
+    follower.close();
+  }
+});

@@ -27,7 +27,12 @@ export interface FollowerOptions {
 export interface Follower {
   /** Tunnels `port` (the far end of a tab's endpoint) to the leader. Returns its `close`. */
   link(port: MessagePort): () => void;
-  /** Links not closed yet (for tests: none may leak). */
+  /**
+   * This page was just elected: its links no hub has answered yet are served by `serve` here,
+   * over a local port, instead of through the channels back to this very page.
+   */
+  adopt(serve: (port: MessagePort) => void): void;
+  /** Links still tunnelled (for tests: none may leak). */
   readonly links: number;
   close(): void;
 }
@@ -36,6 +41,7 @@ interface RootLink {
   readonly id: string;
   accepted(leader: string): void;
   newLeader(leader: string): void;
+  adopt(serve: (port: MessagePort) => void): void;
   close(): void;
 }
 
@@ -91,6 +97,8 @@ export function createFollower(options: FollowerOptions): Follower {
     /** What the tab posted, kept until the hub first answers (then this link is bound to it). */
     let log: Logged[] | undefined = [];
     let gone = false;
+    /** Adopted: the local port the tab's messages are piped to. */
+    let local: MessagePort | undefined;
 
     const sink: LinkSink = {
       postMessage(data, transfer) {
@@ -127,12 +135,25 @@ export function createFollower(options: FollowerOptions): Follower {
         }
         open();
       },
+      adopt(serve) {
+        if (gone || !log) return;
+        tunnel.detach(id);
+        links.delete(id);
+        const { port1, port2 } = new MessageChannel();
+        local = port1;
+        for (const entry of log) port1.postMessage(entry.data, entry.ports as MessagePort[]);
+        log = undefined;
+        port.onmessage = (event) => port1.postMessage(event.data, [...event.ports]);
+        port1.onmessage = (event) => port.postMessage(event.data, [...event.ports]);
+        serve(port2);
+      },
       close() {
         if (gone) return;
         gone = true;
         links.delete(id);
         tunnel.close(id, !acceptedBy);
         port.close();
+        local?.close();
         log = undefined;
       },
     };
@@ -153,6 +174,9 @@ export function createFollower(options: FollowerOptions): Follower {
         return () => undefined;
       }
       return rootLink(port).close;
+    },
+    adopt(serve) {
+      for (const link of [...links.values()]) link.adopt(serve);
     },
     get links() {
       return links.size;
