@@ -3,7 +3,8 @@
  * synchronous) while the host loads or starts its hub — the in-page hub imported on demand, an
  * election, a Service Worker registration.
  */
-import type { HostKind } from '../protocol/hub-api.js';
+import { TabmuxError } from '../errors.js';
+import type { ClientErrorCode, HostKind } from '../protocol/hub-api.js';
 import type { HostLink } from './types.js';
 
 export interface WiredPort {
@@ -18,11 +19,15 @@ export function deferredLink(kind: HostKind, wire: (port: MessagePort) => Promis
   // What the tab posts to port1 meanwhile waits in port2's queue until the hub side starts it.
   let closed = false;
   let wired: WiredPort | undefined;
-  const failed = wire(port2).then((done) => {
-    wired = done;
-    if (closed) done.close();
-    return done.failed ?? new Promise<never>(() => undefined);
-  });
+  const failed = wire(port2)
+    .then((done) => {
+      wired = done;
+      if (closed) done.close();
+      return done.failed ?? new Promise<never>(() => undefined);
+    })
+    .catch((error: unknown) => {
+      throw ownError(error);
+    });
   failed.catch(() => undefined); // connect() races it; nobody else must see it unhandled
   return {
     kind,
@@ -34,4 +39,13 @@ export function deferredLink(kind: HostKind, wire: (port: MessagePort) => Promis
       wired?.close();
     },
   };
+}
+
+/**
+ * A module loaded on demand is built self-contained, with its own copy of TabmuxError: its errors
+ * become this module's class again, so `instanceof TabmuxError` holds for the page.
+ */
+function ownError(error: unknown): unknown {
+  if (error instanceof TabmuxError || !(error instanceof Error) || error.name !== 'TabmuxError') return error;
+  return new TabmuxError((error as Error & { code: ClientErrorCode }).code, error.message);
 }
