@@ -50,26 +50,28 @@ function watchUpstreams(tabs: readonly Page[]): { leader(): Page | undefined; op
   const counts = new Map<Page, number>();
   let last: Page | undefined;
   let lastAt = 0;
-  const watch = (tab: Page) =>
-    tab.on('request', (request) => {
-      if (!new URL(request.url()).pathname.startsWith('/sse')) return;
-      counts.set(tab, (counts.get(tab) ?? 0) + 1);
-      last = tab;
-      lastAt = Date.now();
-    });
+  const opened = (tab: Page) => {
+    counts.set(tab, (counts.get(tab) ?? 0) + 1);
+    last = tab;
+    lastAt = Date.now();
+  };
+  const watch = (tab: Page) => {
+    tab.on('request', (request) => new URL(request.url()).pathname.startsWith('/sse') && opened(tab));
+    tab.on('websocket', (socket) => new URL(socket.url()).pathname.startsWith('/ws') && opened(tab));
+  };
   for (const tab of tabs) watch(tab);
   return { leader: () => last, opened: (page) => counts.get(page) ?? 0, lastAt: () => lastAt, watch };
 }
 
 /** Opens the tabs (one window each) on `channel`, runs `body`, and closes them whatever happens. */
-async function withLeaderTabs(channel: string, body: (tabs: Page[], leader: Page, upstreams: ReturnType<typeof watchUpstreams>) => Promise<void>, count = TABS): Promise<void> {
+async function withLeaderTabs(channel: string, body: (tabs: Page[], leader: Page, upstreams: ReturnType<typeof watchUpstreams>) => Promise<void>, count = TABS, transport: 'sse' | 'ws' = 'sse'): Promise<void> {
   // The server may still count the upstream of an earlier test's closed tabs for a moment.
   await waitFor('no upstream left from an earlier test', async () => (await readMetric(push.url, 'tabmux_connections')) === 0, 30_000);
   const tabs = await openWindows(chromium, count);
   try {
     // Watch from the first request on: the leader is usually the first tab, during its load.
     const upstreams = watchUpstreams(tabs);
-    const url = `${pages.url}/pages/tab.html?server=${encodeURIComponent(push.url)}&channels=${channel}&transport=sse&host=leader`;
+    const url = `${pages.url}/pages/tab.html?server=${encodeURIComponent(push.url)}&channels=${channel}&transport=${transport}&host=leader`;
     for (const tab of tabs) await tab.goto(url);
     await Promise.all(tabs.map((tab, i) => withTimeout(tab.evaluate(() => (window as unknown as { tabReady: Promise<void> }).tabReady), 30_000, `tab ${i} to subscribe`)));
     const leader = await waitFor('one tab to open the upstream', () => upstreams.leader(), 10_000);
@@ -111,17 +113,26 @@ async function assertAllReceived(tabs: readonly Page[], channel: string): Promis
   for (const tab of tabs) assert.deepEqual((await received(tab))[channel], range(MESSAGES), `tab ${tab.url().slice(-30)}: every message once, in order`);
 }
 
-test('8 tabs forced to the leader host: 1 upstream at the server, 200 messages in every tab, in order, none twice', { timeout: 120_000 }, async () => {
-  await withLeaderTabs('leader-fanout', async (tabs, _leader, upstreams) => {
-    assert.equal(await readMetric(push.url, 'tabmux_connections', SSE), 1, 'one upstream for 8 tabs');
-    assert.equal(tabs.filter((tab) => upstreams.opened(tab) > 0).length, 1, 'one tab (the leader) made upstream requests');
-    const hub = await debug(tabs[TABS - 1]!);
-    assert.deepEqual({ host: hub.host, tabs: hub.tabs, transport: hub.transport }, { host: 'leader', tabs: TABS, transport: 'sse' });
-    for (const n of range(MESSAGES)) await push.server.publish('leader-fanout', { n });
-    await assertAllReceived(tabs, 'leader-fanout');
-    assert.equal(await readMetric(push.url, 'tabmux_connections', SSE), 1, 'still one upstream');
+for (const transport of ['sse', 'ws'] as const) {
+  test(`${transport}: 8 tabs forced to the leader host: 1 upstream at the server, 200 messages in every tab, in order, none twice`, { timeout: 120_000 }, async () => {
+    const channel = `leader-fanout-${transport}`;
+    const label = `{transport="${transport}"}`;
+    await withLeaderTabs(
+      channel,
+      async (tabs, _leader, upstreams) => {
+        assert.equal(await readMetric(push.url, 'tabmux_connections', label), 1, 'one upstream for 8 tabs');
+        assert.equal(tabs.filter((tab) => upstreams.opened(tab) > 0).length, 1, 'one tab (the leader) made upstream requests');
+        const hub = await debug(tabs[TABS - 1]!);
+        assert.deepEqual({ host: hub.host, tabs: hub.tabs, transport: hub.transport }, { host: 'leader', tabs: TABS, transport });
+        for (const n of range(MESSAGES)) await push.server.publish(channel, { n });
+        await assertAllReceived(tabs, channel);
+        assert.equal(await readMetric(push.url, 'tabmux_connections', label), 1, 'still one upstream');
+      },
+      TABS,
+      transport,
+    );
   });
-});
+}
 
 /**
  * `kill` the leader at message 60 while 200 are published steadily: another tab leads, the 7
