@@ -51,9 +51,10 @@ interface Link {
 const MAX_DEPTH = 16;
 
 let counter = 0;
-const pagePrefix = crypto.randomUUID();
+/** Drawn on first use, not at import: `crypto.randomUUID` exists only in secure contexts (as Web Locks do). */
+let pagePrefix: string | undefined;
 /** Unique among every page of the origin: a random page prefix and a counter. */
-export const newLinkId = (): string => `${pagePrefix}:${(counter++).toString(36)}`;
+export const newLinkId = (): string => `${(pagePrefix ??= crypto.randomUUID())}:${(counter++).toString(36)}`;
 
 export function createPortTunnel(wire: (envelope: LinkEnvelope) => void): PortTunnel {
   const links = new Map<string, Link>();
