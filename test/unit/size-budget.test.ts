@@ -37,7 +37,10 @@ const BUDGETS: readonly Budget[] = [
     file: 'dist/index.js',
     limit: 6 * KIB,
     ceiling: 16 * KIB,
-    todo: 'client over its 6 KiB target: the leader and service-worker hosts are in the core module (see the diagnostic for the figure)',
+    // Measured 2026-11-22: 11.2 KiB with the leader and service-worker hosts in the core; 7.1 KiB
+    // with them loaded on demand like the in-page hub; the rest is mostly comlink (1.8 KiB),
+    // connect() and SharedEventSource + the protocol helpers of the root entry (1.3 KiB together).
+    todo: 'client over its 6 KiB target (figure in the diagnostic): the leader and service-worker hosts are still in the core module',
   },
   { file: 'dist/worker.js', limit: 16 * KIB },
   { file: 'dist/tabmux-in-page-hub.js', limit: 16 * KIB },
