@@ -14,6 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
 import { STATIC_FILES } from '../../server/static-files.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -94,5 +95,32 @@ test('every module the client imports on demand is built, served next to /tabmux
     assert.ok(BUDGETS.some((budget) => budget.file === file), `${file} has no size budget here`);
     t.diagnostic(`lazy: ${file} (${gzipBytes(file).gzip} B gzip)`);
     queue.push(...lazyImports(file));
+  }
+});
+
+/**
+ * What a bundler keeps of the SHIPPED dist/index.js for a page that imports `connect` alone: the
+ * rest of the root entry (SharedEventSource, the protocol helpers) must tree-shake away — a
+ * top-level side effect added to one of them would make every bundled page pay for it. The size
+ * is a figure for the README, not a budget: /tabmux.js is served whole, so the budget above stays
+ * on the whole file.
+ */
+test('connect() alone, bundled from dist/index.js, leaves SharedEventSource and the protocol helpers out', async (t) => {
+  built('dist/index.js');
+  const result = await build({
+    stdin: { contents: "export { connect } from './dist/index.js';", resolveDir: root, loader: 'js' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    write: false,
+    logLevel: 'silent',
+    external: ['./tabmux-*'],
+  });
+  const code = result.outputFiles[0]!.text;
+  t.diagnostic(`connect() alone from dist/index.js: ${code.length} B raw, ${gzipSync(code, { level: 9 }).length} B gzip`);
+  assert.ok(code.includes('Comlink'), 'the bundle holds the client (comlink and all)');
+  // Strings only those modules hold: SharedEventSource's constructor error, its tab→hub message, the server's error catalog.
+  for (const mark of ["'SharedEventSource'", 'es-open', 'TABMUX_ERR_SLOW_CONSUMER']) {
+    assert.ok(!code.includes(mark), `${mark} is in a bundle of connect() alone: something in the root entry is no longer tree-shakable`);
   }
 });
