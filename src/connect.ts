@@ -260,6 +260,7 @@ class Client implements Mux {
     });
     try {
       const answer = await Promise.race([api.hello(transfer(request, [port2 as unknown as Transferable]), provider), link.failed, timeout]);
+      link.answered?.();
       // A hub as new as this tab ends the loop guard; an older one (the HTTP cache's) is accepted once.
       if (compareVersions(answer.version ?? '0', TABMUX_VERSION) >= 0) this.#acceptOlder = false;
       this.#setHubState(answer.state);

@@ -5,6 +5,13 @@
 import { TabmuxError } from '../errors.js';
 import type { Host } from './types.js';
 
+/**
+ * A hub that has not answered by then gets its script checked. Chromium does not always fire
+ * `error` at a SharedWorker whose script 404s (seen in e2e right after a browser context that ran
+ * Service Workers closed): without this, `auto` would wait out the whole hello timeout.
+ */
+const SCRIPT_CHECK_AFTER_MS = 2000;
+
 export const sharedWorkerHost: Host = {
   kind: 'shared-worker',
   canBeUsed: () => typeof SharedWorker === 'function',
@@ -12,16 +19,30 @@ export const sharedWorkerHost: Host = {
   open({ workerUrl, name }) {
     // Classic, not module: dist/worker.js is one IIFE, which also runs where module workers do not.
     const worker = new SharedWorker(workerUrl, { name });
+    let check: ReturnType<typeof setTimeout> | undefined;
     const failed = new Promise<never>((_, reject) => {
+      const fail = () => reject(new TabmuxError('TABMUX_ERR_NO_HOST', `the hub script ${workerUrl} failed to load as a SharedWorker`));
       // Fired when the script fails to load or to evaluate (WHATWG HTML §10.2.6.4 "run a worker").
-      worker.addEventListener('error', () => reject(new TabmuxError('TABMUX_ERR_NO_HOST', `the hub script ${workerUrl} failed to load as a SharedWorker`)));
+      worker.addEventListener('error', fail);
+      check = setTimeout(() => {
+        // The same request the worker made; only its status matters.
+        fetch(workerUrl, { cache: 'no-store' }).then((response) => {
+          void response.body?.cancel();
+          if (!response.ok) fail();
+        }, () => undefined);
+      }, SCRIPT_CHECK_AFTER_MS);
     });
     failed.catch(() => undefined);
+    const stopCheck = () => clearTimeout(check);
     return {
       kind: 'shared-worker',
       endpoint: worker.port,
       failed,
-      close: () => worker.port.close(),
+      answered: stopCheck,
+      close: () => {
+        stopCheck();
+        worker.port.close();
+      },
     };
   },
 };

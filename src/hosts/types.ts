@@ -22,6 +22,8 @@ export interface HostLink {
   readonly endpoint: Endpoint;
   /** Rejects if the host fails to start (e.g. the hub script does not load). */
   readonly failed: Promise<never>;
+  /** Called once the hub answered hello: start-up watchdogs can stop. */
+  answered?(): void;
   close(): void;
 }
 
