@@ -86,6 +86,19 @@ function memberFor(name: string): Member {
   // freeze, so the next page leads; come back as a candidate on resume.
   globalThis.document?.addEventListener('freeze', () => election.leave());
   globalThis.document?.addEventListener('resume', () => election.join());
+  // Into the back/forward cache (not every browser fires `freeze` then): neither lead nor listen.
+  // The channels close after this page's tabs have told the leader they left (connect.ts closes
+  // them on the same pagehide, and its listener ran first: it was added at connect()).
+  globalThis.addEventListener?.('pagehide', (event) => {
+    if (!(event as PageTransitionEvent).persisted) return;
+    election.leave();
+    queueMicrotask(() => follower.suspend());
+  });
+  globalThis.addEventListener?.('pageshow', (event) => {
+    if (!(event as PageTransitionEvent).persisted) return;
+    follower.resume();
+    election.join();
+  });
   election.join();
   return member;
 }

@@ -275,3 +275,39 @@ test('a page of a newer version takes the leadership at once (Web Locks steal): 
     4,
   );
 });
+
+test('back/forward cache: a follower, then the leader, leave for another page and come back: restored from the cache, every message once', { timeout: 180_000 }, async () => {
+  await withLeaderTabs(
+    'leader-bfcache',
+    async (tabs, leader) => {
+      const follower = tabs.find((tab) => tab !== leader)!;
+      let n = 0;
+      for (const tab of [follower, leader]) {
+        const cdp = await chromium.context.newCDPSession(tab);
+        await cdp.send('Page.enable');
+        const notUsed: unknown[] = [];
+        cdp.on('Page.backForwardCacheNotUsed', (event) => notUsed.push(event.notRestoredExplanations));
+        await tab.evaluate(() => {
+          const w = window as unknown as { restored: boolean };
+          w.restored = false;
+          addEventListener('pageshow', (event) => (w.restored ||= event.persisted));
+        });
+        await push.server.publish('leader-bfcache', { n: n++ });
+        await tab.goto('about:blank');
+        await push.server.publish('leader-bfcache', { n: n++ }); // while the page sits in the cache
+        // The others have it while this page is cached: when the leader is the one cached, a new one led.
+        const others = tabs.filter((other) => other !== tab);
+        await waitFor(`the other tabs to have ${n} messages while one is cached`, async () => (await Promise.all(others.map(received))).every((r) => (r['leader-bfcache']?.length ?? 0) >= n), 30_000);
+        await tab.goBack({ waitUntil: 'commit' });
+        await waitFor('pageshow with persisted (restored from the back/forward cache)', () => tab.evaluate(() => (window as unknown as { restored: boolean }).restored), 15_000);
+        assert.deepEqual(notUsed, [], 'Chromium reported no reason to refuse the cache');
+        await cdp.detach();
+      }
+      await push.server.publish('leader-bfcache', { n: n++ });
+      await waitFor(`every tab to have ${n} messages`, async () => (await Promise.all(tabs.map(received))).every((r) => (r['leader-bfcache']?.length ?? 0) >= n), 30_000);
+      for (const tab of tabs) assert.deepEqual((await received(tab))['leader-bfcache'], range(n), 'every message once, in order');
+      await waitFor('one upstream at the server', async () => (await readMetric(push.url, 'tabmux_connections', SSE)) === 1, 30_000);
+    },
+    3,
+  );
+});

@@ -32,6 +32,14 @@ export interface Follower {
    * over a local port, instead of through the channels back to this very page.
    */
   adopt(serve: (port: MessagePort) => void): void;
+  /**
+   * The page goes into the back/forward cache: close the channels. A cached page that receives a
+   * BroadcastChannel message is evicted (Chromium: "BroadcastChannelOnMessage"); its tabs
+   * re-attach on `pageshow` (connect.ts), so nothing needs to reach it meanwhile.
+   */
+  suspend(): void;
+  /** Back from the cache: open the channels again. */
+  resume(): void;
   /** Links still tunnelled (for tests: none may leak). */
   readonly links: number;
   close(): void;
@@ -53,9 +61,11 @@ interface Logged {
 export function createFollower(options: FollowerOptions): Follower {
   const { name, peer } = options;
   const ready = options.ready ?? Promise.resolve();
-  const announcements = new BroadcastChannel(announcementChannel(name));
-  const toLeader = new BroadcastChannel(hubChannel(name));
-  const inbox = new BroadcastChannel(tabChannel(name, peer));
+  let announcements: BroadcastChannel;
+  let toLeader: BroadcastChannel;
+  let inbox: BroadcastChannel;
+  /** While the page sits in the back/forward cache, its channels are closed (see suspend). */
+  let suspended = false;
   const tunnel = createPortTunnel((envelope) => toLeader.postMessage({ ...envelope, peer } satisfies ToLeader & { peer: string }));
   const links = new Map<string, RootLink>();
   let leader: string | undefined;
@@ -68,10 +78,10 @@ export function createFollower(options: FollowerOptions): Follower {
     }
     options.onLeader?.(id, version);
   };
-  announcements.onmessage = ({ data }: MessageEvent) => {
+  const onAnnouncement = ({ data }: MessageEvent) => {
     if (isAnnouncement(data) && data.type === 'leader') heard(data.leader, data.version);
   };
-  inbox.onmessage = ({ data }: MessageEvent) => {
+  const onInbox = ({ data }: MessageEvent) => {
     if (!isEnvelope(data)) return;
     switch (data.type) {
       case 'accepted':
@@ -89,7 +99,20 @@ export function createFollower(options: FollowerOptions): Follower {
       }
     }
   };
-  announcements.postMessage({ type: 'who-leads?' } satisfies Announcement);
+  const openChannels = () => {
+    announcements = new BroadcastChannel(announcementChannel(name));
+    toLeader = new BroadcastChannel(hubChannel(name));
+    inbox = new BroadcastChannel(tabChannel(name, peer));
+    announcements.onmessage = onAnnouncement;
+    inbox.onmessage = onInbox;
+    announcements.postMessage({ type: 'who-leads?' } satisfies Announcement);
+  };
+  const closeChannels = () => {
+    announcements.close();
+    toLeader.close();
+    inbox.close();
+  };
+  openChannels();
 
   function rootLink(port: MessagePort): RootLink {
     let id = newLinkId();
@@ -110,7 +133,7 @@ export function createFollower(options: FollowerOptions): Follower {
     const open = () => {
       const asked = id;
       void ready.then(() => {
-        if (!gone && !acceptedBy && asked === id) toLeader.postMessage({ type: 'open', link: id, peer } satisfies ToLeader);
+        if (!gone && !acceptedBy && !suspended && asked === id) toLeader.postMessage({ type: 'open', link: id, peer } satisfies ToLeader);
       });
     };
     const link: RootLink = {
@@ -181,12 +204,21 @@ export function createFollower(options: FollowerOptions): Follower {
     get links() {
       return links.size;
     },
+    suspend() {
+      if (suspended || closed) return;
+      suspended = true;
+      closeChannels();
+    },
+    resume() {
+      if (!suspended || closed) return;
+      suspended = false;
+      leader = undefined;
+      openChannels();
+    },
     close() {
-      closed = true;
       for (const link of [...links.values()]) link.close();
-      announcements.close();
-      toLeader.close();
-      inbox.close();
+      if (!closed && !suspended) closeChannels();
+      closed = true;
     },
   };
 }
