@@ -109,7 +109,7 @@ test('under basePath, on the demo page (its CSP in force), the in-page hub loads
   assert.deepEqual(pageErrors, [], 'no page errors, no CSP violation');
 });
 
-test('a client served without its in-page hub module fails with TABMUX_ERR_NO_HOST naming the missing file', async (t) => {
+test('a client served without its in-page hub module fails with TABMUX_ERR_NO_HOST naming the missing file; served later, the next connect() works', async (t) => {
   assertBuilt();
   const push = await startServer();
   // Only the client, copied as tabmux.js: the deployment mistake this error is for.
@@ -139,4 +139,10 @@ test('a client served without its in-page hub module fails with TABMUX_ERR_NO_HO
   assert.match(errors[0]!.message, /tabmux-in-page-hub\.js/, 'the message names the module to serve');
   assert.ok(site.requested.includes('/tabmux-in-page-hub.js'), `the client asked for the module next to itself (served: ${JSON.stringify(site.requested)})`);
   assert.equal(await readMetric(push.url, 'tabmux_connections'), 0, 'no upstream connection');
+
+  // The deployment is fixed: the next connect() in the same page loads the module and works (a
+  // failed load is not remembered by the client).
+  copyFileSync(join(root, 'dist/tabmux-in-page-hub.js'), join(dir, 'tabmux-in-page-hub.js'));
+  await connectDirect(page, '/tabmux.js', push.url, 'direct-retry');
+  await proveDirect(page, (n) => push.server.publish('direct-retry', { n }), 'after the module is served');
 });
