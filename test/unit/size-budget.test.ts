@@ -80,7 +80,14 @@ function lazyImports(file: string): string[] {
   return [...built(file).toString('utf8').matchAll(/\bimport\(\s*["']\.\/([^"'/]+\.js)["']\s*\)/g)].map((match) => match[1]!);
 }
 
+/** Static imports of relative files (`import{x}from"./y.js"`, `import"./y.js"`, `export{x}from"./y.js"`) in a built module. */
+function staticImports(file: string): string[] {
+  return [...built(file).toString('utf8').matchAll(/(?:\bfrom|\bimport)\s*["'](\.{1,2}\/[^"']+)["']/g)].map((match) => match[1]!);
+}
+
 test('every module the client imports on demand is built, served next to /tabmux.js, and budgeted', (t) => {
+  // The CONTRACT serves the client "as one ES module at /tabmux.js": nothing it needs up front may be another file.
+  assert.deepEqual(staticImports('dist/index.js'), [], 'dist/index.js imports no other file statically');
   const seen = new Set<string>();
   const queue = lazyImports('dist/index.js');
   assert.ok(queue.length > 0, 'dist/index.js imports the in-page hub on demand (it is not bundled into the client)');
@@ -93,6 +100,7 @@ test('every module the client imports on demand is built, served next to /tabmux
     // The push server serves the client at /tabmux.js, so `./x.js` resolves to /x.js (under basePath alike).
     assert.equal(STATIC_FILES[`/${name}`]?.file, name, `the push server must serve ${file} at /${name} (server/static-files.ts)`);
     assert.ok(BUDGETS.some((budget) => budget.file === file), `${file} has no size budget here`);
+    assert.deepEqual(staticImports(file), [], `${file} imports no other file statically (self-contained, rollup.config.js LAZY_MODULES)`);
     t.diagnostic(`lazy: ${file} (${gzipBytes(file).gzip} B gzip)`);
     queue.push(...lazyImports(file));
   }
