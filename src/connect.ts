@@ -188,8 +188,13 @@ class Client implements Mux {
 
   async debug(): Promise<DebugSnapshot> {
     if (this.#closed) throw new TabmuxError('TABMUX_ERR_CLOSED', 'this mux is closed');
-    const { api, choice } = await this.#attachment;
-    return { ...(await api.debug()), hostChoice: choice };
+    const attaching = this.#attachment;
+    const { api, choice, gone } = await attaching;
+    // A hub that ends meanwhile never answers: ask the next one (#reattach has run by then).
+    const snapshot = await Promise.race([api.debug(), gone.then(() => undefined)]);
+    if (snapshot) return { ...snapshot, hostChoice: choice };
+    if (this.#attachment === attaching) throw new TabmuxError('TABMUX_ERR_HUB_GONE', 'the hub stopped');
+    return this.debug();
   }
 
   close(): void {
