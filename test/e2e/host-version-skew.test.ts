@@ -26,15 +26,16 @@ const HOLD_AT = 150;
 const PUBLISH_EVERY_MS = 20;
 
 let push: StartedServer;
-/** The push server mounted behind a front that counts open SSE streams: the tabs connect here. */
-let front: { url: string; open: number; peak: number; close(): Promise<void> };
+type Transport = 'sse' | 'ws';
+/** The push server mounted behind a front that counts open upstreams: the tabs connect here. */
+let front: { url: string; open: Record<Transport, number>; peak: Record<Transport, number>; close(): Promise<void> };
 let pages: VersionedStatic;
 let browser: Browser;
 let cdp: CDPSession;
 
 test.before(async () => {
   push = await startServer({ retry: 50 });
-  front = await startSseCountingFront(push);
+  front = await startCountingFront(push);
   pages = await startVersionedStatic('0.0.1');
   browser = await launchChromium();
   cdp = await browser.newBrowserCDPSession();
@@ -47,17 +48,24 @@ test.after(async () => {
 });
 
 /**
- * Counts SSE streams open at once, event by event (request in, response closed): `peak` is the
- * most upstreams the hubs held together — 1 if the old hub's closed before the new one's opened.
+ * Counts upstreams open at once, event by event (SSE request in → response closed; WebSocket
+ * upgrade → socket closed): `peak` is the most the hubs held together — 1 if the old hub's closed
+ * before the new one's opened.
  */
-async function startSseCountingFront(target: StartedServer): Promise<typeof front> {
-  const counter = { open: 0, peak: 0 };
+async function startCountingFront(target: StartedServer): Promise<typeof front> {
+  const counter = { open: { sse: 0, ws: 0 }, peak: { sse: 0, ws: 0 } };
+  const opened = (kind: Transport) => (counter.peak[kind] = Math.max(counter.peak[kind], ++counter.open[kind]));
   const server = http.createServer((req, res) => {
     if (req.url?.startsWith('/sse')) {
-      counter.peak = Math.max(counter.peak, ++counter.open);
-      res.on('close', () => counter.open--);
+      opened('sse');
+      res.on('close', () => counter.open.sse--);
     }
     target.server.handleRequest(req, res);
+  });
+  server.on('upgrade', (req, socket, head) => {
+    opened('ws');
+    socket.on('close', () => counter.open.ws--);
+    target.server.handleUpgrade(req, socket, head);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return Object.assign(counter, {
@@ -79,31 +87,37 @@ function debugSoon(page: Page): Promise<DebugSnapshot | undefined> {
   return Promise.race([debug(page), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000))]);
 }
 
-async function sharedWorkerUrls(): Promise<string[]> {
-  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: Array<{ type: string; url: string }> };
-  return targetInfos.filter((target) => target.type === 'shared_worker' && target.url.startsWith(pages.url)).map((target) => new URL(target.url).pathname);
+/** SharedWorkers of our pages (paths), but those in `earlier` (ids of an earlier test's, maybe still ending). */
+async function sharedWorkerUrls(earlier = new Set<string>()): Promise<string[]> {
+  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: Array<{ targetId: string; type: string; url: string }> };
+  return targetInfos.filter((target) => target.type === 'shared_worker' && target.url.startsWith(pages.url) && !earlier.has(target.targetId)).map((target) => new URL(target.url).pathname);
 }
 
-const sse = () => readMetric(push.url, 'tabmux_connections', '{transport="sse"}');
+async function sharedWorkerIds(): Promise<Set<string>> {
+  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: Array<{ targetId: string; type: string }> };
+  return new Set(targetInfos.filter((target) => target.type === 'shared_worker').map((target) => target.targetId));
+}
+
+const upstreams = (transport: Transport) => readMetric(push.url, 'tabmux_connections', `{transport="${transport}"}`);
 
 interface Deploy {
   readonly client: string;
   readonly worker: string;
 }
 
-function tabUrl(deploy: Deploy, channel: string): string {
-  return `${pages.url}/pages/auto-tab.html?host=shared-worker&transport=sse&channels=${channel}&client=${deploy.client}&worker=${deploy.worker}&server=${encodeURIComponent(front.url)}`;
+function tabUrl(deploy: Deploy, channel: string, transport: Transport): string {
+  return `${pages.url}/pages/auto-tab.html?host=shared-worker&transport=${transport}&channels=${channel}&client=${deploy.client}&worker=${deploy.worker}&server=${encodeURIComponent(front.url)}`;
 }
 
 /**
  * Old tabs stream; new tabs open while a steady publish runs; returns once every tab has the
  * last message. `beforeNew` runs just before the new pages open (the same-URL deploy swaps there).
  */
-async function handover(context: BrowserContext, channel: string, old: Deploy, fresh: Deploy, beforeNew: () => void): Promise<{ oldTabs: Page[]; newTabs: Page[] }> {
-  const oldTabs = await openTabs(context, OLD_TABS, () => tabUrl(old, channel));
+async function handover(context: BrowserContext, transport: Transport, channel: string, old: Deploy, fresh: Deploy, beforeNew: () => void): Promise<{ oldTabs: Page[]; newTabs: Page[] }> {
+  const oldTabs = await openTabs(context, OLD_TABS, () => tabUrl(old, channel, transport));
   for (const [i, tab] of oldTabs.entries()) assert.equal((await debug(tab)).version, pages.oldVersion, `old tab ${i} starts on the old hub`);
-  assert.equal(await waitFor('the old hub to hold one upstream', async () => ((await sse()) === 1 && front.open === 1 ? 1 : 0), 20_000), 1);
-  front.peak = 1;
+  assert.equal(await waitFor('the old hub to hold one upstream', async () => ((await upstreams(transport)) === 1 && front.open[transport] === 1 ? 1 : 0), 20_000), 1);
+  front.peak[transport] = 1;
 
   let newOpen!: () => void;
   const newTabsOpen = new Promise<void>((resolve) => (newOpen = resolve));
@@ -120,7 +134,7 @@ async function handover(context: BrowserContext, channel: string, old: Deploy, f
   beforeNew();
   let newTabs: Page[];
   try {
-    newTabs = await openTabs(context, NEW_TABS, () => tabUrl(fresh, channel));
+    newTabs = await openTabs(context, NEW_TABS, () => tabUrl(fresh, channel, transport));
   } finally {
     newOpen();
   }
@@ -131,7 +145,7 @@ async function handover(context: BrowserContext, channel: string, old: Deploy, f
 }
 
 /** Everything a finished handover must show; `version`: the hub every tab must end on. */
-async function assertOneHub(channel: string, oldTabs: Page[], newTabs: Page[], version = TABMUX_VERSION): Promise<void> {
+async function assertOneHub(transport: Transport, channel: string, oldTabs: Page[], newTabs: Page[], version = TABMUX_VERSION): Promise<void> {
   for (const [i, tab] of oldTabs.entries()) assert.deepEqual((await received(tab))[channel], range(MESSAGES), `old tab ${i}: every message across the handover, 0 lost, 0 duplicated, in order`);
   for (const [i, tab] of newTabs.entries()) {
     const got = (await received(tab))[channel]!;
@@ -151,47 +165,51 @@ async function assertOneHub(channel: string, oldTabs: Page[], newTabs: Page[], v
   );
   assert.equal(new Set(snapshots.map((s) => s.hubId)).size, 1, 'one hub serves every tab');
   assert.equal(snapshots[0]!.host, 'shared-worker');
-  assert.equal(await waitFor('the server to count one upstream', async () => ((await sse()) === 1 ? 1 : 0), 20_000), 1, 'ONE upstream connection for all tabs');
-  assert.equal(front.peak, 1, 'never two upstreams at once: the new hub opened only after the old one closed');
+  assert.equal(await waitFor('the server to count one upstream', async () => ((await upstreams(transport)) === 1 ? 1 : 0), 20_000), 1, 'ONE upstream connection for all tabs');
+  assert.equal(front.peak[transport], 1, 'never two upstreams at once: the new hub opened only after the old one closed');
   for (const [i, tab] of tabs.entries()) assert.deepEqual(await tab.evaluate(() => (window as unknown as { errors: string[] }).errors), [], `tab ${i}: no error event`);
 }
 
-test('a new hub script at another URL: the old hub retires for it; one upstream, 0 lost, 0 dup', async (t) => {
-  const channel = 'skew-other-url';
-  const context = await browser.newContext();
-  try {
-    const old = { client: '/old/tabmux.js', worker: '/old/tabmux-worker.js' };
-    const fresh = { client: '/new/tabmux.js', worker: '/new/tabmux-worker.js' };
-    const { oldTabs, newTabs } = await handover(context, channel, old, fresh, () => undefined);
-    await assertOneHub(channel, oldTabs, newTabs);
-    // The old instance ended (retired): only the new script runs.
-    assert.deepEqual(await waitFor('only the new SharedWorker to run', async () => ((await sharedWorkerUrls()).join() === fresh.worker ? [fresh.worker] : undefined), 20_000), [fresh.worker]);
-    t.diagnostic(`connects of the new hub: ${(await debug(oldTabs[0]!)).connects}`);
-  } finally {
-    await context.close();
-  }
-});
+for (const transport of ['sse', 'ws'] as const) {
+  test(`${transport}: a new hub script at another URL: the old hub retires for it; one upstream, 0 lost, 0 dup`, async (t) => {
+    const channel = `skew-other-url-${transport}`;
+    const earlier = await sharedWorkerIds();
+    const context = await browser.newContext();
+    try {
+      const old = { client: '/old/tabmux.js', worker: '/old/tabmux-worker.js' };
+      const fresh = { client: '/new/tabmux.js', worker: '/new/tabmux-worker.js' };
+      const { oldTabs, newTabs } = await handover(context, transport, channel, old, fresh, () => undefined);
+      await assertOneHub(transport, channel, oldTabs, newTabs);
+      // The old instance ended (retired): only the new script runs.
+      assert.deepEqual(await waitFor('only the new SharedWorker to run', async () => ((await sharedWorkerUrls(earlier)).join() === fresh.worker ? [fresh.worker] : undefined), 20_000), [fresh.worker]);
+      t.diagnostic(`connects of the new hub: ${(await debug(oldTabs[0]!)).connects}`);
+    } finally {
+      await context.close();
+    }
+  });
 
-test('a new hub script at the SAME URL while the old instance runs: it retires for the newer tab; one upstream, 0 lost, 0 dup', async (t) => {
-  const channel = 'skew-same-url';
-  pages.swap('old');
-  const context = await browser.newContext();
-  try {
-    const old = { client: '/old/tabmux.js', worker: '/swap/tabmux-worker.js' };
-    const fresh = { client: '/new/tabmux.js', worker: '/swap/tabmux-worker.js' };
-    const fetchedBefore = pages.hits.get('/swap/tabmux-worker.js') ?? 0;
-    const { oldTabs, newTabs } = await handover(context, channel, old, fresh, () => pages.swap('new'));
-    await assertOneHub(channel, oldTabs, newTabs);
-    const fetches = (pages.hits.get('/swap/tabmux-worker.js') ?? 0) - fetchedBefore;
-    assert.ok(fetches >= 2, `the script was fetched again after the swap (${fetches} fetches)`);
-    const swapWorkers = async () => (await sharedWorkerUrls()).filter((path) => path === old.worker);
-    assert.equal(await waitFor('one SharedWorker instance left at the URL', async () => ((await swapWorkers()).length === 1 ? 1 : 0), 20_000), 1);
-    t.diagnostic(`script fetches: ${fetches}`);
-  } finally {
-    await context.close();
+  test(`${transport}: a new hub script at the SAME URL while the old instance runs: it retires for the newer tab; one upstream, 0 lost, 0 dup`, async (t) => {
+    const channel = `skew-same-url-${transport}`;
+    const earlier = await sharedWorkerIds();
     pages.swap('old');
-  }
-});
+    const context = await browser.newContext();
+    try {
+      const old = { client: '/old/tabmux.js', worker: '/swap/tabmux-worker.js' };
+      const fresh = { client: '/new/tabmux.js', worker: '/swap/tabmux-worker.js' };
+      const fetchedBefore = pages.hits.get('/swap/tabmux-worker.js') ?? 0;
+      const { oldTabs, newTabs } = await handover(context, transport, channel, old, fresh, () => pages.swap('new'));
+      await assertOneHub(transport, channel, oldTabs, newTabs);
+      const fetches = (pages.hits.get('/swap/tabmux-worker.js') ?? 0) - fetchedBefore;
+      assert.ok(fetches >= 2, `the script was fetched again after the swap (${fetches} fetches)`);
+      const swapWorkers = async () => (await sharedWorkerUrls(earlier)).filter((path) => path === old.worker);
+      assert.equal(await waitFor('one SharedWorker instance left at the URL', async () => ((await swapWorkers()).length === 1 ? 1 : 0), 20_000), 1);
+      t.diagnostic(`script fetches: ${fetches}`);
+    } finally {
+      await context.close();
+      pages.swap('old');
+    }
+  });
+}
 
 test('the SAME URL keeps serving the old script (a stale HTTP cache): new pages settle on the old hub after one retire, no restart loop', async (t) => {
   const channel = 'skew-stale-script';
@@ -202,8 +220,8 @@ test('the SAME URL keeps serving the old script (a stale HTTP cache): new pages 
     const fresh = { client: '/new/tabmux.js', worker: '/swap/tabmux-worker.js' };
     const fetchedBefore = pages.hits.get('/swap/tabmux-worker.js') ?? 0;
     // No swap: the new pages' retire brings the old script back.
-    const { oldTabs, newTabs } = await handover(context, channel, old, fresh, () => undefined);
-    await assertOneHub(channel, oldTabs, newTabs, pages.oldVersion);
+    const { oldTabs, newTabs } = await handover(context, 'sse', channel, old, fresh, () => undefined);
+    await assertOneHub('sse', channel, oldTabs, newTabs, pages.oldVersion);
     const fetches = (pages.hits.get('/swap/tabmux-worker.js') ?? 0) - fetchedBefore;
     // One start, then at most one retire per new page (a page moved once accepts the old hub,
     // and so does the hub once such a page attached): a loop would fetch on and on.
