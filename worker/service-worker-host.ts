@@ -6,11 +6,22 @@
  * Service Workers §"Terminate Service Worker"), and it has no EventSource: the hub's upstream is
  * `fetch` streaming or a WebSocket (transports/), and every tab mirrors its cursors, so a worker
  * started afresh resumes where the stopped one was. It is kept alive only by the tabs' `keepalive`
- * messages, each extending its life with `waitUntil` a little longer than the tabs' ping period;
- * when every tab is hidden the pings stop and the browser stops the worker, upstream and all.
+ * messages: each event restarts the browser's idle timer (Chromium and Firefox: 30 s after the
+ * last event), and the tabs ping every 20 s; when every tab is hidden the pings stop and the
+ * browser stops the worker, upstream and all.
+ *
+ * STAY_AWAKE — why no `waitUntil` on those messages: a `waitUntil` outlasting the ping period
+ * keeps an event in flight at all times, and Chromium activates a deploy's waiting worker only
+ * once the active one has none (a "lame duck", `skipWaiting` or not): measured, the new worker
+ * stayed `installed` for 30 s and more. Telling the old worker that a successor installs, so it
+ * could stop extending, proved unreliable (`updatefound` seen missing in the old worker).
  *
  * The worker holds a Web Lock for its life (`lifeLock`): tabs learn of its end by being granted
- * it. A worker whose script was `importScripts`-ed into an app's own Service Worker leaves the
+ * it. A deploy (a new script at the same URL) makes this worker `redundant` once the new one
+ * activates: its hubs close and it gives up its life lock at once, instead of whenever the
+ * browser gets round to stopping it, and each hub holds the shared upstream lock
+ * (hub-succession.ts) while it holds an upstream, so the old and the new worker never hold two
+ * upstreams of one name at once. A worker whose script was `importScripts`-ed into an app's own Service Worker leaves the
  * app's lifecycle alone; only under tabmux's own scope (`…/__tabmux__/`) does it skip waiting.
  */
 import { TABMUX_VERSION } from '../src/protocol/version.js';
@@ -18,6 +29,7 @@ import { Hub } from './hub.js';
 import { serveTab, type PortHost } from './ports.js';
 import { realClock, type Platform, type WebSocketLike } from './platform.js';
 import { realTransports } from './transports/index.js';
+import { upstreamLock, upstreamLockName } from './hub-succession.js';
 
 /**
  * What a tab's link posts to the worker. The `tabmux` key tells them apart from the app's own
@@ -55,13 +67,6 @@ export const HUB_STARTED_CHANNEL = 'tabmux-sw-hub';
 /** The folder tabmux registers its own worker under: no page lives there (no fetch to handle). */
 export const TABMUX_SCOPE_DIR = '__tabmux__/';
 
-/**
- * How long one message keeps the worker alive. Longer than the tabs' ping period (20 s, in
- * src/hosts/service-worker/keep-awake.ts) so that the pings of one visible tab chain into a
- * continuous life, shorter than Chromium's 5-minute cap on one event's extension.
- */
-export const STAY_AWAKE_MS = 25_000;
-
 /** A channel-derived hub name is short; anything longer is not from a tabmux tab. */
 const MAX_NAME_LENGTH = 4096;
 
@@ -75,8 +80,15 @@ interface ExtendableEventLike {
   waitUntil(promise: Promise<unknown>): void;
 }
 
+interface ServiceWorkerLike {
+  readonly state: string;
+  addEventListener(type: 'statechange', listener: () => void): void;
+}
+
 export interface ServiceWorkerScope {
   readonly registration: { readonly scope: string };
+  /** This worker (`ServiceWorkerGlobalScope.serviceWorker`, Chromium 116+, Firefox 120+, Safari 17+). */
+  readonly serviceWorker?: ServiceWorkerLike;
   skipWaiting(): Promise<void>;
   addEventListener(type: 'install', listener: (event: ExtendableEventLike) => void): void;
   addEventListener(type: 'message', listener: (event: ExtendableMessageEventLike) => void): void;
@@ -86,24 +98,35 @@ export interface ServiceWorkerScope {
 
 export function startServiceWorkerHost(scope: ServiceWorkerScope): void {
   const platform = workerPlatform(scope);
-  const lifeLock = holdLifeLock(`tabmux-sw:${crypto.randomUUID()}`);
+  const life = holdLifeLock(`tabmux-sw:${crypto.randomUUID()}`);
+  const lifeLock = life.name;
   const hubs = new Map<string, Hub>();
   const announce = new BroadcastChannel(HUB_STARTED_CHANNEL);
   const hubOf = (name: string): PortHost['hub'] => (config) => {
     let hub = hubs.get(name);
     if (!hub) {
-      hubs.set(name, (hub = new Hub({ host: 'service-worker', config, platform, openUpstream: realTransports(platform) })));
+      const upstreamGate = upstreamLock(navigator.locks, upstreamLockName('service-worker', name));
+      hubs.set(name, (hub = new Hub({ host: 'service-worker', config, platform, openUpstream: realTransports(platform), upstreamGate })));
       void lifeLock.then((lock) => announce.postMessage({ tabmux: 'hub-started', name, lifeLock: lock } satisfies SwHubStarted));
     }
     return hub;
   };
-  const stayAwake = () => new Promise<void>((resolve) => setTimeout(resolve, STAY_AWAKE_MS));
 
   // Under tabmux's own scope nothing is controlled, so waiting would only delay a deploy's hub;
   // inside an app's worker, when to activate is the app's decision.
   if (scope.registration.scope.endsWith(`/${TABMUX_SCOPE_DIR}`)) {
     scope.addEventListener('install', (event) => event.waitUntil(scope.skipWaiting()));
   }
+
+  // Replaced by a deploy's worker: close the upstreams now and let the tabs move (they attach to
+  // the registration's new active worker, from their cursors).
+  const me = scope.serviceWorker;
+  me?.addEventListener('statechange', () => {
+    if (me.state !== 'redundant') return;
+    for (const hub of hubs.values()) hub.close();
+    hubs.clear();
+    life.end();
+  });
 
   scope.addEventListener('message', (event) => {
     const request = asRequest(event.data);
@@ -121,12 +144,10 @@ export function startServiceWorkerHost(scope: ServiceWorkerScope): void {
         // worker's life lock goes AND the page wants a hub again (keep-awake.ts), so a hidden tab
         // does not wake a worker the browser stopped to save power.
         serveTab({ kind: 'service-worker', locks: navigator.locks, hub: hubOf(request.name), hubLock: Promise.resolve(request.hubLock) }, port);
-        event.waitUntil(stayAwake());
         return;
       }
       case 'keepalive':
-        event.waitUntil(stayAwake());
-        return;
+        return; // the event itself restarts the idle timer (see STAY_AWAKE above)
       default: {
         const never: never = request;
         return never;
@@ -173,12 +194,14 @@ function workerPlatform(scope: ServiceWorkerScope): Platform {
   };
 }
 
-/** Holds a Web Lock until this worker is stopped (Web Locks: released on agent termination). */
-function holdLifeLock(name: string): Promise<string> {
-  return new Promise((resolve) => {
-    void navigator.locks.request(name, () => {
-      resolve(name);
-      return new Promise(() => undefined);
+/** Holds a Web Lock until this worker is stopped (Web Locks: released on agent termination) or `end()`. */
+function holdLifeLock(lockName: string): { readonly name: Promise<string>; end(): void } {
+  let end = () => undefined as void;
+  const name = new Promise<string>((resolve) => {
+    void navigator.locks.request(lockName, () => {
+      resolve(lockName);
+      return new Promise<void>((done) => (end = done));
     });
   });
+  return { name, end: () => end() };
 }

@@ -20,7 +20,7 @@ import { startServer } from '../helpers/server.js';
 
 const CHANNEL = 'sw-hidden';
 const TABS = 3;
-/** Chromium stops a worker 30 s after its last event; the last ping's `waitUntil` adds up to 25 s. */
+/** Chromium stops a worker 30 s after its last event (the last ping came up to 20 s before the tabs hid). */
 const STOP_BOUND_MS = 120_000;
 /** How long the stopped worker is watched for an unwanted wake-up while every tab is hidden. */
 const QUIET_MS = 20_000;

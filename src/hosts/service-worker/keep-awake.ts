@@ -3,10 +3,10 @@
  *
  * A Service Worker lives only while it handles events (Service Workers §"Service Worker
  * Lifetime"); messages on a port it holds are not events. So while this tab wants a hub, it posts
- * a `keepalive` message every `PING_INTERVAL_MS`, and the worker extends its life with `waitUntil`
- * for a little longer than that (worker/service-worker-host.ts `STAY_AWAKE_MS`). When no tab wants
- * one, the pings stop and the browser stops the worker and its upstream: that is the battery win,
- * so nothing here may ping by accident.
+ * a `keepalive` message every `PING_INTERVAL_MS`, each of which restarts the browser's idle timer
+ * (worker/service-worker-host.ts says why not `waitUntil`). When no tab wants one, the pings stop
+ * and the browser stops the worker and its upstream: that is the battery win, so nothing here may
+ * ping by accident.
  *
  * A tab wants a hub while it is visible, or asks to keep the upstream (`keepAliveWhenHidden`,
  * `pauseWhenHidden: false`), or has been hidden for less than its `pauseWhenHidden` grace — the

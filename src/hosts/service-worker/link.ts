@@ -13,7 +13,7 @@
 import { holdTabLock } from '../../tab-lock.js';
 import type { SwHubStarted, SwRequest } from '../../../worker/service-worker-host.js';
 import { keepAwake, onPageChange, visibilityOnly, type LifecycleSource } from './keep-awake.js';
-import { activeWorker, newestWorker, probe, registrationFor } from './registration.js';
+import { reachHub, registrationFor, updateIfOlder } from './registration.js';
 
 /** worker/service-worker-host.ts `HUB_STARTED_CHANNEL` (not imported: that module is the hub's). */
 const HUB_STARTED_CHANNEL = 'tabmux-sw-hub';
@@ -39,9 +39,8 @@ export function openServiceWorkerLink(options: LinkOptions, port: MessagePort): 
 
   const run = async (): Promise<never> => {
     const registration = await registrationFor(options.workerUrl);
-    let worker = await activeWorker(registration);
-    let answer = await probe(worker);
-    ({ worker, answer } = await newestWorker(registration, worker, answer));
+    const { worker, answer } = await reachHub(registration);
+    updateIfOlder(registration, answer);
     await hubLock.held;
     if (closed) return new Promise<never>(() => undefined);
     const target = worker;

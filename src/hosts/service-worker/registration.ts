@@ -24,6 +24,11 @@ const SCOPE_DIR = '__tabmux__/';
 /** Install + activate of a fresh worker, or a probe's answer from a worker the browser must start: generous for a busy phone. */
 const WORKER_START_TIMEOUT_MS = 8000;
 
+/** Workers replaced while one tab attaches: one is a deploy; five is a loop. */
+const MAX_ATTEMPTS = 5;
+/** How often `registration.active` is looked at while a replaced worker's successor is not there yet. */
+const POLL_MS = 50;
+
 /** One registration per script URL per page: later links reuse it (a re-attach costs no request). */
 const registrations = new Map<string, Promise<ServiceWorkerRegistration>>();
 
@@ -48,13 +53,29 @@ async function findOrRegister(absolute: string): Promise<ServiceWorkerRegistrati
   }
 }
 
-/** The registration's active worker, once there is one (a fresh registration installs first). */
-export async function activeWorker(registration: ServiceWorkerRegistration): Promise<ServiceWorker> {
-  if (registration.active) return registration.active;
+/**
+ * The registration's active worker and its probe answer. A worker can turn `redundant` between
+ * our reading `registration.active` and its answer (a deploy's worker activating): this page
+ * learns of the new active worker a task later, and a message to a redundant worker is dropped.
+ * So a redundant worker is skipped, and a probe it never answers is asked again of the next.
+ */
+export async function reachHub(registration: ServiceWorkerRegistration): Promise<{ worker: ServiceWorker; answer: SwProbeAnswer }> {
+  for (let attempt = 1; ; attempt++) {
+    const worker = await activeWorker(registration);
+    const answer = await probe(worker);
+    if (answer) return { worker, answer };
+    if (attempt === MAX_ATTEMPTS) throw new TabmuxError('TABMUX_ERR_NO_HOST', `the hub Service Worker was replaced ${MAX_ATTEMPTS} times while this tab attached`);
+  }
+}
+
+/** The registration's active worker that is not redundant, once there is one (a fresh registration installs first). */
+async function activeWorker(registration: ServiceWorkerRegistration): Promise<ServiceWorker> {
+  const usable = () => (registration.active && registration.active.state !== 'redundant' ? registration.active : undefined);
   const pending = registration.installing ?? registration.waiting;
-  if (pending) await activation(pending);
-  if (registration.active) return registration.active;
-  throw new TabmuxError('TABMUX_ERR_NO_HOST', 'the hub Service Worker did not activate (its script failed to install?)');
+  if (!usable() && pending) await activation(pending);
+  // A replaced worker's successor shows up in `registration.active` a task after it turned
+  // redundant; no event says so on the registration: look again, briefly.
+  return usable() ?? until(usable, 'the hub Service Worker to be active (its script failed to install?)');
 }
 
 function activation(worker: ServiceWorker): Promise<void> {
@@ -70,9 +91,16 @@ function activation(worker: ServiceWorker): Promise<void> {
   );
 }
 
-/** Asks a worker for its version and life lock; it must be the tabmux hub (or import it). */
-export async function probe(worker: ServiceWorker): Promise<SwProbeAnswer> {
-  const answer = (await bounded(messageSW(worker, { tabmux: 'probe' } satisfies SwRequest), `the Service Worker ${worker.scriptURL} to answer (does it run the tabmux hub?)`)) as Partial<SwProbeAnswer> | undefined;
+/** Asks a worker for its version and life lock; undefined if it turned redundant first. */
+async function probe(worker: ServiceWorker): Promise<SwProbeAnswer | undefined> {
+  const redundant = new Promise<undefined>((resolve) => {
+    const check = () => worker.state === 'redundant' && resolve(undefined);
+    worker.addEventListener('statechange', check);
+    check();
+  });
+  const asked = messageSW(worker, { tabmux: 'probe' } satisfies SwRequest) as Promise<Partial<SwProbeAnswer> | undefined>;
+  const answer = await bounded(Promise.race([asked, redundant]), `the Service Worker ${worker.scriptURL} to answer (does it run the tabmux hub?)`);
+  if (worker.state === 'redundant' && answer === undefined) return undefined;
   if (answer?.tabmux !== 'probe' || typeof answer.lifeLock !== 'string' || typeof answer.version !== 'string') {
     throw new TabmuxError('TABMUX_ERR_NO_HOST', `the Service Worker ${worker.scriptURL} does not run the tabmux hub`);
   }
@@ -82,17 +110,25 @@ export async function probe(worker: ServiceWorker): Promise<SwProbeAnswer> {
 /**
  * The version handshake: a tab newer than the worker asks the registration to fetch the script
  * again (a deploy). No page is in tabmux's scope, so no navigation triggers that check: without
- * this, a new hub script would wait for the browser's 24-hour update check. Returns the worker to
- * use: the new one once active, or the old one if the server still serves the old script.
+ * this, a new hub script would wait for the browser's 24-hour update check. The tab attaches to
+ * the current worker meanwhile; when the new one activates, the old one turns redundant, closes
+ * its hub, and every tab moves (worker/service-worker-host.ts).
  */
-export async function newestWorker(registration: ServiceWorkerRegistration, worker: ServiceWorker, answer: SwProbeAnswer): Promise<{ worker: ServiceWorker; answer: SwProbeAnswer }> {
-  if (compareVersions(TABMUX_VERSION, answer.version) <= 0) return { worker, answer };
-  await bounded(registration.update(), 'the hub Service Worker to update').catch(() => undefined);
-  const pending = registration.installing ?? registration.waiting;
-  if (pending) await activation(pending).catch(() => undefined);
-  const active = registration.active;
-  if (!active || active === worker) return { worker, answer };
-  return { worker: active, answer: await probe(active) };
+export function updateIfOlder(registration: ServiceWorkerRegistration, answer: SwProbeAnswer): void {
+  if (compareVersions(TABMUX_VERSION, answer.version) <= 0) return;
+  registration.update().catch(() => undefined);
+}
+
+/** Resolves with `check()`'s first defined value, looked at every `POLL_MS`, for a bounded time. */
+function until<T>(check: () => T | undefined, what: string): Promise<T> {
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const found = new Promise<T>((resolve) => {
+    timer = setInterval(() => {
+      const value = check();
+      if (value !== undefined) resolve(value);
+    }, POLL_MS);
+  });
+  return bounded(found, what).finally(() => clearInterval(timer));
 }
 
 function bounded<T>(promise: Promise<T>, what: string): Promise<T> {

@@ -1,0 +1,147 @@
+// A deploy under the service-worker host (issue 5): tabs of the old build run on the old hub
+// worker; the server starts serving a new build (client and hub script, TABMUX_VERSION 0.1.0 →
+// 9.0.0) while messages flow; a page of the new build opens. Its version handshake finds the
+// worker older than itself and asks the registration to update: the new script installs and
+// activates, the old worker turns redundant and closes its hub, every old tab re-attaches to the
+// new worker from its cursors. At the end: every tab on the new hub, one upstream, and every
+// message in every tab once, in order; at no sampled moment two upstreams.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
+import { startServer } from '../helpers/server.js';
+import { openTabs, range, readMetric, received, startStaticServer, waitFor, withTimeout } from '../helpers/browser.js';
+
+const OLD_TABS = 4;
+const MESSAGES = 150;
+const CHANNEL = 'sw-deploy';
+const OLD_VERSION = '"0.1.0"';
+const NEW_VERSION = '"9.0.0"';
+
+/** Serves the static pages through, and after `deploy()` the new build of /tabmux.js and /tabmux-worker.js. */
+async function deployableFront(origin: string) {
+  let deployed = false;
+  const server = http.createServer(async (req, res) => {
+    const path = req.url ?? '/';
+    const upstream = await fetch(`${origin}${path}`);
+    let body = Buffer.from(await upstream.arrayBuffer());
+    if (deployed && (path === '/tabmux.js' || path === '/tabmux-worker.js')) {
+      const text = body.toString('utf8');
+      assert.ok(text.includes(OLD_VERSION), `${path} carries TABMUX_VERSION ${OLD_VERSION}: the deploy test must be updated with it`);
+      body = Buffer.from(text.replace(OLD_VERSION, NEW_VERSION));
+    }
+    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    deploy: () => void (deployed = true),
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
+
+interface Debug {
+  hubId: string;
+  host: string;
+  tabs: number;
+}
+const debug = (page: Page) => withTimeout(page.evaluate(() => (window as unknown as { mux: { debug(): Promise<Debug> } }).mux.debug()), 5000, 'debug()');
+/** The active hub worker's own version, asked as a tab's link asks it (the probe message). */
+const workerVersion = (page: Page) =>
+  page.evaluate(async () => {
+    const registration = await navigator.serviceWorker.getRegistration('/__tabmux__/');
+    return new Promise<string>((resolve) => {
+      const { port1, port2 } = new MessageChannel();
+      port1.onmessage = (event) => resolve((event.data as { version: string }).version);
+      registration!.active!.postMessage({ tabmux: 'probe' }, [port2]);
+    });
+  });
+
+test('a deploy: a page of the new build updates the hub worker; old tabs move to it; 0 lost, 0 duplicated, never two upstreams', { timeout: 180_000 }, async (t) => {
+  const push = await startServer({ retry: 50 });
+  t.after(() => push.close());
+  const pages = await startStaticServer();
+  t.after(() => pages.close());
+  const front = await deployableFront(pages.url);
+  t.after(() => front.close());
+  const browser = await launchChromium();
+  t.after(() => browser.close());
+  const context = await browser.newContext();
+
+  const url = `${front.url}/pages/sw-tab.html?server=${encodeURIComponent(push.url)}&channels=${CHANNEL}`;
+  const tabs = await openTabs(context, OLD_TABS, () => url);
+  await waitFor('one upstream for the old tabs', async () => (await readMetric(push.url, 'tabmux_connections')) === 1, 20_000);
+  assert.equal(await workerVersion(tabs[0]!), '0.1.0');
+  const oldHub = (await debug(tabs[0]!)).hubId;
+  // The hub worker's versions (DevTools protocol), without sending it anything.
+  const cdp = await context.newCDPSession(tabs[0]!);
+  const versions = new Map<string, string>();
+  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions: updated }: { versions: Array<{ versionId: string; scriptURL: string; status: string }> }) => {
+    for (const version of updated) if (version.scriptURL.endsWith('/tabmux-worker.js')) versions.set(version.versionId, version.status);
+  });
+  await cdp.send('ServiceWorker.enable');
+  await waitFor('the first hub worker version to be reported', () => versions.size === 1, 10_000);
+
+  // Every 50 ms, the number of upstreams open at the server, throughout.
+  let maxUpstreams = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      maxUpstreams = Math.max(maxUpstreams, await readMetric(push.url, 'tabmux_connections'));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+
+  let published = 0;
+  const publisher = (async () => {
+    for (const n of range(MESSAGES)) {
+      await push.server.publish(CHANNEL, { n });
+      published = n + 1;
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+  })();
+  await waitFor('40 messages published', () => published >= 40, 30_000);
+  front.deploy();
+  const [fresh] = await openTabs(context, 1, () => url);
+  tabs.push(fresh!);
+  // Only the new page's version handshake asks for an update: no page is in the worker's scope.
+  await waitFor('a second hub worker version to be activated and the first redundant', () => {
+    const statuses = [...versions.values()];
+    return statuses.length === 2 && statuses[0] === 'redundant' && statuses[1] === 'activated';
+  }, 30_000, 100).catch((error: Error) => {
+    throw new Error(`${error.message}; versions: ${JSON.stringify([...versions])}`);
+  });
+  assert.equal(await workerVersion(fresh!), '9.0.0', 'the active worker runs the new build');
+  const newHub = await waitFor(
+    'every tab on one new hub',
+    async () => {
+      const all = await Promise.all(tabs.map((tab) => debug(tab).catch(() => undefined)));
+      const ids = new Set(all.map((d) => d?.hubId));
+      return ids.size === 1 && !ids.has(oldHub) && !ids.has(undefined) && all[0]!.tabs === tabs.length ? [...ids][0] : undefined;
+    },
+    30_000,
+    250,
+  ).catch(async (error: Error) => {
+    const all = await Promise.all(tabs.map((tab) => debug(tab).then((d) => `${d.hubId}/${d.tabs}`, (e: Error) => e.message)));
+    throw new Error(`${error.message}; old hub ${oldHub}; tabs: ${JSON.stringify(all)}`);
+  });
+  t.diagnostic(`published when every tab was on the new hub: ${published} of ${MESSAGES}`);
+  await publisher;
+  await waitFor(`every tab to have message ${MESSAGES - 1}`, async () => (await Promise.all(tabs.map(received))).every((r) => (r[CHANNEL] ?? []).includes(MESSAGES - 1)), 30_000);
+  sampling = false;
+  await sampler;
+  for (const [i, tab] of tabs.entries()) {
+    const got = (await received(tab))[CHANNEL]!;
+    // The new tab subscribed mid-stream: it gets a tail of the stream, in order, none twice.
+    const expected = i < OLD_TABS ? range(MESSAGES) : range(MESSAGES).slice(got[0]);
+    assert.deepEqual(got, expected, `tab ${i}: every message once, in order`);
+  }
+  assert.notEqual(newHub, oldHub);
+  assert.equal(await readMetric(push.url, 'tabmux_connections'), 1, 'one upstream after the deploy');
+  t.diagnostic(`most upstreams open at once during the deploy: ${maxUpstreams}`);
+  assert.equal(maxUpstreams, 1, 'never two upstreams at once (sampled every 50 ms)');
+  const registrations = await fresh!.evaluate(() => navigator.serviceWorker.getRegistrations().then((all) => all.length));
+  assert.equal(registrations, 1, 'still one registration');
+});
