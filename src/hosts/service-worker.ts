@@ -5,26 +5,40 @@
  * MessagePort to it and talks Comlink over it, as with a SharedWorker. The registration, version
  * handshake, keep-awake pings and hub-death signal are in service-worker/.
  */
-import type { TabLifecycle } from '../protocol/lifecycle.js';
+import type { Endpoint } from 'comlink';
 import { openServiceWorkerLink } from './service-worker/link.js';
-import type { Host, HostOpenOptions } from './types.js';
+import type { Host } from './types.js';
 
-export interface ServiceWorkerOpenOptions extends HostOpenOptions {
-  /** The tab's lifecycle report, so the worker is kept awake exactly as long as the hub would keep its upstream. */
-  readonly lifecycle?: () => TabLifecycle;
-}
+const canUse = () => typeof navigator !== 'undefined' && 'serviceWorker' in navigator && globalThis.isSecureContext === true && typeof MessageChannel === 'function';
 
 export const serviceWorkerHost: Host = {
   kind: 'service-worker',
   // Service Workers exist only in secure contexts (https, or http on localhost / 127.0.0.1).
-  canBeUsed: () => typeof navigator !== 'undefined' && 'serviceWorker' in navigator && globalThis.isSecureContext === true && typeof MessageChannel === 'function',
-  open(options: ServiceWorkerOpenOptions) {
+  canBeUsed: canUse,
+  whyNot: () =>
+    typeof navigator !== 'undefined' && 'serviceWorker' in navigator
+      ? globalThis.isSecureContext === true
+        ? 'MessageChannel is not defined in this browser'
+        : 'not a secure context (Service Workers need https or localhost)'
+      : 'navigator.serviceWorker is not defined in this browser (or not in this context: private mode, insecure origin)',
+  open(options) {
     const { port1, port2 } = new MessageChannel();
     // Comlink's messages posted to port1 meanwhile wait in port2's queue and travel with it.
     const link = openServiceWorkerLink(options, port2);
+    // The tab's Comlink traffic passes the link, so a call to a hub stopped while the page was
+    // hidden starts a fresh one instead of waiting for the page to be shown (link.ts).
+    const endpoint: Endpoint = {
+      postMessage: (message: unknown, transfer?: Transferable[]) => {
+        link.sending(message);
+        port1.postMessage(message, transfer ?? []);
+      },
+      addEventListener: (type, listener, options) => port1.addEventListener(type, listener, options),
+      removeEventListener: (type, listener, options) => port1.removeEventListener(type, listener, options),
+      start: () => port1.start(),
+    };
     return {
       kind: 'service-worker',
-      endpoint: port1,
+      endpoint,
       failed: link.failed,
       close() {
         link.close();

@@ -1,8 +1,8 @@
 // The service-worker host and battery (issue 5 + 6): every tab really hidden (minimised windows)
 // → the tabs stop pinging, Chromium stops the idle hub worker, and nothing wakes it again while
-// they stay hidden; a tab shown again starts a fresh worker, one upstream, and every tab — the
-// hidden ones too, re-attached on the new hub's announcement — gets what was published meanwhile,
-// once, in order.
+// they stay hidden; a hidden tab's publish wakes it (HUB_GONE once, then published); a tab shown
+// again gets a hub, one upstream, and every tab — the hidden ones too, re-attached on the new
+// hub's announcement — gets what was published meanwhile, once, in order.
 //
 // Driven over the raw DevTools protocol, not playwright: playwright attaches to every Service
 // Worker target, and Chromium never stops a worker with DevTools attached (measured: a worker
@@ -79,7 +79,7 @@ async function openWindow(cdp: Cdp, url: string) {
   };
 }
 
-test('all tabs hidden → pings stop and Chromium stops the hub worker; it stays stopped; one tab shown → a fresh worker, nothing lost, nothing twice', { timeout: 300_000 }, async (t) => {
+test('all tabs hidden → pings stop and Chromium stops the hub worker; it stays stopped; a hidden publish wakes it; one tab shown → nothing lost, nothing twice', { timeout: 300_000 }, async (t) => {
   // Fails (never skips) when Chromium is missing.
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install it (apt-get install -y chromium)`);
   const push = await startServer();
@@ -147,9 +147,16 @@ test('all tabs hidden → pings stop and Chromium stops the hub worker; it stays
   assert.deepEqual(transitions.slice(quietFrom), [], 'no tab woke the stopped worker while every tab was hidden');
   assert.equal(await readMetric(push.url, 'tabmux_connections'), 0, 'no upstream while every tab is hidden');
 
+  // A hidden tab publishes meanwhile: the call starts a fresh hub instead of waiting for the page
+  // to be shown. The first attempt went to the stopped hub: it fails with HUB_GONE, not silence.
+  const publishing = `window.mux.publish('sw-hidden-pub', { n: 0 }).then((r) => 'id:' + typeof r.id, (e) => e.code)`;
+  assert.equal(await withTimeout(tabs[0]!.evaluate<string>(publishing), 20_000, 'the hidden tab to publish'), 'TABMUX_ERR_HUB_GONE', 'the call on the stopped hub fails at once');
+  assert.equal(await withTimeout(tabs[0]!.evaluate<string>(publishing), 20_000, 'the retry to publish'), 'id:string', 'the retry is published by a fresh hub');
+  assert.equal(await tabs[0]!.visibility(), 'hidden');
+
   await tabs[1]!.minimise(false);
   await waitFor('the restored page to report visible', async () => (await tabs[1]!.visibility()) === 'visible', 10_000);
-  await waitFor('a fresh hub worker', () => transitions.at(-1)?.status === 'running', 20_000);
+  await waitFor('a running hub worker', () => transitions.at(-1)?.status === 'running', 20_000);
   await waitFor('one upstream again', async () => (await readMetric(push.url, 'tabmux_connections')) === 1, 20_000);
   for (const [i, tab] of tabs.entries()) await waitFor(`messages 0..5 in tab ${i} (the hidden ones re-attach on the new hub's announcement)`, async () => (await tab.received()).length >= 6, 20_000);
   await push.server.publish(CHANNEL, { n: 6 });

@@ -28,14 +28,32 @@ export interface LinkOptions {
 export interface ServiceWorkerLink {
   /** Rejects when the worker cannot be registered, started or reached; never resolves otherwise. */
   readonly failed: Promise<never>;
+  /** The tab sends the hub this (a Comlink message): a call the tab waits on wakes a stopped hub. */
+  sending(message: unknown): void;
   close(): void;
 }
+
+/**
+ * Calls that do not need a hub: a lifecycle report (a hidden tab's visibility, online state) and
+ * `bye`. Any other call (publish, subscribe, debug…) from a tab whose worker was stopped while
+ * hidden would otherwise wait until the page is shown. Comlink's wire format: `{ type: 'APPLY',
+ * path: [method] }` (comlink/src/protocol.ts).
+ */
+const NEEDS_NO_HUB = new Set(['lifecycle', 'bye']);
+const needsHub = (message: unknown): boolean => {
+  const path = (message as { path?: unknown } | null)?.path;
+  return !(Array.isArray(path) && NEEDS_NO_HUB.has(path[0] as string));
+};
 
 export function openServiceWorkerLink(options: LinkOptions, port: MessagePort): ServiceWorkerLink {
   const hubLock = holdTabLock(`tabmux-sw-link:${crypto.randomUUID()}`);
   const stopWatchingLife = new AbortController();
   let awake: ReturnType<typeof keepAwake> | undefined;
   let closed = false;
+  /** Set once the worker's life lock was released: the hub is gone. */
+  let hubGone = false;
+  let called = () => undefined as void;
+  const callAfterDeath = new Promise<void>((resolve) => (called = resolve));
 
   const run = async (): Promise<never> => {
     const registration = await registrationFor(options.workerUrl);
@@ -57,7 +75,10 @@ export function openServiceWorkerLink(options: LinkOptions, port: MessagePort): 
     // before, even if another worker announced a hub (a deploy's): two upstreams at once, else.
     void navigator.locks
       .request(answer.lifeLock, { signal: stopWatchingLife.signal }, () => undefined)
-      .then(() => Promise.race([life.whenWanted(), elsewhere]))
+      .then(() => {
+        hubGone = true;
+        return Promise.race([life.whenWanted(), elsewhere, callAfterDeath]);
+      })
       .then(() => hubLock.release())
       .catch(() => undefined); // aborted by close()
     return new Promise<never>(() => undefined);
@@ -67,6 +88,9 @@ export function openServiceWorkerLink(options: LinkOptions, port: MessagePort): 
   failed.catch(() => undefined);
   return {
     failed,
+    sending(message) {
+      if (hubGone && needsHub(message)) called();
+    },
     close() {
       if (closed) return;
       closed = true;
