@@ -1,7 +1,8 @@
 // The service-worker host (issue 5) in real Chromium with a real push server: the same hub script
 // (dist/worker.js) registered as a Service Worker under /__tabmux__/, every tab forced to
 // `host: 'service-worker'`.
-//  1. 8 tabs → ONE upstream connection at the server; 200 messages each, in order, none twice.
+//  1. 8 tabs → ONE upstream connection at the server (fetch-streamed SSE, or a WebSocket); 200
+//     messages each, in order, none twice.
 //  2. The worker stopped through the DevTools protocol (`ServiceWorker.stopAllWorkers`) three
 //     times while messages flow: the tabs learn it from the hub's death lock, start a fresh worker
 //     and resume from the cursors they mirror — 0 lost, 0 duplicated, and one upstream again.
@@ -27,7 +28,7 @@ interface Debug {
   transport: string | null;
 }
 const debug = (page: Page) => withTimeout(page.evaluate(() => (window as unknown as { mux: { debug(): Promise<Debug> } }).mux.debug()), 5000, 'debug()');
-const tabUrl = (channel: string) => `${pages.url}/pages/tab.html?server=${encodeURIComponent(push.url)}&channels=${channel}&transport=sse&host=service-worker`;
+const tabUrl = (channel: string, transport = 'sse') => `${pages.url}/pages/tab.html?server=${encodeURIComponent(push.url)}&channels=${channel}&transport=${transport}&host=service-worker`;
 
 /** Every tab has `count` messages of `channel` (or more: the deepEqual after says which). */
 const allHave = (tabs: Page[], channel: string, count: number) => async () => (await Promise.all(tabs.map(received))).every((r) => (r[channel]?.length ?? 0) >= count);
@@ -67,27 +68,31 @@ test.after(async () => {
   await push?.close();
 });
 
-test('8 tabs on the service-worker host: exactly 1 upstream connection, 200 messages each, in order, none twice', { timeout: 120_000 }, async () => {
-  const channel = 'sw-fanout';
-  const context = await browser.newContext();
-  try {
-    const tabs = await openTabs(context, TABS, () => tabUrl(channel));
-    await waitFor('exactly one SSE upstream at the server', async () => (await readMetric(push.url, 'tabmux_connections', SSE)) === 1, 20_000);
-    const registrations = await tabs[0]!.evaluate(() => navigator.serviceWorker.getRegistrations().then((all) => all.map((r) => ({ scope: r.scope, script: r.active?.scriptURL }))));
-    assert.deepEqual(registrations, [{ scope: `${pages.url}/__tabmux__/`, script: `${pages.url}/tabmux-worker.js` }], 'one registration, under a scope no page lives in');
-    assert.equal(await tabs[0]!.evaluate(() => navigator.serviceWorker.controller), null, "tabmux's worker controls no page");
-    for (const [i, tab] of tabs.entries()) {
-      const d = await debug(tab);
-      assert.deepEqual({ host: d.host, tabs: d.tabs, transport: d.transport }, { host: 'service-worker', tabs: TABS, transport: 'sse' }, `tab ${i}: the one service-worker hub`);
+for (const transport of ['sse', 'ws'] as const) {
+  test(`8 tabs on the service-worker host (${transport}): exactly 1 upstream connection, 200 messages each, in order, none twice`, { timeout: 120_000 }, async () => {
+    const channel = `sw-fanout-${transport}`;
+    const label = `{transport="${transport}"}`;
+    const context = await browser.newContext();
+    try {
+      const tabs = await openTabs(context, TABS, () => tabUrl(channel, transport));
+      await waitFor(`exactly one ${transport} upstream at the server`, async () => (await readMetric(push.url, 'tabmux_connections', label)) === 1, 20_000);
+      // Each context is a fresh profile: the first tab registered the worker.
+      const registrations = await tabs[0]!.evaluate(() => navigator.serviceWorker.getRegistrations().then((all) => all.map((r) => ({ scope: r.scope, script: r.active?.scriptURL }))));
+      assert.deepEqual(registrations, [{ scope: `${pages.url}/__tabmux__/`, script: `${pages.url}/tabmux-worker.js` }], 'one registration, under a scope no page lives in');
+      assert.equal(await tabs[0]!.evaluate(() => navigator.serviceWorker.controller), null, "tabmux's worker controls no page");
+      for (const [i, tab] of tabs.entries()) {
+        const d = await debug(tab);
+        assert.deepEqual({ host: d.host, tabs: d.tabs, transport: d.transport }, { host: 'service-worker', tabs: TABS, transport }, `tab ${i}: the one service-worker hub`);
+      }
+      for (const n of range(MESSAGES)) await push.server.publish(channel, { n });
+      await waitFor(`every tab to have ${MESSAGES} messages`, allHave(tabs, channel, MESSAGES), 30_000);
+      for (const [i, tab] of tabs.entries()) assert.deepEqual((await received(tab))[channel], range(MESSAGES), `tab ${i}: every message once, in order`);
+      assert.equal(await readMetric(push.url, 'tabmux_connections'), 1, 'still one upstream, of any transport');
+    } finally {
+      await context.close();
     }
-    for (const n of range(MESSAGES)) await push.server.publish(channel, { n });
-    await waitFor(`every tab to have ${MESSAGES} messages`, allHave(tabs, channel, MESSAGES), 30_000);
-    for (const [i, tab] of tabs.entries()) assert.deepEqual((await received(tab))[channel], range(MESSAGES), `tab ${i}: every message once, in order`);
-    assert.equal(await readMetric(push.url, 'tabmux_connections', SSE), 1, 'still one upstream');
-  } finally {
-    await context.close();
-  }
-});
+  });
+}
 
 test('the Service Worker stopped 3 times (ServiceWorker.stopAllWorkers) while 200 messages flow: 0 lost, 0 duplicated, 1 upstream after', { timeout: 180_000 }, async () => {
   const channel = 'sw-stop';

@@ -34,11 +34,12 @@ const registrations = new Map<string, Promise<ServiceWorkerRegistration>>();
 
 export function registrationFor(workerUrl: string): Promise<ServiceWorkerRegistration> {
   const absolute = new URL(workerUrl, location.href).href;
-  let registration = registrations.get(absolute);
-  if (!registration) {
-    registrations.set(absolute, (registration = findOrRegister(absolute)));
-    registration.catch(() => registrations.delete(absolute)); // the next attach tries again
-  }
+  const cached = registrations.get(absolute);
+  // A registration without any worker was unregistered since (site data cleared, the app's own
+  // code): look again.
+  const registration = cached ? cached.then((r) => (r.active ?? r.waiting ?? r.installing ? r : findOrRegister(absolute))) : findOrRegister(absolute);
+  registrations.set(absolute, registration);
+  registration.catch(() => registrations.get(absolute) === registration && registrations.delete(absolute)); // the next attach tries again
   return registration;
 }
 
