@@ -6,5 +6,5 @@ export { SharedEventSource } from './shared-event-source.js';
 export type { SharedEventSourceInit } from './shared-event-source.js';
 export { TabmuxError } from './errors.js';
 export type { ClientErrorCode } from './errors.js';
-export type { DebugSnapshot, ChannelSnapshot, HostKind, HostOption, MuxState, TransportKind, TransportOption } from './protocol/hub-api.js';
+export type { DebugSnapshot, ChannelSnapshot, HostChoice, HostSkipped, HostKind, HostOption, MuxState, TransportKind, TransportOption } from './protocol/hub-api.js';
 export * from './protocol/index.js';

@@ -24,6 +24,8 @@ export function holdTabLock(name: string): HeldLock {
 /** Resolves when the lock `name`, held by someone else, is released (its holder died). */
 export function whenReleased(name: string): Promise<void> {
   return new Promise((resolve) => {
-    void navigator.locks.request(name, () => resolve());
+    // Shared mode: all waiters are granted together when the holder dies. Exclusive waiters queue,
+    // and a frozen page first in that queue would keep every tab behind it from ever hearing.
+    void navigator.locks.request(name, { mode: 'shared' }, () => resolve());
   });
 }

@@ -13,6 +13,7 @@ export interface Clock {
 /** The part of the Web Locks API the hub uses (`navigator.locks`). */
 export interface LocksLike {
   request(name: string, callback: () => unknown): Promise<unknown>;
+  request(name: string, options: { readonly mode?: 'exclusive' | 'shared'; readonly signal?: AbortSignal }, callback: () => unknown): Promise<unknown>;
 }
 
 /** The part of the WebSocket constructor the ws transport uses. */

@@ -46,7 +46,9 @@ export function serveTab(host: PortHost, port: Endpoint): void {
       if (request.lockName && host.locks) {
         // Granted only when the tab released it, i.e. when the tab is gone. Return at once so the
         // lock is free again for nobody in particular.
-        void host.locks.request(request.lockName, () => owner.removeTab(id)).catch(() => undefined);
+        // Shared mode: every watcher is granted at once when the tab goes, so a frozen page that
+        // also waits for this lock (an old leader, say) cannot hold this hub's turn up.
+        void host.locks.request(request.lockName, { mode: 'shared' }, () => owner.removeTab(id)).catch(() => undefined);
       }
       host.onHello?.(owner, request);
       const hubLock = host.hubLock ? await host.hubLock : undefined;

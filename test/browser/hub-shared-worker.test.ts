@@ -95,10 +95,12 @@ describe('hosts', () => {
     assertEqual((await t.mux.debug()).host, 'direct', 'host');
   });
 
-  it("host: 'auto' falls back to direct when the hub script does not load", async () => {
+  it("host: 'auto' falls past the worker hosts when the hub script does not load", async () => {
     const t = await tab({ worker: '/no-such-hub.js' });
     await subscribeAll(t, 'bt-fallback');
-    assertEqual((await t.mux.debug()).host, 'direct', 'host');
+    const debug = await t.mux.debug();
+    assertEqual(debug.hostChoice.skipped[0]?.host, 'shared-worker', 'first skipped');
+    assertEqual(debug.host === 'shared-worker' || debug.host === 'service-worker', false, `a host that needs no hub script, got ${debug.host}`);
   });
 
   it('bad options are refused with TABMUX_ERR_BAD_OPTIONS', async () => {

@@ -136,7 +136,9 @@ function fifoLocks(): LocksLike & { held: () => number } {
   let held = 0;
   return {
     held: () => held,
-    request(name, callback) {
+    // Exclusive only: the options form (shared mode) is not used by the code under test.
+    request(name: string, ...rest: [() => unknown] | [object, () => unknown]) {
+      const callback = rest[rest.length - 1] as () => unknown;
       return new Promise((resolve) => {
         const run = () => {
           held++;
