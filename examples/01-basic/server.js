@@ -3,7 +3,7 @@
 // The page, the client (dist/index.js as /tabmux.js) and the hub script (dist/worker.js as
 // /tabmux-worker.js, "plain copy") are served next to the push server, which is mounted on the
 // same http.Server. In your app: `cp node_modules/tabmux/dist/worker.js public/tabmux-worker.js`.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createPushServer } from 'tabmux/server';
@@ -14,6 +14,10 @@ const files = {
   '/tabmux.js': ['text/javascript', readFileSync(fileURLToPath(import.meta.resolve('tabmux')))],
   '/tabmux-worker.js': ['text/javascript', readFileSync(fileURLToPath(import.meta.resolve('tabmux/worker')))],
 };
+// The client imports its on-demand modules (dist/tabmux-*.js: the in-page hub for browsers without
+// SharedWorker, the leader and service-worker hosts) from next to itself, under the same names.
+const dist = new URL('.', import.meta.resolve('tabmux'));
+for (const name of readdirSync(dist).filter((f) => /^tabmux-.+\.js$/.test(f))) files[`/${name}`] = ['text/javascript', readFileSync(new URL(name, dist))];
 
 const push = createPushServer();
 const server = http.createServer((req, res) => {

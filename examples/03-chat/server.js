@@ -3,7 +3,7 @@
 // The server is open (no publish key, no JWT key), so any tab may publish: fine on localhost. In
 // production set `jwtSecret` and give each tab a token whose claim allows it, e.g.
 // {"tabmux":{"subscribe":["chat:*"],"publish":["chat:lobby"]}}, via connect({ token }).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createPushServer } from 'tabmux/server';
@@ -14,6 +14,10 @@ const files = {
   '/tabmux.js': ['text/javascript', readFileSync(fileURLToPath(import.meta.resolve('tabmux')))],
   '/tabmux-worker.js': ['text/javascript', readFileSync(fileURLToPath(import.meta.resolve('tabmux/worker')))],
 };
+// The client imports its on-demand modules (dist/tabmux-*.js: the in-page hub for browsers without
+// SharedWorker, the leader and service-worker hosts) from next to itself, under the same names.
+const dist = new URL('.', import.meta.resolve('tabmux'));
+for (const name of readdirSync(dist).filter((f) => /^tabmux-.+\.js$/.test(f))) files[`/${name}`] = ['text/javascript', readFileSync(new URL(name, dist))];
 
 const push = createPushServer({ history: 200, maxMessageSize: 2048 });
 const server = http.createServer((req, res) => {

@@ -1,7 +1,9 @@
 // Example 04 — tabmux inside an existing Express app, under /realtime:
 //   npm run build && node examples/04-express-mount/server.js   → open http://127.0.0.1:3000/
 // (Express is a devDependency of this repo; in your app: npm i express.)
+import { readdirSync } from 'node:fs';
 import http from 'node:http';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { createPushServer } from 'tabmux/server';
@@ -21,6 +23,9 @@ app.post('/api/orders', express.json(), async (req, res) => {
 });
 app.get('/tabmux.js', (_req, res) => res.sendFile(fileURLToPath(import.meta.resolve('tabmux'))));
 app.get('/tabmux-worker.js', (_req, res) => res.sendFile(fileURLToPath(import.meta.resolve('tabmux/worker'))));
+// The client's on-demand modules (dist/tabmux-*.js), served next to it under the same names.
+const dist = fileURLToPath(new URL('.', import.meta.resolve('tabmux')));
+for (const name of readdirSync(dist).filter((f) => /^tabmux-.+\.js$/.test(f))) app.get(`/${name}`, (_req, res) => res.sendFile(join(dist, name)));
 app.get('/', (_req, res) => res.sendFile(fileURLToPath(new URL('./index.html', import.meta.url))));
 
 const server = http.createServer(app);

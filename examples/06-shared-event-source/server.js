@@ -2,7 +2,7 @@
 //   npm run build && node examples/06-shared-event-source/server.js   → open http://127.0.0.1:3000/ in 10 tabs
 // /events is a plain node:http route that speaks text/event-stream with ids and Last-Event-ID,
 // like any existing SSE API. /stats shows how many upstream connections it holds: 1, for all tabs.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 
@@ -11,6 +11,10 @@ const files = {
   '/tabmux.js': ['text/javascript', readFileSync(fileURLToPath(import.meta.resolve('tabmux')))],
   '/tabmux-worker.js': ['text/javascript', readFileSync(fileURLToPath(import.meta.resolve('tabmux/worker')))],
 };
+// The client imports its on-demand modules (dist/tabmux-*.js: the in-page hub for browsers without
+// SharedWorker, the leader and service-worker hosts) from next to itself, under the same names.
+const dist = new URL('.', import.meta.resolve('tabmux'));
+for (const name of readdirSync(dist).filter((f) => /^tabmux-.+\.js$/.test(f))) files[`/${name}`] = ['text/javascript', readFileSync(new URL(name, dist))];
 const streams = new Set();
 let seq = 0;
 
