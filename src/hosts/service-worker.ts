@@ -3,11 +3,15 @@
  * 148, WebViews), a Service Worker is the one context every tab of an origin can reach. The same
  * hub script (dist/worker.js) runs there (worker/service-worker-host.ts); each tab transfers a
  * MessagePort to it and talks Comlink over it, as with a SharedWorker. The registration, version
- * handshake, keep-awake pings and hub-death signal are in service-worker/.
+ * handshake, keep-awake pings and hub-death signal are in service-worker/, behind one async seam
+ * (`loadLink`), so that they can be loaded on demand like the in-page hub (issue 10's budget).
  */
 import type { Endpoint } from 'comlink';
-import { openServiceWorkerLink } from './service-worker/link.js';
+import * as linkModule from './service-worker/link.js';
 import type { Host } from './types.js';
+
+/** The seam: `() => import(…)` of a separately built link once the build makes one. */
+const loadLink = async (): Promise<typeof linkModule> => linkModule;
 
 const canUse = () => typeof navigator !== 'undefined' && 'serviceWorker' in navigator && globalThis.isSecureContext === true && typeof MessageChannel === 'function';
 
@@ -24,12 +28,14 @@ export const serviceWorkerHost: Host = {
   open(options) {
     const { port1, port2 } = new MessageChannel();
     // Comlink's messages posted to port1 meanwhile wait in port2's queue and travel with it.
-    const link = openServiceWorkerLink(options, port2);
+    const link = loadLink().then(({ openServiceWorkerLink }) => openServiceWorkerLink(options, port2));
+    const failed = link.then((opened) => opened.failed);
+    failed.catch(() => undefined);
     // The tab's Comlink traffic passes the link, so a call to a hub stopped while the page was
     // hidden starts a fresh one instead of waiting for the page to be shown (link.ts).
     const endpoint: Endpoint = {
       postMessage: (message: unknown, transfer?: Transferable[]) => {
-        link.sending(message);
+        void link.then((opened) => opened.sending(message)).catch(() => undefined);
         port1.postMessage(message, transfer ?? []);
       },
       addEventListener: (type, listener, options) => port1.addEventListener(type, listener, options),
@@ -39,9 +45,9 @@ export const serviceWorkerHost: Host = {
     return {
       kind: 'service-worker',
       endpoint,
-      failed: link.failed,
+      failed,
       close() {
-        link.close();
+        void link.then((opened) => opened.close()).catch(() => undefined);
         port1.close();
       },
     };

@@ -88,9 +88,18 @@ test('all tabs hidden → pings stop and Chromium stops the hub worker; it stays
   t.after(() => pages.close());
   const profile = mkdtempSync(join(tmpdir(), 'tabmux-sw-hidden-'));
   const child = spawn(CHROMIUM_PATH, [...CHROMIUM_ARGS, '--headless', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  t.after(() => {
-    child.kill('SIGKILL');
-    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  t.after(async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await withTimeout(exited, 10_000, 'Chromium to exit').catch(() => child.kill('SIGKILL'));
+    }
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch {
+      // Chromium's helper processes may still be writing the profile: a leftover temporary
+      // profile is not a test failure
+    }
   });
   const endpoint = await withTimeout(
     new Promise<string>((resolve) => {
