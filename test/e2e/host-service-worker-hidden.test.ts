@@ -7,7 +7,7 @@
 // Driven over the raw DevTools protocol, not playwright: playwright attaches to every Service
 // Worker target, and Chromium never stops a worker with DevTools attached (measured: a worker
 // idle for 70 s under playwright stays `running`; without, it stops after the 30 s idle timeout).
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +24,8 @@ const TABS = 3;
 const STOP_BOUND_MS = 120_000;
 /** How long the stopped worker is watched for an unwanted wake-up while every tab is hidden. */
 const QUIET_MS = 20_000;
+/** Idle timeout + a ping period + slack: how long a kept-alive worker is watched. */
+const KEPT_MS = 60_000;
 
 interface WorkerVersion {
   readonly scriptURL: string;
@@ -79,7 +81,12 @@ async function openWindow(cdp: Cdp, url: string) {
   };
 }
 
-test('all tabs hidden → pings stop and Chromium stops the hub worker; it stays stopped; a hidden publish wakes it; one tab shown → nothing lost, nothing twice', { timeout: 300_000 }, async (t) => {
+/**
+ * A push server, the test pages, and a Chromium driven over raw CDP with `TABS` windows open at
+ * sw-tab.html (`query` appended), all subscribed, visible, on one service-worker hub; the hub
+ * worker's running status is recorded in `transitions`.
+ */
+async function hiddenHarness(t: TestContext, query: string) {
   // Fails (never skips) when Chromium is missing.
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install it (apt-get install -y chromium)`);
   const push = await startServer();
@@ -125,7 +132,7 @@ test('all tabs hidden → pings stop and Chromium stops the hub worker; it stays
     }
   });
 
-  const url = `${pages.url}/pages/sw-tab.html?server=${encodeURIComponent(push.url)}&channels=${CHANNEL}&pause=1`;
+  const url = `${pages.url}/pages/sw-tab.html?server=${encodeURIComponent(push.url)}&channels=${CHANNEL}&${query}`;
   const tabs: Array<Awaited<ReturnType<typeof openWindow>>> = [];
   for (let i = 0; i < TABS; i++) {
     const tab = await openWindow(cdp, url);
@@ -137,7 +144,11 @@ test('all tabs hidden → pings stop and Chromium stops the hub worker; it stays
   for (const tab of tabs) assert.equal(await tab.visibility(), 'visible', 'each window starts visible');
   assert.equal(await tabs[0]!.evaluate('window.mux.debug().then((d) => d.host)'), 'service-worker');
   await waitFor('the hub worker to be reported running', () => transitions.at(-1)?.status === 'running', 10_000);
+  return { push, tabs, transitions };
+}
 
+test('all tabs hidden → pings stop and Chromium stops the hub worker; it stays stopped; a hidden publish wakes it; one tab shown → nothing lost, nothing twice', { timeout: 300_000 }, async (t) => {
+  const { push, tabs, transitions } = await hiddenHarness(t, 'pause=1');
   await waitFor('one upstream for three tabs', async () => (await readMetric(push.url, 'tabmux_connections')) === 1, 20_000);
   await push.server.publish(CHANNEL, { n: 0 });
   for (const tab of tabs) await waitFor('message 0 in every tab', async () => (await tab.received()).length === 1);
@@ -174,4 +185,20 @@ test('all tabs hidden → pings stop and Chromium stops the hub worker; it stays
     assert.deepEqual(await tab.received(), [0, 1, 2, 3, 4, 5, 6], `tab ${i}: every message once, in order`);
   }
   assert.equal(await readMetric(push.url, 'tabmux_connections'), 1, 'one upstream for three tabs');
+});
+
+test('pauseWhenHidden: false → the hidden tabs keep pinging: the hub worker and its upstream outlive the idle timeout', { timeout: 300_000 }, async (t) => {
+  const { push, tabs, transitions } = await hiddenHarness(t, 'pause=false');
+  await waitFor('one upstream for three tabs', async () => (await readMetric(push.url, 'tabmux_connections')) === 1, 20_000);
+  for (const tab of tabs) await tab.minimise(true);
+  for (const tab of tabs) await waitFor('every minimised page to report hidden', async () => (await tab.visibility()) === 'hidden', 10_000);
+  const runningFrom = transitions.length;
+  // Longer than Chromium's idle timeout (30 s) plus one ping period (20 s): without the pings of
+  // the hidden tabs, the worker would have been stopped in it (the other test: ~30 s).
+  await new Promise((resolve) => setTimeout(resolve, KEPT_MS)); // an observation window: nothing may happen in it
+  assert.deepEqual(transitions.slice(runningFrom), [], 'the hub worker was never stopped');
+  assert.equal(transitions.at(-1)?.status, 'running');
+  assert.equal(await readMetric(push.url, 'tabmux_connections'), 1, 'the upstream stays open for tabs that asked for it');
+  await push.server.publish(CHANNEL, { n: 0 });
+  for (const [i, tab] of tabs.entries()) await waitFor(`message 0 in hidden tab ${i}`, async () => (await tab.received()).length === 1, 20_000);
 });
