@@ -14,7 +14,8 @@
  * keeps an event in flight at all times, and Chromium activates a deploy's waiting worker only
  * once the active one has none (a "lame duck", `skipWaiting` or not): measured, the new worker
  * stayed `installed` for 30 s and more. Telling the old worker that a successor installs, so it
- * could stop extending, proved unreliable (`updatefound` seen missing in the old worker).
+ * could stop extending, proved unreliable (`updatefound` seen missing in the old worker). Only a
+ * hidden tab's pings are extended (HIDDEN_STAY_AWAKE_MS).
  *
  * The worker holds a Web Lock for its life (`lifeLock`): tabs learn of its end by being granted
  * it. A deploy (a new script at the same URL) makes this worker `redundant` once the new one
@@ -40,8 +41,8 @@ export type SwRequest =
   | { readonly tabmux: 'probe' }
   /** `ports[0]` is the tab's Comlink port; `hubLock` the lock the tab watches for this hub's end. */
   | { readonly tabmux: 'connect'; readonly name: string; readonly hubLock: string }
-  /** A visible tab: stay awake a little longer. */
-  | { readonly tabmux: 'keepalive' };
+  /** A tab that wants the hub: stay awake. `hidden`: its timers may be throttled to once a minute. */
+  | { readonly tabmux: 'keepalive'; readonly hidden?: boolean };
 
 export interface SwProbeAnswer {
   readonly tabmux: 'probe';
@@ -66,6 +67,14 @@ export const HUB_STARTED_CHANNEL = 'tabmux-sw-hub';
 
 /** The folder tabmux registers its own worker under: no page lives there (no fetch to handle). */
 export const TABMUX_SCOPE_DIR = '__tabmux__/';
+
+/**
+ * How long a hidden tab's ping keeps the worker awake: past a throttled ping a minute later, under
+ * Chromium's 5-minute cap on one event. Only hidden tabs that want the hub ping (keep-alive,
+ * `pauseWhenHidden: false`, or within its grace), so nothing is kept awake by accident; but while
+ * one does, a deploy's worker waits to activate (see STAY_AWAKE).
+ */
+const HIDDEN_STAY_AWAKE_MS = 70_000;
 
 /** A channel-derived hub name is short; anything longer is not from a tabmux tab. */
 const MAX_NAME_LENGTH = 4096;
@@ -147,7 +156,11 @@ export function startServiceWorkerHost(scope: ServiceWorkerScope): void {
         return;
       }
       case 'keepalive':
-        return; // the event itself restarts the idle timer (see STAY_AWAKE above)
+        // The event itself restarts the idle timer (see STAY_AWAKE above). A hidden tab's timers
+        // fire at most once a minute after 5 minutes hidden (Chromium's intensive wake-up
+        // throttling), longer than the idle timeout: its pings carry the worker over the gap.
+        if (request.hidden) event.waitUntil(new Promise((resolve) => setTimeout(resolve, HIDDEN_STAY_AWAKE_MS)));
+        return;
       default: {
         const never: never = request;
         return never;
@@ -161,8 +174,9 @@ function asRequest(data: unknown): SwRequest | undefined {
   const message = data as Record<string, unknown>;
   switch (message.tabmux) {
     case 'probe':
+      return { tabmux: 'probe' };
     case 'keepalive':
-      return { tabmux: message.tabmux };
+      return { tabmux: 'keepalive', hidden: message.hidden === true };
     case 'connect': {
       const { name, hubLock } = message;
       if (typeof name !== 'string' || typeof hubLock !== 'string' || !name || !hubLock) return undefined;

@@ -23,8 +23,8 @@ export type LifecycleSource = () => Pick<TabLifecycle, 'visible' | 'keepAlive' |
 
 export interface KeepAwakeOptions {
   readonly lifecycle: LifecycleSource;
-  /** Posts one `keepalive` message to the worker. */
-  readonly ping: () => void;
+  /** Posts one `keepalive` message to the worker; `hidden`: this page's timers may be throttled. */
+  readonly ping: (hidden: boolean) => void;
   readonly now: () => number;
   /** Calls `listener` when the page may have changed (visibilitychange…); returns a stop function. */
   readonly onPageChange: (listener: () => void) => () => void;
@@ -55,7 +55,7 @@ export function keepAwake(options: KeepAwakeOptions): KeepAwake {
     const now = wanted();
     // Every tick while wanted; and at once when the page starts wanting a hub again, since the
     // worker may be about to be stopped (or already is: the message starts it).
-    if (now && (tick || !awake)) options.ping();
+    if (now && (tick || !awake)) options.ping(!options.lifecycle().visible);
     awake = now;
     if (!now) return;
     for (const resolve of waiters) resolve();

@@ -65,7 +65,7 @@ export function openServiceWorkerLink(options: LinkOptions, port: MessagePort): 
     target.postMessage({ tabmux: 'connect', name: options.name, hubLock: hubLock.name } satisfies SwRequest, [port]);
     awake = keepAwake({
       lifecycle: options.lifecycle ?? visibilityOnly,
-      ping: () => target.postMessage({ tabmux: 'keepalive' } satisfies SwRequest),
+      ping: (hidden) => target.postMessage({ tabmux: 'keepalive', ...(hidden && { hidden }) } satisfies SwRequest),
       now: () => Date.now(),
       onPageChange,
     });
