@@ -5,10 +5,12 @@
  *
  * How a tab learns the hub is gone: the worker holds a life lock (its probe answer names it), but
  * the tab is told to watch a lock of the LINK's own (`hubLock` in the hello answer). The link
- * releases it once the worker's life lock is released AND the page wants a hub. So a hidden tab
- * whose worker the browser stopped to save power does not start it again at once by re-attaching
- * (which would open the upstream and keep it ~30 s, over and over); it re-attaches when shown,
- * from the cursors it mirrors, like after any hub death (src/connect.ts).
+ * releases it once the worker's life lock is released AND the tab needs a hub again: its page
+ * wants one (keep-awake.ts), or another tab started one (`hub-started`: joining costs nothing),
+ * or the tab calls the hub (a publish). So a hidden tab whose worker the browser stopped to save
+ * power does not start it again at once by re-attaching (which would open the upstream and keep
+ * the worker ~30 s, over and over). Re-attaching resumes from the cursors the tab mirrors, like
+ * after any hub death (src/connect.ts).
  */
 import { holdTabLock } from '../../tab-lock.js';
 import type { SwHubStarted, SwRequest } from '../../../worker/service-worker-host.js';
@@ -100,7 +102,6 @@ export function openServiceWorkerLink(options: LinkOptions, port: MessagePort): 
     },
   };
 }
-
 
 /** Resolves when a worker other than ours announces a hub of `name` (worker/service-worker-host.ts). */
 function hubStartedElsewhere(name: string, ourLifeLock: string, signal: AbortSignal): Promise<void> {
