@@ -1,3 +1,4 @@
+/* global self, importScripts */
 // An app's own Service Worker with the tabmux hub imported into it (README: "Already have a
 // Service Worker?"): one worker for the app's fetches and for the hub. The tab points
 // `connect({ worker })` at THIS script; the hub answers only messages carrying a `tabmux` key.

@@ -1,3 +1,4 @@
+/* global self */
 // An app's own Service Worker (the coexistence test): it controls its pages and answers their
 // fetches itself (network pass-through), as a typical offline-first app would. It knows nothing of
 // tabmux. `self.appMessages` counts messages it saw, to show tabmux does not talk to it.
