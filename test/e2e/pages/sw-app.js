@@ -1,7 +1,7 @@
 /* global self */
 // An app's own Service Worker (the coexistence test): it controls its pages and answers their
 // fetches itself (network pass-through), as a typical offline-first app would. It knows nothing of
-// tabmux. `self.appMessages` counts messages it saw, to show tabmux does not talk to it.
+// tabmux, and answers only its own `{ app: 'ping' }` messages.
 self.addEventListener('install', (event) => event.waitUntil(self.skipWaiting()));
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
 self.addEventListener('fetch', (event) => event.respondWith(fetch(event.request)));
