@@ -26,6 +26,8 @@ export const STATIC_FILES: Readonly<Record<string, { file: string; type: string;
   '/tabmux-worker.js': { file: 'worker.js', type: JS, kind: 'worker' },
   // Same name in dist/ as here: `import('./tabmux-in-page-hub.js')` in /tabmux.js lands on it.
   '/tabmux-in-page-hub.js': { file: 'tabmux-in-page-hub.js', type: JS, kind: 'script' },
+  '/tabmux-leader.js': { file: 'tabmux-leader.js', type: JS, kind: 'script' },
+  '/tabmux-service-worker.js': { file: 'tabmux-service-worker.js', type: JS, kind: 'script' },
 };
 
 function headersOf(kind: Kind, body: Buffer): Record<string, string> {

@@ -7,11 +7,11 @@
  * (`loadLink`), so that they can be loaded on demand like the in-page hub (issue 10's budget).
  */
 import type { Endpoint } from 'comlink';
-import * as linkModule from './service-worker/link.js';
+import { lazyModule } from './lazy-module.js';
 import type { Host } from './types.js';
 
-/** The seam: `() => import(…)` of a separately built link once the build makes one. */
-const loadLink = async (): Promise<typeof linkModule> => linkModule;
+/** Registration, version probe and keep-awake (service-worker/) load when a page uses this host. */
+const loadLink = lazyModule('tabmux-service-worker.js', () => import('./service-worker/link.js'));
 
 const canUse = () => typeof navigator !== 'undefined' && 'serviceWorker' in navigator && globalThis.isSecureContext === true && typeof MessageChannel === 'function';
 

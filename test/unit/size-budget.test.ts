@@ -37,14 +37,17 @@ const BUDGETS: readonly Budget[] = [
   {
     file: 'dist/index.js',
     limit: 6 * KIB,
-    ceiling: 16 * KIB,
-    // Measured 2026-11-22: 11.2 KiB with the leader and service-worker hosts in the core; 7.1 KiB
-    // with them loaded on demand like the in-page hub; the rest is mostly comlink (1.8 KiB),
-    // connect() and SharedEventSource + the protocol helpers of the root entry (1.3 KiB together).
-    todo: 'client over its 6 KiB target (figure in the diagnostic): the leader and service-worker hosts are still in the core module',
+    ceiling: 8 * KIB,
+    // Measured 2026-11-22: 7.5 KiB with every host but shared-worker loaded on demand. The rest is
+    // comlink (1.8 KiB), connect() with the host chooser, SharedEventSource and the protocol
+    // helpers the pinned root entry exports. 6 KiB would need SharedEventSource and the helpers
+    // behind subpath exports (a change of CONTRACT.md's `exports`), so the ceiling guards growth.
+    todo: 'client over its 6 KiB target (figure in the diagnostic): SharedEventSource and the protocol helpers share the pinned root entry',
   },
   { file: 'dist/worker.js', limit: 16 * KIB },
   { file: 'dist/tabmux-in-page-hub.js', limit: 16 * KIB },
+  { file: 'dist/tabmux-leader.js', limit: 6 * KIB },
+  { file: 'dist/tabmux-service-worker.js', limit: 6 * KIB },
 ];
 
 function built(file: string): Buffer {
