@@ -19,17 +19,20 @@ const MESSAGES = 150;
 const CHANNEL = 'sw-deploy';
 const OLD_VERSION = '"0.1.0"';
 const NEW_VERSION = '"9.0.0"';
+/** Where the version handshake of this host lives: the hub script, and the link that probes it. */
+const MUST_CARRY_VERSION = ['/tabmux-worker.js', '/tabmux-service-worker.js'];
 
-/** Serves the static pages through, and after `deploy()` the new build of /tabmux.js and /tabmux-worker.js. */
+/** Serves the static pages through, and after `deploy()` the new build of tabmux (client modules and hub script). */
 async function deployableFront(origin: string) {
   let deployed = false;
   const server = http.createServer(async (req, res) => {
     const path = req.url ?? '/';
     const upstream = await fetch(`${origin}${path}`);
     let body = Buffer.from(await upstream.arrayBuffer());
-    if (deployed && (path === '/tabmux.js' || path === '/tabmux-worker.js')) {
+    // The client, the modules it loads on demand (the service-worker link is one), the hub script.
+    if (deployed && /^\/tabmux(-[\w-]+)?\.js$/.test(path)) {
       const text = body.toString('utf8');
-      assert.ok(text.includes(OLD_VERSION), `${path} carries TABMUX_VERSION ${OLD_VERSION}: the deploy test must be updated with it`);
+      if (MUST_CARRY_VERSION.includes(path)) assert.ok(text.includes(OLD_VERSION), `${path} carries TABMUX_VERSION ${OLD_VERSION}: the deploy test must be updated with it`);
       body = Buffer.from(text.replace(OLD_VERSION, NEW_VERSION));
     }
     res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
@@ -77,9 +80,16 @@ test('a deploy: a page of the new build updates the hub worker; old tabs move to
   const oldHub = (await debug(tabs[0]!)).hubId;
   // The hub worker's versions (DevTools protocol), without sending it anything.
   const cdp = await context.newCDPSession(tabs[0]!);
+  const startedAt = Date.now();
   const versions = new Map<string, string>();
-  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions: updated }: { versions: Array<{ versionId: string; scriptURL: string; status: string }> }) => {
-    for (const version of updated) if (version.scriptURL.endsWith('/tabmux-worker.js')) versions.set(version.versionId, version.status);
+  /** Every update, for the failure message: `<ms> <version> <status> <running status>`. */
+  const log: string[] = [];
+  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions: updated }: { versions: Array<{ versionId: string; scriptURL: string; status: string; runningStatus: string }> }) => {
+    for (const version of updated) {
+      if (!version.scriptURL.endsWith('/tabmux-worker.js')) continue;
+      versions.set(version.versionId, version.status);
+      log.push(`${Date.now() - startedAt} ${version.versionId} ${version.status} ${version.runningStatus}`);
+    }
   });
   await cdp.send('ServiceWorker.enable');
   await waitFor('the first hub worker version to be reported', () => versions.size === 1, 10_000);
@@ -104,6 +114,7 @@ test('a deploy: a page of the new build updates the hub worker; old tabs move to
   })();
   await waitFor('40 messages published', () => published >= 40, 30_000);
   front.deploy();
+  const deployedAt = Date.now();
   const [fresh] = await openTabs(context, 1, () => url);
   tabs.push(fresh!);
   // Only the new page's version handshake asks for an update: no page is in the worker's scope.
@@ -111,7 +122,7 @@ test('a deploy: a page of the new build updates the hub worker; old tabs move to
     const statuses = [...versions.values()];
     return statuses.length === 2 && statuses[0] === 'redundant' && statuses[1] === 'activated';
   }, 30_000, 100).catch((error: Error) => {
-    throw new Error(`${error.message}; versions: ${JSON.stringify([...versions])}`);
+    throw new Error(`${error.message}; versions: ${JSON.stringify([...versions])} deployed at ${deployedAt - startedAt}; log: ${log.join(' | ')}`);
   });
   assert.equal(await workerVersion(fresh!), '9.0.0', 'the active worker runs the new build');
   const newHub = await waitFor(

@@ -69,11 +69,19 @@ export async function reachHub(registration: ServiceWorkerRegistration): Promise
   }
 }
 
-/** The registration's active worker that is not redundant, once there is one (a fresh registration installs first). */
+/**
+ * The registration's active worker that is not redundant, once there is one (a fresh registration
+ * installs first). While a deploy's worker of tabmux's own registration waits to activate, it is
+ * waited for: Chromium activates it once the old worker has no event in flight and stops it, and
+ * a probe sent to the old one meanwhile (a tab re-attaching when it stopped) starts it again, so
+ * the swap would wait on and on (measured: the new worker stayed `installed` 30 s and more). An
+ * app's own registration (the hub imported) activates when the app says: not waited for.
+ */
 async function activeWorker(registration: ServiceWorkerRegistration): Promise<ServiceWorker> {
   const usable = () => (registration.active && registration.active.state !== 'redundant' ? registration.active : undefined);
   const pending = registration.installing ?? registration.waiting;
-  if (!usable() && pending) await activation(pending);
+  if (pending && !usable()) await activation(pending);
+  else if (pending && registration.scope.endsWith(`/${SCOPE_DIR}`)) await activation(pending).catch(() => undefined); // then the old one, if it must
   // A replaced worker's successor shows up in `registration.active` a task after it turned
   // redundant; no event says so on the registration: look again, briefly.
   return usable() ?? until(usable, 'the hub Service Worker to be active (its script failed to install?)');
