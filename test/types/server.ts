@@ -64,3 +64,12 @@ void push.publish('prices');
 void push.listen('8080');
 // @ts-expect-error not a server error code
 new PushError('E_NOPE', 'x');
+
+// ── issue 10: status page, trustProxy, handleUpgrade next() ───────────────────────────────────
+createPushServer({ status: true, trustProxy: 2, nodeId: 'eu-1' });
+createPushServer({ trustProxy: true });
+server.on('upgrade', (req, socket, head) => push.handleUpgrade(req, socket, head, () => socket.destroy()));
+// @ts-expect-error trustProxy is true/false or a hop count
+createPushServer({ trustProxy: '10.0.0.1' });
+// @ts-expect-error status is a boolean
+createPushServer({ status: 'on' });
