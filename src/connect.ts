@@ -1,19 +1,18 @@
 /**
  * `connect()`: the client every tab uses (CONTRACT.md "The client"). It attaches to a hub through
- * a host (attach.ts, hosts/), keeps its own handlers and cursors (local-channels.ts), and
- * re-attaches from those cursors when the hub dies, so a restarted SharedWorker loses and repeats
- * nothing. Its options are checked in connect-options.ts.
+ * a host (hosts/), keeps its own handlers and cursors (local-channels.ts), and re-attaches from
+ * those cursors when the hub dies, so a restarted SharedWorker loses and repeats nothing.
  */
-import type { Remote } from 'comlink';
+import { proxy, transfer, wrap, type Remote } from 'comlink';
 import { channelNameProblem } from './protocol/channel-name.js';
-import type { DebugSnapshot, HostOption, HubApi, HubEvent, MuxState, TransportKind, TransportOption } from './protocol/hub-api.js';
+import type { DebugSnapshot, HelloRequest, HostChoice, HostOption, HostSkipped, HubApi, HubBatch, HubEvent, MuxState, TransportKind, TransportOption } from './protocol/hub-api.js';
 import { TabmuxError, type ClientErrorCode } from './errors.js';
-import { attach, detach, type Attachment, type AttachOptions } from './attach.js';
-import { checkOptions } from './connect-options.js';
+import { hostsFor, whyNot } from './hosts/chooser.js';
+import type { HostLink } from './hosts/types.js';
 import { LocalChannels, surface, type MessageHandler } from './local-channels.js';
-import { deferred, type Ready } from './ready.js';
-import { holdTabLock, type HeldLock } from './tab-lock.js';
-import { rememberTransport } from './transport-memory.js';
+import { holdTabLock, whenReleased, type HeldLock } from './tab-lock.js';
+import { recallTransport, rememberTransport } from './transport-memory.js';
+import { DEFAULT_PAUSE_WHEN_HIDDEN_S } from './protocol/lifecycle.js';
 import { watchPageLifecycle, type PageLifecycle } from './page-lifecycle.js';
 import { compareVersions, TABMUX_VERSION } from './protocol/version.js';
 
@@ -67,18 +66,39 @@ export interface Mux {
   close(): void;
 }
 
+const TRANSPORTS: readonly TransportOption[] = ['auto', 'sse', 'ws', 'poll'];
+const HOSTS: readonly HostOption[] = ['auto', 'shared-worker', 'service-worker', 'leader', 'direct'];
+/** A hub that does not answer hello in this time is taken as broken and the next host is tried. */
+const HELLO_TIMEOUT_MS = 10_000;
+
+interface Attachment {
+  readonly link: HostLink;
+  readonly choice: HostChoice;
+  readonly api: Remote<HubApi>;
+  readonly port: MessagePort;
+  /** Resolves when this hub is gone. */
+  readonly gone: Promise<void>;
+}
+
 export function connect(options: ConnectOptions): Mux {
   return new Client(options);
 }
 
 class Client implements Mux {
   #state: MuxState = 'connecting';
+  readonly #url: string;
+  readonly #transport: TransportOption;
+  readonly #host: HostOption;
+  /** The hub script; a retiring hub moves us to its successor's (`moved`). */
+  #workerUrl: string;
+  /** Moved once to get a newer hub at the same URL: take the next hub whatever its version (no loop on a stale HTTP cache). */
+  #acceptOlder = false;
+  readonly #token: ConnectOptions['token'];
   readonly #channels = new LocalChannels();
   readonly #ready = new Map<string, Ready>();
   readonly #listeners = new Map<keyof MuxEvents, Set<(value: never) => void>>();
   readonly #lock: HeldLock;
-  /** What every hello says (attach.ts); a hub's `moved` changes where the next one goes. */
-  readonly #hello: AttachOptions;
+  readonly #heartbeatS: number | undefined;
   readonly #keepAliveWhenHidden: boolean;
   /** Live subscriptions made with `keepAliveWhenHidden`. */
   #keepAliveSubscriptions = 0;
@@ -89,10 +109,22 @@ class Client implements Mux {
   #closed = false;
 
   constructor(options: ConnectOptions) {
-    const { pauseAfterMs, ...checked } = checkOptions(options);
+    this.#url = serverUrl(options);
+    this.#transport = options.transport ?? 'auto';
+    this.#host = options.host ?? 'auto';
+    this.#workerUrl = options.worker ?? '/tabmux-worker.js';
+    this.#token = options.token;
+    const pause = options.pauseWhenHidden ?? DEFAULT_PAUSE_WHEN_HIDDEN_S;
+    const { heartbeat } = options;
+    demand(this.#token === undefined || typeof this.#token === 'string' || typeof this.#token === 'function', 'token must be a string or a function returning one');
+    demand(TRANSPORTS.includes(this.#transport), `transport must be one of ${TRANSPORTS.join(', ')}`);
+    demand(HOSTS.includes(this.#host), `host must be one of ${HOSTS.join(', ')}`);
+    demand(pause === false || (Number.isFinite(pause) && pause >= 0), 'pauseWhenHidden must be a number of seconds (>= 0) or false');
+    demand(heartbeat === undefined || (Number.isFinite(heartbeat) && heartbeat > 0), 'heartbeat must be a number of seconds (> 0)');
+    this.#heartbeatS = heartbeat;
     this.#keepAliveWhenHidden = options.keepAliveWhenHidden === true;
     this.#page = watchPageLifecycle({
-      pauseAfterMs,
+      pauseAfterMs: pause === false ? false : pause * 1000,
       keepAlive: () => this.#keepAliveWhenHidden || this.#keepAliveSubscriptions > 0,
       onChange: (report) => {
         if (!this.#closed) void this.#attachment.then(({ api }) => api.lifecycle(report)).catch(() => undefined);
@@ -101,14 +133,6 @@ class Client implements Mux {
       onLeaveCache: () => this.#leaveCache(),
     });
     this.#lock = holdTabLock(`tabmux-tab:${crypto.randomUUID()}`);
-    this.#hello = {
-      ...checked,
-      lockName: this.#lock.name,
-      acceptOlder: false,
-      freshToken: () => this.#freshToken(),
-      lifecycle: () => this.#page.report(),
-      onEvent: (event) => this.#onHubEvent(event),
-    };
     this.#attachment = this.#attach();
   }
 
@@ -123,7 +147,7 @@ class Client implements Mux {
     if (this.#closed) throw new TabmuxError('TABMUX_ERR_CLOSED', 'this mux is closed');
     if (this.#channels.add(channel, handler)) {
       this.#ready.set(channel, deferred());
-      // Before attach finished, #attached subscribes it with the others (a repeat is harmless).
+      // Before attach finished, #attachTo subscribes it with the others (a repeat is harmless).
       this.#attachment.then(({ api }) => this.#subscribeOn(api, channel), (error: unknown) => this.#ready.get(channel)?.settle(error));
     }
     const { ready } = this.#ready.get(channel)!;
@@ -189,21 +213,75 @@ class Client implements Mux {
   /** Walks the hosts (again after a hub's end), in `connecting`; a failure of every host is an `error` event. */
   #attach(): Promise<Attachment> {
     this.#setState('connecting');
-    const attachment = this.#lock.held.then(() => attach(this.#hello)).then((attached) => this.#attached(attached));
+    const attachment = this.#walkHosts();
     attachment.catch((error: unknown) => this.#closed || this.#emit('error', error instanceof TabmuxError ? error : new TabmuxError('TABMUX_ERR_NO_HOST', String(error))));
     return attachment;
   }
 
-  /** A hub answered hello: mirror its state, re-attach when it dies, subscribe our channels from our cursors. */
-  #attached(attachment: Attachment): Attachment {
-    const { api, answer, gone } = attachment;
-    // A hub as new as this tab ends the loop guard; an older one (the HTTP cache's) is accepted once.
-    if (compareVersions(answer.version ?? '0', TABMUX_VERSION) >= 0) this.#hello.acceptOlder = false;
-    this.#setHubState(answer.state);
-    void api.lifecycle(this.#page.report()).catch(() => undefined);
-    void gone.then(() => this.#reattach(attachment));
-    for (const [channel] of this.#channels.entries()) this.#subscribeOn(api, channel);
-    return attachment;
+  async #walkHosts(): Promise<Attachment> {
+    await this.#lock.held;
+    const skipped: HostSkipped[] = [];
+    for (const host of hostsFor(this.#host)) {
+      if (!host.canBeUsed()) {
+        skipped.push({ host: host.kind, reason: whyNot(host) });
+        continue;
+      }
+      try {
+        const link = host.open({ workerUrl: this.#workerUrl, name: `tabmux:${this.#transport}:${this.#url}`, lifecycle: () => this.#page.report() });
+        return await this.#attachTo(link, { option: this.#host, picked: host.kind, skipped: [...skipped] });
+      } catch (error) {
+        // Usable but failed to start (e.g. the hub script is missing): the next host.
+        skipped.push({ host: host.kind, reason: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    const why = skipped.map(({ host, reason }) => `${host}: ${reason}`).join('; ');
+    throw new TabmuxError('TABMUX_ERR_NO_HOST', `host '${this.#host}' cannot be used here (${why})`);
+  }
+
+  async #attachTo(link: HostLink, choice: HostChoice): Promise<Attachment> {
+    const api = wrap<HubApi>(link.endpoint);
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = (event: MessageEvent<HubBatch>) => {
+      for (const hubEvent of event.data.events) this.#onHubEvent(hubEvent);
+    };
+    const hint = this.#transport === 'auto' ? recallTransport(this.#url) : undefined;
+    // A token function is handed to the hub instead of called here: the hub calls ONE tab's at a
+    // time (single flight across tabs), before expiry and on 401. A fixed string goes as is.
+    const provider = typeof this.#token === 'function' ? proxy(() => this.#freshToken()) : undefined;
+    const token = provider ? undefined : await this.#freshToken();
+    const request: HelloRequest = {
+      protocol: 1,
+      tabId: this.#lock.name,
+      version: TABMUX_VERSION,
+      ...(this.#acceptOlder && { acceptOlder: true }),
+      lockName: this.#lock.name,
+      config: { url: this.#url, transport: this.#transport, ...(hint && { transportHint: hint }), ...(this.#heartbeatS !== undefined && { heartbeatS: this.#heartbeatS }) },
+      ...(token !== undefined && { token }),
+      dataPort: port2,
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TabmuxError('TABMUX_ERR_NO_HOST', `the ${link.kind} hub did not answer within ${HELLO_TIMEOUT_MS} ms`)), HELLO_TIMEOUT_MS);
+    });
+    try {
+      const answer = await Promise.race([api.hello(transfer(request, [port2 as unknown as Transferable]), provider), link.failed, timeout]);
+      link.answered?.();
+      // A hub as new as this tab ends the loop guard; an older one (the HTTP cache's) is accepted once.
+      if (compareVersions(answer.version ?? '0', TABMUX_VERSION) >= 0) this.#acceptOlder = false;
+      this.#setHubState(answer.state);
+      void api.lifecycle(this.#page.report()).catch(() => undefined);
+      const gone = answer.hubLock ? whenReleased(answer.hubLock) : new Promise<void>(() => undefined);
+      const attachment: Attachment = { link, choice, api, port: port1, gone };
+      void gone.then(() => this.#reattach(attachment));
+      for (const [channel] of this.#channels.entries()) this.#subscribeOn(api, channel);
+      return attachment;
+    } catch (error) {
+      port1.close();
+      link.close();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -263,18 +341,18 @@ class Client implements Mux {
       case 'error':
         return this.#emit('error', new TabmuxError(event.code, event.message));
       case 'token-needed':
-        if (typeof this.#hello.token === 'function') {
+        if (typeof this.#token === 'function') {
           void Promise.all([this.#freshToken(), this.#attachment]).then(([token, { api }]) => (token !== undefined ? api.setToken(token) : undefined)).catch(() => undefined);
         }
         return;
       case 'transport':
-        if (this.#hello.transport === 'auto') rememberTransport(this.#hello.url, event.transport satisfies TransportKind);
+        if (this.#transport === 'auto') rememberTransport(this.#url, event.transport satisfies TransportKind);
         return;
       case 'moved':
         // The same URL again: it serves a newer script than its running instance; if the HTTP
         // cache hands us the old one once more, we take it rather than loop.
-        if (new URL(event.workerUrl, location.href).href === new URL(this.#hello.workerUrl, location.href).href) this.#hello.acceptOlder = true;
-        this.#hello.workerUrl = event.workerUrl;
+        if (new URL(event.workerUrl, location.href).href === new URL(this.#workerUrl, location.href).href) this.#acceptOlder = true;
+        this.#workerUrl = event.workerUrl;
         return; // we re-attach when the hub's life lock is released, as after a crash
       default: {
         const never: never = event;
@@ -286,8 +364,7 @@ class Client implements Mux {
   /** The token option's current value; a failing token function is reported, not thrown. */
   async #freshToken(): Promise<string | undefined> {
     try {
-      const { token: option } = this.#hello;
-      const token = typeof option === 'function' ? await option() : option;
+      const token = typeof this.#token === 'function' ? await this.#token() : this.#token;
       return typeof token === 'string' && token ? token : undefined;
     } catch (error) {
       this.#emit('error', new TabmuxError('TABMUX_ERR_UNAUTHORIZED', `the token function failed: ${error instanceof Error ? error.message : String(error)}`));
@@ -315,4 +392,47 @@ class Client implements Mux {
       }
     }
   }
+}
+
+function demand(ok: boolean, message: string): void {
+  if (!ok) throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', message);
+}
+
+/** Says bye (the hub drops this tab's channels at once) and closes the tab's ends. */
+async function detach({ api, port, link }: Attachment): Promise<void> {
+  await api.bye().catch(() => undefined);
+  port.close();
+  link.close();
+}
+
+interface Ready {
+  readonly ready: Promise<void>;
+  /** Settles once: true if this call did. */
+  settle(error?: unknown): boolean;
+}
+
+function deferred(): Ready {
+  let settle!: (error?: unknown) => boolean;
+  const ready = new Promise<void>((resolve, reject) => {
+    let done = false;
+    settle = (error) => {
+      if (done) return false;
+      done = true;
+      if (error === undefined) resolve();
+      else reject(error);
+      return true;
+    };
+  });
+  ready.catch(() => undefined); // a caller who never looks at `ready` must not get an unhandled rejection
+  return { ready, settle };
+}
+
+/** The server base URL without a trailing slash. (`URL.canParse` would be neater but is missing in Safari 16, which has SharedWorker.) */
+function serverUrl(options: ConnectOptions | undefined): string {
+  try {
+    if (options && typeof options.url === 'string') return new URL(options.url, location.href).href.replace(/\/+$/, '');
+  } catch {
+    // fall through to the same error as a missing url
+  }
+  throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', 'options.url must be the push server URL');
 }
