@@ -57,3 +57,34 @@ export const realClock: Clock = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (id) => clearTimeout(id),
 };
+
+/** The global a host runs in (a window, a SharedWorker, a Service Worker): where `online`/`offline` fire. */
+export interface OnlineEventTarget {
+  addEventListener(type: 'online' | 'offline', listener: () => void): void;
+  removeEventListener(type: 'online' | 'offline', listener: () => void): void;
+}
+
+/**
+ * The real platform of a browser context — the one every host hands its hub. Web Locks only
+ * where they exist: they need a secure context, and a page or SharedWorker on plain http has none.
+ */
+export function browserPlatform(scope: OnlineEventTarget): Platform {
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+  return {
+    fetch: (input, init) => fetch(input, init),
+    // The DOM typings type handlers with `this: WebSocket`; the transport only needs the shape.
+    webSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+    clock: realClock,
+    random: Math.random,
+    ...(locks && { locks }),
+    onOnline: (listener) => {
+      scope.addEventListener('online', listener);
+      return () => scope.removeEventListener('online', listener);
+    },
+    onOffline: (listener) => {
+      scope.addEventListener('offline', listener);
+      return () => scope.removeEventListener('offline', listener);
+    },
+    isOnline: () => navigator.onLine,
+  };
+}

@@ -28,7 +28,8 @@
 import { TABMUX_VERSION } from '../src/protocol/version.js';
 import { Hub } from './hub.js';
 import { serveTab, type PortHost } from './ports.js';
-import { realClock, type Platform, type WebSocketLike } from './platform.js';
+import { browserPlatform } from './platform.js';
+import { holdLifeLock } from './life-lock.js';
 import { realTransports } from './transports/index.js';
 import { upstreamLock, upstreamLockName } from './hub-succession.js';
 
@@ -106,7 +107,7 @@ export interface ServiceWorkerScope {
 }
 
 export function startServiceWorkerHost(scope: ServiceWorkerScope): void {
-  const platform = workerPlatform(scope);
+  const platform = browserPlatform(scope);
   const life = holdLifeLock(`tabmux-sw:${crypto.randomUUID()}`);
   const lifeLock = life.name;
   const hubs = new Map<string, Hub>();
@@ -186,36 +187,4 @@ function asRequest(data: unknown): SwRequest | undefined {
     default:
       return undefined;
   }
-}
-
-function workerPlatform(scope: ServiceWorkerScope): Platform {
-  return {
-    fetch: (input, init) => fetch(input, init),
-    // The DOM typings type handlers with `this: WebSocket`; the transport only needs the shape.
-    webSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
-    clock: realClock,
-    random: Math.random,
-    locks: navigator.locks,
-    onOnline: (listener) => {
-      scope.addEventListener('online', listener);
-      return () => scope.removeEventListener('online', listener);
-    },
-    onOffline: (listener) => {
-      scope.addEventListener('offline', listener);
-      return () => scope.removeEventListener('offline', listener);
-    },
-    isOnline: () => navigator.onLine,
-  };
-}
-
-/** Holds a Web Lock until this worker is stopped (Web Locks: released on agent termination) or `end()`. */
-function holdLifeLock(lockName: string): { readonly name: Promise<string>; end(): void } {
-  let end = () => undefined as void;
-  const name = new Promise<string>((resolve) => {
-    void navigator.locks.request(lockName, () => {
-      resolve(lockName);
-      return new Promise<void>((done) => (end = done));
-    });
-  });
-  return { name, end: () => end() };
 }

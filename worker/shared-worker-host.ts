@@ -10,7 +10,8 @@
 import { realTransports } from './transports/index.js';
 import { Hub } from './hub.js';
 import { serveTab, type PortHost } from './ports.js';
-import { realClock, type Platform, type WebSocketLike } from './platform.js';
+import { browserPlatform } from './platform.js';
+import { holdLifeLock } from './life-lock.js';
 import { TABMUX_VERSION } from '../src/protocol/version.js';
 import { tabVersionCheck, startSuccession, upstreamLock, upstreamLockName, type HubIdentity } from './hub-succession.js';
 
@@ -25,23 +26,7 @@ interface SharedWorkerScope {
 }
 
 export function startSharedWorkerHost(scope: SharedWorkerScope): void {
-  const platform: Platform = {
-    fetch: (input, init) => fetch(input, init),
-    // The DOM typings type handlers with `this: WebSocket`; the transport only needs the shape.
-    webSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
-    clock: realClock,
-    random: Math.random,
-    locks: navigator.locks,
-    onOnline: (listener) => {
-      scope.addEventListener('online', listener);
-      return () => scope.removeEventListener('online', listener);
-    },
-    onOffline: (listener) => {
-      scope.addEventListener('offline', listener);
-      return () => scope.removeEventListener('offline', listener);
-    },
-    isOnline: () => navigator.onLine,
-  };
+  const platform = browserPlatform(scope);
   let hub: Hub | undefined;
   const self: HubIdentity = { version: TABMUX_VERSION, scriptUrl: scope.location.href, hubId: crypto.randomUUID() };
   const upstreamGate = upstreamLock(navigator.locks, upstreamLockName('shared-worker', scope.name));
@@ -63,7 +48,7 @@ export function startSharedWorkerHost(scope: SharedWorkerScope): void {
     hub: (config) => (hub ??= new Hub({ host: 'shared-worker', config, platform, openUpstream: realTransports(platform), upstreamGate })),
     // Unique per instance: an old and a new hub of one name live side by side during a deploy,
     // and a tab must watch ITS hub's end, not queue behind the next hub's lock.
-    hubLock: holdLifeLock(`tabmux-hub:${scope.name}:${self.hubId}`),
+    hubLock: holdLifeLock(`tabmux-hub:${scope.name}:${self.hubId}`).name,
     onHello: (_hub, request) => {
       // Retired already (a late tab gets `moved` too), or a tab newer than this script.
       if (movedTo !== undefined) retire(movedTo);
@@ -74,17 +59,4 @@ export function startSharedWorkerHost(scope: SharedWorkerScope): void {
     const port = event.ports[0];
     if (port) serveTab(host, port);
   };
-}
-
-/**
- * Holds a Web Lock until this worker dies, so tabs learn of its death by being granted it (they
- * then attach to a fresh worker and resume from their cursors). Resolves once held.
- */
-function holdLifeLock(name: string): Promise<string> {
-  return new Promise((resolve) => {
-    void navigator.locks.request(name, () => {
-      resolve(name);
-      return new Promise(() => undefined); // never settles: released when the worker ends
-    });
-  });
 }

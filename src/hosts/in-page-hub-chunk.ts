@@ -7,31 +7,12 @@
 import type { Endpoint } from 'comlink';
 import { Hub } from '../../worker/hub.js';
 import { serveTab, type PortHost } from '../../worker/ports.js';
-import { realClock, type Platform, type WebSocketLike } from '../../worker/platform.js';
+import { browserPlatform } from '../../worker/platform.js';
 import { realTransports } from '../../worker/transports/index.js';
 import type { InPageHub, InPageHubOptions } from './in-page-hub.js';
 
-function pagePlatform(): Platform {
-  return {
-    fetch: (input, init) => fetch(input, init),
-    webSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
-    clock: realClock,
-    random: Math.random,
-    ...(typeof navigator !== 'undefined' && navigator.locks && { locks: navigator.locks }),
-    onOnline: (listener) => {
-      addEventListener('online', listener);
-      return () => removeEventListener('online', listener);
-    },
-    onOffline: (listener) => {
-      addEventListener('offline', listener);
-      return () => removeEventListener('offline', listener);
-    },
-    isOnline: () => navigator.onLine,
-  };
-}
-
 export function startInPageHub(options: InPageHubOptions): InPageHub {
-  const platform = pagePlatform();
+  const platform = browserPlatform(globalThis);
   let hub: Hub | undefined;
   const host: PortHost = {
     kind: options.kind,
