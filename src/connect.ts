@@ -5,10 +5,10 @@
  */
 import { proxy, transfer, wrap, type Remote } from 'comlink';
 import { channelNameProblem } from './protocol/channel-name.js';
-import type { DebugSnapshot, HelloRequest, HostChoice, HostOption, HostSkipped, HubApi, HubBatch, HubEvent, MuxState, TransportKind, TransportOption } from './protocol/hub-api.js';
+import type { DebugSnapshot, HelloAnswer, HelloRequest, HostChoice, HostOption, HostSkipped, HubApi, HubBatch, HubEvent, MuxState, TransportKind, TransportOption } from './protocol/hub-api.js';
 import { TabmuxError, type ClientErrorCode } from './errors.js';
 import { hostsFor, whyNot } from './hosts/chooser.js';
-import type { HostLink } from './hosts/types.js';
+import type { Host, HostLink } from './hosts/types.js';
 import { LocalChannels, surface, type MessageHandler } from './local-channels.js';
 import { holdTabLock, whenReleased, type HeldLock } from './tab-lock.js';
 import { recallTransport, rememberTransport } from './transport-memory.js';
@@ -70,6 +70,18 @@ const TRANSPORTS: readonly TransportOption[] = ['auto', 'sse', 'ws', 'poll'];
 const HOSTS: readonly HostOption[] = ['auto', 'shared-worker', 'service-worker', 'leader', 'direct'];
 /** A hub that does not answer hello in this time is taken as broken and the next host is tried. */
 const HELLO_TIMEOUT_MS = 10_000;
+/** A re-attach that failed on every host is tried again after this (then doubling, up to 30 s). */
+const REATTACH_RETRY_MS = 1000;
+
+/** A hub's answer to one hello, before it is taken (or detached, when another hello won). */
+interface Hello {
+  readonly link: HostLink;
+  readonly api: Remote<HubApi>;
+  readonly port: MessagePort;
+  readonly answer: HelloAnswer;
+  /** Stops handing this link's hub events to the tab (another hello won); returns itself. */
+  drop(): Hello;
+}
 
 interface Attachment {
   readonly link: HostLink;
@@ -93,6 +105,8 @@ class Client implements Mux {
   #workerUrl: string;
   /** Moved once to get a newer hub at the same URL: take the next hub whatever its version (no loop on a stale HTTP cache). */
   #acceptOlder = false;
+  /** Hellos said so far: each gets its own tab id (#hello). */
+  #hellos = 0;
   readonly #token: ConnectOptions['token'];
   readonly #channels = new LocalChannels();
   readonly #ready = new Map<string, Ready>();
@@ -147,7 +161,7 @@ class Client implements Mux {
     if (this.#closed) throw new TabmuxError('TABMUX_ERR_CLOSED', 'this mux is closed');
     if (this.#channels.add(channel, handler)) {
       this.#ready.set(channel, deferred());
-      // Before attach finished, #attachTo subscribes it with the others (a repeat is harmless).
+      // Before attach finished, #attached subscribes it with the others (a repeat is harmless).
       this.#attachment.then(({ api }) => this.#subscribeOn(api, channel), (error: unknown) => this.#ready.get(channel)?.settle(error));
     }
     const { ready } = this.#ready.get(channel)!;
@@ -210,11 +224,22 @@ class Client implements Mux {
 
   // ── attaching ─────────────────────────────────────────────────────────────────────────────
 
-  /** Walks the hosts (again after a hub's end), in `connecting`; a failure of every host is an `error` event. */
-  #attach(): Promise<Attachment> {
+  /**
+   * Walks the hosts, in `connecting`; a failure of every host is an `error` event. `retryMs`: this
+   * is a re-attach (the hub ended under a working tab), so a failed walk is tried again after it,
+   * doubling up to 30 s, rather than leaving the tab without a hub for good.
+   */
+  #attach(retryMs?: number): Promise<Attachment> {
     this.#setState('connecting');
     const attachment = this.#walkHosts();
-    attachment.catch((error: unknown) => this.#closed || this.#emit('error', error instanceof TabmuxError ? error : new TabmuxError('TABMUX_ERR_NO_HOST', String(error))));
+    attachment.catch((error: unknown) => {
+      if (this.#closed) return;
+      this.#emit('error', error instanceof TabmuxError ? error : new TabmuxError('TABMUX_ERR_NO_HOST', String(error)));
+      if (retryMs === undefined) return;
+      setTimeout(() => {
+        if (!this.#closed && this.#attachment === attachment) this.#attachment = this.#attach(Math.min(retryMs * 2, 30_000));
+      }, retryMs);
+    });
     return attachment;
   }
 
@@ -227,8 +252,7 @@ class Client implements Mux {
         continue;
       }
       try {
-        const link = host.open({ workerUrl: this.#workerUrl, name: `tabmux:${this.#transport}:${this.#url}`, lifecycle: () => this.#page.report() });
-        return await this.#attachTo(link, { option: this.#host, picked: host.kind, skipped: [...skipped] });
+        return this.#attached(await this.#sayHello(host), { option: this.#host, picked: host.kind, skipped: [...skipped] });
       } catch (error) {
         // Usable but failed to start (e.g. the hub script is missing): the next host.
         skipped.push({ host: host.kind, reason: error instanceof Error ? error.message : String(error) });
@@ -238,11 +262,62 @@ class Client implements Mux {
     throw new TabmuxError('TABMUX_ERR_NO_HOST', `host '${this.#host}' cannot be used here (${why})`);
   }
 
-  async #attachTo(link: HostLink, choice: HostChoice): Promise<Attachment> {
+  /**
+   * Opens `host` and says hello. Where the host asks for it (`retryHelloMs`: shared-worker), a
+   * hello still unanswered is said again on a fresh link, at doubling intervals, until the hello
+   * timeout; the first answer wins and any later one is detached. Why: Chromium drops without a
+   * word a connect that reaches a SharedWorker instance as it closes (a hub retiring for a
+   * deploy), and the hub's life lock, on which tabs re-attach, may be released before the
+   * browser stops routing connects to it. A later connect starts a fresh instance; one that
+   * reaches a live instance is simply answered too.
+   */
+  #sayHello(host: Host): Promise<Hello> {
+    return new Promise((resolve, reject) => {
+      const unanswered = new Set<HostLink>();
+      let done = false;
+      let retry: ReturnType<typeof setTimeout> | undefined;
+      const end = (): boolean => {
+        if (done) return false;
+        done = true;
+        clearTimeout(retry);
+        return true;
+      };
+      const win = (hello: Hello): void => (end() ? resolve(hello) : void detach(hello.drop())); // a later answer: not ours
+      // A failure is final at once: a script that does not load fails every attempt alike.
+      const fail = (error: unknown): void => void (end() && reject(error instanceof Error ? error : new Error(String(error))));
+      const deadline = setTimeout(() => {
+        for (const link of unanswered) link.close(); // given up on: a hub still starting there gets no tab
+        fail(new TabmuxError('TABMUX_ERR_NO_HOST', `the ${host.kind} hub did not answer within ${HELLO_TIMEOUT_MS} ms`));
+      }, HELLO_TIMEOUT_MS);
+      const attempt = (wait: number): void => {
+        let link: HostLink;
+        try {
+          link = host.open({ workerUrl: this.#workerUrl, name: `tabmux:${this.#transport}:${this.#url}`, lifecycle: () => this.#page.report() });
+        } catch (error) {
+          return fail(error); // e.g. a SecurityError for a script of another origin
+        }
+        unanswered.add(link);
+        const settled = (): void => {
+          unanswered.delete(link);
+          if (unanswered.size === 0) clearTimeout(deadline);
+        };
+        this.#hello(link).then(
+          (hello) => (settled(), win(hello)),
+          (error: unknown) => (settled(), fail(error)),
+        );
+        if (host.retryHelloMs) retry = setTimeout(() => attempt(wait * 2), wait);
+      };
+      attempt(host.retryHelloMs ?? 0);
+    });
+  }
+
+  /** One hello on one link: resolves with its answer, rejects if the link fails (it is then closed). */
+  async #hello(link: HostLink): Promise<Hello> {
     const api = wrap<HubApi>(link.endpoint);
     const { port1, port2 } = new MessageChannel();
+    let live = true;
     port1.onmessage = (event: MessageEvent<HubBatch>) => {
-      for (const hubEvent of event.data.events) this.#onHubEvent(hubEvent);
+      if (live) for (const hubEvent of event.data.events) this.#onHubEvent(hubEvent);
     };
     const hint = this.#transport === 'auto' ? recallTransport(this.#url) : undefined;
     // A token function is handed to the hub instead of called here: the hub calls ONE tab's at a
@@ -251,7 +326,9 @@ class Client implements Mux {
     const token = provider ? undefined : await this.#freshToken();
     const request: HelloRequest = {
       protocol: 1,
-      tabId: this.#lock.name,
+      // One id per hello, not per tab: two hellos of a retry may reach the same hub, and the
+      // loser's bye must not drop the winner. Liveness goes by the tab's lock, shared by both.
+      tabId: `${this.#lock.name}#${++this.#hellos}`,
       version: TABMUX_VERSION,
       ...(this.#acceptOlder && { acceptOlder: true }),
       lockName: this.#lock.name,
@@ -259,29 +336,35 @@ class Client implements Mux {
       ...(token !== undefined && { token }),
       dataPort: port2,
     };
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TabmuxError('TABMUX_ERR_NO_HOST', `the ${link.kind} hub did not answer within ${HELLO_TIMEOUT_MS} ms`)), HELLO_TIMEOUT_MS);
-    });
     try {
-      const answer = await Promise.race([api.hello(transfer(request, [port2 as unknown as Transferable]), provider), link.failed, timeout]);
+      const answer = await Promise.race([api.hello(transfer(request, [port2 as unknown as Transferable]), provider), link.failed]);
       link.answered?.();
-      // A hub as new as this tab ends the loop guard; an older one (the HTTP cache's) is accepted once.
-      if (compareVersions(answer.version ?? '0', TABMUX_VERSION) >= 0) this.#acceptOlder = false;
-      this.#setHubState(answer.state);
-      void api.lifecycle(this.#page.report()).catch(() => undefined);
-      const gone = answer.hubLock ? whenReleased(answer.hubLock) : new Promise<void>(() => undefined);
-      const attachment: Attachment = { link, choice, api, port: port1, gone };
-      void gone.then(() => this.#reattach(attachment));
-      for (const [channel] of this.#channels.entries()) this.#subscribeOn(api, channel);
-      return attachment;
+      const hello: Hello = {
+        link,
+        api,
+        port: port1,
+        answer,
+        drop: () => ((live = false), hello),
+      };
+      return hello;
     } catch (error) {
       port1.close();
       link.close();
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
+  }
+
+  /** The winning hello becomes the tab's attachment: hub state, lifecycle, the hub's end watched, channels subscribed. */
+  #attached({ link, api, port, answer }: Hello, choice: HostChoice): Attachment {
+    // A hub as new as this tab ends the loop guard; an older one (the HTTP cache's) is accepted once.
+    if (compareVersions(answer.version ?? '0', TABMUX_VERSION) >= 0) this.#acceptOlder = false;
+    this.#setHubState(answer.state);
+    void api.lifecycle(this.#page.report()).catch(() => undefined);
+    const gone = answer.hubLock ? whenReleased(answer.hubLock) : new Promise<void>(() => undefined);
+    const attachment: Attachment = { link, choice, api, port, gone };
+    void gone.then(() => this.#reattach(attachment));
+    for (const [channel] of this.#channels.entries()) this.#subscribeOn(api, channel);
+    return attachment;
   }
 
   /**
@@ -304,7 +387,7 @@ class Client implements Mux {
   }
 
   #leaveCache(): void {
-    if (!this.#closed) this.#attachment = this.#attach();
+    if (!this.#closed) this.#attachment = this.#attach(REATTACH_RETRY_MS);
   }
 
   /** The hub died (its life lock was released): attach to a fresh one, resume from our cursors. */
@@ -312,7 +395,7 @@ class Client implements Mux {
     if (this.#closed || this.#left.has(dead)) return;
     dead.port.close();
     dead.link.close();
-    this.#attachment = this.#attach();
+    this.#attachment = this.#attach(REATTACH_RETRY_MS);
   }
 
   /**
@@ -399,7 +482,7 @@ function demand(ok: boolean, message: string): void {
 }
 
 /** Says bye (the hub drops this tab's channels at once) and closes the tab's ends. */
-async function detach({ api, port, link }: Attachment): Promise<void> {
+async function detach({ api, port, link }: Pick<Attachment, 'api' | 'port' | 'link'>): Promise<void> {
   await api.bye().catch(() => undefined);
   port.close();
   link.close();

@@ -11,11 +11,19 @@ import type { Host } from './types.js';
  * Service Workers closed): without this, `auto` would wait out the whole hello timeout.
  */
 const SCRIPT_CHECK_AFTER_MS = 2000;
+/**
+ * A connect that reaches an instance as it closes (a hub retiring for a deploy) is dropped by
+ * Chromium without an error, even after the instance's life lock was released: connect() says
+ * hello again on a fresh SharedWorker after this, which reaches the next instance. A repeat that
+ * reaches a live but slow instance costs one more answered hello.
+ */
+const RETRY_HELLO_MS = 1000;
 
 export const sharedWorkerHost: Host = {
   kind: 'shared-worker',
   canBeUsed: () => typeof SharedWorker === 'function',
   whyNot: () => 'SharedWorker is not defined in this browser',
+  retryHelloMs: RETRY_HELLO_MS,
   open({ workerUrl, name }) {
     // Classic, not module: dist/worker.js is one IIFE, which also runs where module workers do not.
     const worker = new SharedWorker(workerUrl, { name });

@@ -35,5 +35,10 @@ export interface Host {
    * ("SharedWorker is not defined in this browser", "not a secure context").
    */
   whyNot?(): string;
+  /**
+   * A hello unanswered after this many ms is said again on a fresh link (then at doubling
+   * intervals, up to the hello timeout): for a host whose start can be lost without an error.
+   */
+  readonly retryHelloMs?: number;
   open(options: HostOpenOptions): HostLink;
 }

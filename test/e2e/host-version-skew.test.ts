@@ -139,8 +139,21 @@ async function handover(context: BrowserContext, transport: Transport, channel: 
   }
   await publisher;
   const tabs = [...oldTabs, ...newTabs];
-  await waitFor('every tab to have the last message', async () => (await Promise.all(tabs.map(received))).every((r) => r[channel]?.at(-1) === MESSAGES - 1), 30_000);
+  try {
+    await waitFor('every tab to have the last message', async () => (await Promise.all(tabs.map(received))).every((r) => r[channel]?.at(-1) === MESSAGES - 1), 30_000);
+  } catch (error) {
+    // Say which tab stuck where, and what its hub thinks: a flake here is a hand-over bug.
+    const state = await Promise.all(tabs.map(async (tab, i) => `${i < OLD_TABS ? 'old' : 'new'} tab ${i}: ${describeRun((await received(tab))[channel])}; hub ${JSON.stringify(await debugSoon(tab))}`));
+    throw new Error(`${(error as Error).message}\n${state.join('\n')}`, { cause: error });
+  }
   return { oldTabs, newTabs };
+}
+
+/** A tab's received numbers in short: count, first, last, and where the run breaks. */
+function describeRun(got: number[] | undefined): string {
+  if (!got?.length) return 'nothing';
+  const breaks = got.flatMap((n, i) => (i > 0 && n !== got[i - 1]! + 1 ? [`${got[i - 1]}->${n}`] : [])).slice(0, 5);
+  return `${got.length} messages ${got[0]}..${got.at(-1)}${breaks.length ? `, breaks ${breaks.join(' ')}` : ''}`;
 }
 
 /** Everything a finished handover must show; `version`: the hub every tab must end on. */
