@@ -28,7 +28,14 @@ export interface KeepAwakeOptions {
   readonly now: () => number;
   /** Calls `listener` when the page may have changed (visibilitychange…); returns a stop function. */
   readonly onPageChange: (listener: () => void) => () => void;
+  /** Calls `tick` every `ms`; returns a stop function. Injected for tests; default setInterval. */
+  readonly every?: (tick: () => void, ms: number) => () => void;
 }
+
+const intervals = (tick: () => void, ms: number): (() => void) => {
+  const timer = setInterval(tick, ms);
+  return () => clearInterval(timer);
+};
 
 export interface KeepAwake {
   wanted(): boolean;
@@ -61,13 +68,13 @@ export function keepAwake(options: KeepAwakeOptions): KeepAwake {
     for (const resolve of waiters) resolve();
     waiters.clear();
   };
-  const timer = setInterval(() => evaluate(true), PING_INTERVAL_MS);
+  const stopTicking = (options.every ?? intervals)(() => evaluate(true), PING_INTERVAL_MS);
   const stopWatching = options.onPageChange(() => evaluate(false));
   return {
     wanted,
     whenWanted: () => (wanted() ? Promise.resolve() : new Promise<void>((resolve) => waiters.add(resolve))),
     stop() {
-      clearInterval(timer);
+      stopTicking();
       stopWatching();
       waiters.clear();
     },
