@@ -3,27 +3,14 @@
 // of the last close the server's `tabmux_subscriptions` is exactly what the remaining tabs need.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
-import { startServer, type StartedServer } from '../helpers/server.js';
-import { openTabs, readMetric, startStaticServer, waitFor, type StaticServer } from '../helpers/browser.js';
+import type { Page } from 'playwright-core';
+import { e2eFixture } from '../helpers/e2e-fixture.js';
+import { debugOf } from '../helpers/page-debug.js';
+import { openTabs, readMetric, waitFor } from '../helpers/browser.js';
 
 const TABS = 30;
 
-let push: StartedServer;
-let pages: StaticServer;
-let browser: Browser;
-
-test.before(async () => {
-  push = await startServer();
-  pages = await startStaticServer();
-  browser = await launchChromium();
-});
-test.after(async () => {
-  await browser?.close();
-  await pages?.close();
-  await push?.close();
-});
+const { push, pages, browser } = e2eFixture();
 
 /** Tab i wants `shared` plus `c<i mod 12>` and, for odd i, `odd-<i>`. */
 function channelsOf(i: number): string[] {
@@ -68,7 +55,7 @@ for (const transport of ['sse', 'ws'] as const) {
       assert.equal(value, needed.size);
       console.log(`# subscriptions back to ${needed.size} for ${open.size} tabs after ${Date.now() - closedAt} ms`);
       assert.equal(await readMetric(push.url, 'tabmux_connections', `{transport="${transport}"}`), 1, 'and one upstream');
-      const debug = await open.get(0)!.evaluate(() => (window as unknown as { mux: { debug(): Promise<{ tabs: number; channels: object }> } }).mux.debug());
+      const debug = await debugOf<{ tabs: number; channels: object }>(open.get(0)!);
       assert.equal(debug.tabs, open.size, 'the hub counts only live tabs');
       assert.deepEqual(Object.keys(debug.channels).sort(), [...needed].sort());
     } finally {

@@ -3,28 +3,14 @@
 // browser's 6-connections-per-host limit (HTTP/1.1) stalls tabs 7 to 12.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
-import { startServer, type StartedServer } from '../helpers/server.js';
-import { openTabs, range, readMetric, received, startStaticServer, waitFor, type StaticServer } from '../helpers/browser.js';
+import { e2eFixture } from '../helpers/e2e-fixture.js';
+import { debugOf } from '../helpers/page-debug.js';
+import { openTabs, range, readMetric, received, waitFor } from '../helpers/browser.js';
 
 const TABS = 12;
 const MESSAGES = 200;
 
-let push: StartedServer;
-let pages: StaticServer;
-let browser: Browser;
-
-test.before(async () => {
-  push = await startServer();
-  pages = await startStaticServer();
-  browser = await launchChromium();
-});
-test.after(async () => {
-  await browser?.close();
-  await pages?.close();
-  await push?.close();
-});
+const { push, pages, browser } = e2eFixture();
 
 for (const transport of ['sse', 'ws', 'poll'] as const) {
   test(`tabmux (${transport}): 12 tabs, exactly 1 upstream connection at the server, all 200 messages in order in every tab`, async () => {
@@ -32,7 +18,7 @@ for (const transport of ['sse', 'ws', 'poll'] as const) {
     try {
       const tabs = await openTabs(context, TABS, () => `${pages.url}/pages/tab.html?server=${encodeURIComponent(push.url)}&channels=ticker-${transport}&transport=${transport}`);
       assert.equal(await readMetric(push.url, 'tabmux_connections', `{transport="${transport}"}`), 1, 'one upstream for 12 tabs');
-      const debug = await tabs[11]!.evaluate(() => (window as unknown as { mux: { debug(): Promise<{ host: string; tabs: number; transport: string }> } }).mux.debug());
+      const debug = await debugOf<{ host: string; tabs: number; transport: string }>(tabs[11]!);
       assert.deepEqual({ host: debug.host, tabs: debug.tabs, transport: debug.transport }, { host: 'shared-worker', tabs: TABS, transport });
       for (const n of range(MESSAGES)) await push.server.publish(`ticker-${transport}`, { n });
       await waitFor('every tab to have 200 messages', async () => (await Promise.all(tabs.map(received))).every((r) => (r[`ticker-${transport}`]?.length ?? 0) >= MESSAGES), 30_000);

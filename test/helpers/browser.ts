@@ -4,12 +4,11 @@
  * reading the push server's /metrics, and bounded waits that fail with a clear message.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { extname, join, normalize } from 'node:path';
+import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
+import { listenLocal, sendFile, type LocalServer } from './local-http.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const ROUTES: Record<string, string> = {
@@ -20,12 +19,8 @@ const ROUTES: Record<string, string> = {
 };
 /** Any other module the client imports on demand from next to itself (dist/tabmux-<name>.js, rollup.config.js). */
 const LAZY_MODULE = /^\/tabmux-[\w-]+(\.[\w-]+)*\.js$/;
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.map': 'application/json' };
 
-export interface StaticServer {
-  readonly url: string;
-  close(): Promise<void>;
-}
+export type StaticServer = LocalServer;
 
 /** Fails when the bundles are missing: these tests prove the BUILT hub and client. */
 export function assertBuilt(): void {
@@ -44,23 +39,9 @@ export async function startStaticServer(): Promise<StaticServer> {
       res.writeHead(404).end();
       return;
     }
-    try {
-      const body = await readFile(join(root, file));
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
+    await sendFile(res, join(root, file));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenLocal(server);
 }
 
 /** Polls `check` until it returns a truthy value; fails after `timeoutMs` with `what` and the last value seen. */
