@@ -15,7 +15,12 @@ export const EVENT_SOURCE_WORKER_NAME = 'tabmux:event-source';
 export type TabToHub =
   /** First message on a tab's port: the name of the Web Lock the tab holds for its whole life. */
   | { readonly type: 'es-hello'; readonly lockName: string }
-  | { readonly type: 'es-open'; readonly sid: number; readonly url: string; readonly withCredentials: boolean }
+  /**
+   * Attach source `sid` to the upstream of (url, credentials). `lastEventId`: the source's last
+   * event id when it re-attaches to a fresh hub (the previous one died): a new upstream sends it
+   * as `Last-Event-ID`, as a native EventSource reconnecting would.
+   */
+  | { readonly type: 'es-open'; readonly sid: number; readonly url: string; readonly withCredentials: boolean; readonly lastEventId?: string }
   | { readonly type: 'es-close'; readonly sid: number };
 
 /** readyState values, as EventSource.CONNECTING / OPEN / CLOSED. */
@@ -28,6 +33,16 @@ export interface DispatchedEvent {
   readonly origin: string;
 }
 
+/**
+ * The hub's answer to `es-hello`: the Web Lock it holds for its life. The tab waits for it and is
+ * granted it when the hub dies (crashed, killed), then re-attaches its sources to a fresh hub.
+ */
+export interface HubAlive {
+  readonly type: 'es-hub';
+  readonly lockName: string;
+}
+
+/** What one source receives (routed by `sid`). */
 export type HubToTab =
   /** Fire `open` (readyState OPEN). */
   | { readonly type: 'es-open'; readonly sid: number }

@@ -6,6 +6,7 @@
 import type { TabToHub } from '../../src/protocol/event-source.js';
 import { realClock } from '../platform.js';
 import { EventSourceRegistry, serveEventSourceTab } from './event-source-service.js';
+import { holdLifeLock } from '../life-lock.js';
 
 interface ConnectScope {
   onconnect: ((event: MessageEvent) => void) | null;
@@ -21,10 +22,12 @@ export function startEventSourceHost(scope: ConnectScope): void {
   const watchTab = (lockName: string, gone: () => void) => {
     void navigator.locks.request(lockName, () => gone()).catch(() => undefined);
   };
+  // Held for the worker's life: tabs learn of its death by being granted it (src/event-source/hub-link.ts).
+  const hubLock = holdLifeLock(`tabmux-es-hub:${crypto.randomUUID()}`).name;
   scope.onconnect = (event) => {
     const port = event.ports[0];
     if (!port) return;
-    const tab = serveEventSourceTab(registry, port, watchTab);
+    const tab = serveEventSourceTab(registry, port, watchTab, hubLock);
     port.onmessage = (message: MessageEvent<TabToHub>) => tab.handle(message.data);
     port.start();
   };

@@ -3,10 +3,10 @@
  * mode), and the per-tab port that attaches sources to them.
  */
 import { EventSourceUpstream, type UpstreamPlatform, type UpstreamSink } from './event-source-upstream.js';
-import type { HubToTab, TabToHub } from '../../src/protocol/event-source.js';
+import type { HubAlive, HubToTab, TabToHub } from '../../src/protocol/event-source.js';
 
 export interface EventSourcePort {
-  postMessage(message: HubToTab): void;
+  postMessage(message: HubToTab | HubAlive): void;
 }
 
 export class EventSourceRegistry {
@@ -19,13 +19,14 @@ export class EventSourceRegistry {
     return this.upstreams.size;
   }
 
-  attach(url: string, withCredentials: boolean, sink: UpstreamSink): EventSourceUpstream {
+  /** `lastEventId`: sent by a new upstream as `Last-Event-ID` (a source coming back from a dead hub). */
+  attach(url: string, withCredentials: boolean, sink: UpstreamSink, lastEventId = ''): EventSourceUpstream {
     const key = `${withCredentials ? 'include' : 'same-origin'} ${url}`;
     let upstream = this.upstreams.get(key);
     if (upstream === undefined) {
       upstream = new EventSourceUpstream(url, withCredentials, this.platform, (done) => {
         if (this.upstreams.get(key) === done) this.upstreams.delete(key);
-      });
+      }, lastEventId);
       this.upstreams.set(key, upstream);
     }
     upstream.attach(sink);
@@ -43,10 +44,12 @@ export function serveEventSourceTab(
   port: EventSourcePort,
   /** Calls `gone` once the tab that holds `lockName` has gone (see src/event-source/hub-link.ts). */
   watchTab: (lockName: string, gone: () => void) => void,
+  /** The lock this hub holds for its life, resolved once held: told to the tab in answer to its hello. */
+  hubLock?: Promise<string>,
 ) {
   const sources = new Map<number, { upstream: EventSourceUpstream; sink: UpstreamSink }>();
 
-  function open(sid: number, url: string, withCredentials: boolean): void {
+  function open(sid: number, url: string, withCredentials: boolean, lastEventId?: string): void {
     if (sources.has(sid)) return;
     const sink: UpstreamSink = {
       open: () => port.postMessage({ type: 'es-open', sid }),
@@ -56,7 +59,7 @@ export function serveEventSourceTab(
       },
       events: (events) => port.postMessage({ type: 'es-events', sid, events }),
     };
-    sources.set(sid, { upstream: registry.attach(url, withCredentials, sink), sink });
+    sources.set(sid, { upstream: registry.attach(url, withCredentials, sink, lastEventId), sink });
   }
 
   function close(sid: number): void {
@@ -71,9 +74,10 @@ export function serveEventSourceTab(
       switch (message.type) {
         case 'es-hello':
           watchTab(message.lockName, () => this.release());
+          void hubLock?.then((lockName) => port.postMessage({ type: 'es-hub', lockName }));
           return;
         case 'es-open':
-          open(message.sid, message.url, message.withCredentials);
+          open(message.sid, message.url, message.withCredentials, typeof message.lastEventId === 'string' ? message.lastEventId : undefined);
           return;
         case 'es-close':
           close(message.sid);

@@ -49,7 +49,6 @@ function isEventStream(contentType: string | null): boolean {
 
 export class EventSourceUpstream {
   readyState: ReadyState = CONNECTING;
-  private lastEventId = '';
   private reconnectMs = DEFAULT_RECONNECT_MS;
   private origin = '';
   private readonly sinks = new Set<UpstreamSink>();
@@ -62,6 +61,8 @@ export class EventSourceUpstream {
     private readonly platform: UpstreamPlatform,
     /** Told when the upstream failed for good or lost its last sink, so the registry forgets it. */
     private readonly onDone: (upstream: EventSourceUpstream) => void,
+    /** The last event ID to start from (sources back from a hub that died); '' for a new stream. */
+    private lastEventId = '',
   ) {}
 
   get size(): number {
