@@ -3,35 +3,18 @@
 // which host it picked and why each one before it was not.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
-import { startServer, type StartedServer } from '../helpers/server.js';
+import type { Page } from 'playwright-core';
+import { e2eFixture } from '../helpers/e2e-fixture.js';
+import { debugOf } from '../helpers/page-debug.js';
 import { openTabs, range, received, waitFor } from '../helpers/browser.js';
-import { startVersionedStatic, type VersionedStatic } from '../helpers/versioned-static.js';
+import { startVersionedStatic } from '../helpers/versioned-static.js';
 import type { DebugSnapshot, HostKind } from '../../src/protocol/hub-api.js';
 
 const TABS = 3;
 const MESSAGES = 200;
 const LATER_HOSTS: readonly HostKind[] = ['service-worker', 'leader', 'direct'];
 
-let push: StartedServer;
-let pages: VersionedStatic;
-let browser: Browser;
-
-test.before(async () => {
-  push = await startServer();
-  pages = await startVersionedStatic();
-  browser = await launchChromium();
-});
-test.after(async () => {
-  await browser?.close();
-  await pages?.close();
-  await push?.close();
-});
-
-function debug(page: Page): Promise<DebugSnapshot> {
-  return page.evaluate(() => (window as unknown as { mux: { debug(): Promise<DebugSnapshot> } }).mux.debug());
-}
+const { push, pages, browser } = e2eFixture({ pages: () => startVersionedStatic() });
 
 /** Publishes 0..MESSAGES-1 and asserts every tab got each exactly once, in order. */
 async function everyMessageOnce(tabs: Page[], channel: string): Promise<void> {
@@ -42,7 +25,7 @@ async function everyMessageOnce(tabs: Page[], channel: string): Promise<void> {
 
 /** The choice every tab reports: a later host picked, the shared-worker's reason first, a reason for every host skipped. */
 async function assertFellThrough(tabs: Page[], sharedWorkerReason: string): Promise<DebugSnapshot> {
-  const snapshots = await Promise.all(tabs.map(debug));
+  const snapshots = await Promise.all(tabs.map((tab) => debugOf(tab)));
   for (const [i, snapshot] of snapshots.entries()) {
     const { hostChoice } = snapshot;
     assert.equal(hostChoice.option, 'auto', `tab ${i}`);

@@ -6,29 +6,16 @@
 //     points `connect({ worker })` at it: ONE registration (the app's), which serves tabmux too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
-import { startServer, type StartedServer } from '../helpers/server.js';
-import { openTabs, range, readMetric, received, startStaticServer, waitFor, withTimeout, type StaticServer } from '../helpers/browser.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { e2eFixture } from '../helpers/e2e-fixture.js';
+import { debugOf } from '../helpers/page-debug.js';
+import { openTabs, range, readMetric, received, waitFor, withTimeout } from '../helpers/browser.js';
 
 const TABS = 3;
 const MESSAGES = 50;
 const SSE = '{transport="sse"}';
 
-let push: StartedServer;
-let pages: StaticServer;
-let browser: Browser;
-
-test.before(async () => {
-  push = await startServer();
-  pages = await startStaticServer();
-  browser = await launchChromium();
-});
-test.after(async () => {
-  await browser?.close();
-  await pages?.close();
-  await push?.close();
-});
+const { push, pages, browser } = e2eFixture();
 
 interface Registration {
   scope: string;
@@ -52,7 +39,7 @@ const appPing = (page: Page) =>
     10_000,
     "the app's worker to answer its ping",
   );
-const host = (page: Page) => page.evaluate(() => (window as unknown as { mux: { debug(): Promise<{ host: string; tabs: number }> } }).mux.debug());
+const host = (page: Page) => debugOf<{ host: string; tabs: number }>(page);
 
 /**
  * The first tab registers the app's worker (claimed by it); the others navigate once it is active,

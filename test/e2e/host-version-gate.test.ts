@@ -3,27 +3,12 @@
 // SharedWorker hub opens no upstream and shows `connecting`; once it is released, it opens one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
-import { startServer, type StartedServer } from '../helpers/server.js';
+import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { readMetric, received, waitFor, withTimeout } from '../helpers/browser.js';
-import { startVersionedStatic, type VersionedStatic } from '../helpers/versioned-static.js';
+import { startVersionedStatic } from '../helpers/versioned-static.js';
 import type { DebugSnapshot } from '../../src/protocol/hub-api.js';
 
-let push: StartedServer;
-let pages: VersionedStatic;
-let browser: Browser;
-
-test.before(async () => {
-  push = await startServer();
-  pages = await startVersionedStatic();
-  browser = await launchChromium();
-});
-test.after(async () => {
-  await browser?.close();
-  await pages?.close();
-  await push?.close();
-});
+const { push, pages, browser } = e2eFixture({ pages: () => startVersionedStatic() });
 
 test('a hub waits for the upstream lock in connecting, with no upstream opened, and opens one once it is released', async () => {
   const channel = 'gate';

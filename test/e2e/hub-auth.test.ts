@@ -3,11 +3,10 @@
 // on a 401 asks the tabs for a fresh one and reconnects with it at once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import { SignJWT } from 'jose';
-import { launchChromium } from '../helpers/chromium.js';
-import { startServer, type StartedServer } from '../helpers/server.js';
-import { range, received, startStaticServer, waitFor, withTimeout, type StaticServer } from '../helpers/browser.js';
+import { e2eFixture } from '../helpers/e2e-fixture.js';
+import { debugOf } from '../helpers/page-debug.js';
+import { range, received, waitFor, withTimeout } from '../helpers/browser.js';
 
 const SECRET = 'an-hs256-test-secret-of-32-bytes-at-least!';
 const sign = (expiresAt: number) =>
@@ -16,20 +15,7 @@ const sign = (expiresAt: number) =>
     .setExpirationTime(expiresAt)
     .sign(new TextEncoder().encode(SECRET));
 
-let push: StartedServer;
-let pages: StaticServer;
-let browser: Browser;
-
-test.before(async () => {
-  push = await startServer({ jwtSecret: SECRET, retry: 50 });
-  pages = await startStaticServer();
-  browser = await launchChromium();
-});
-test.after(async () => {
-  await browser?.close();
-  await pages?.close();
-  await push?.close();
-});
+const { push, pages, browser } = e2eFixture({ server: { jwtSecret: SECRET, retry: 50 } });
 
 for (const transport of ['sse', 'ws', 'poll'] as const) {
   test(`${transport}: an expired token is refused (HTTP: TABMUX_ERR_UNAUTHORIZED to the tab); a fresh one from the token function connects at once; publish and delivery work`, async () => {
@@ -41,7 +27,7 @@ for (const transport of ['sse', 'ws', 'poll'] as const) {
       await page.goto(`${pages.url}/pages/tab.html?server=${encodeURIComponent(push.url)}&channels=${channel}&transport=${transport}&token=${expired}`);
       if (transport === 'ws') {
         // A browser hides a refused upgrade's status: the hub only sees the socket fail, backs off.
-        await waitFor('the refused WebSocket to put the hub in backoff', async () => (await page.evaluate(() => (window as unknown as { mux: { debug(): Promise<{ upstream: string }> } }).mux.debug())).upstream === 'backoff');
+        await waitFor('the refused WebSocket to put the hub in backoff', async () => (await debugOf<{ upstream: string }>(page)).upstream === 'backoff');
       } else {
         await waitFor('the tab to be told its token was refused', async () => (await page.evaluate(() => (window as unknown as { errors: string[] }).errors)).includes('TABMUX_ERR_UNAUTHORIZED'));
       }

@@ -12,28 +12,14 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
-import { startServer, type StartedServer } from '../helpers/server.js';
-import { openTabs, range, received, startStaticServer, waitFor, type StaticServer } from '../helpers/browser.js';
+import type { Page } from 'playwright-core';
+import { e2eFixture } from '../helpers/e2e-fixture.js';
+import { openTabs, range, received, waitFor } from '../helpers/browser.js';
 
 const KEY = 'e2e-status-publish-key';
 const VIEWPORT = { width: 1200, height: 800 };
 
-let push: StartedServer;
-let pages: StaticServer;
-let browser: Browser;
-
-test.before(async () => {
-  push = await startServer({ status: true, publishKey: KEY, nodeId: 'e2e-node' });
-  pages = await startStaticServer();
-  browser = await launchChromium();
-});
-test.after(async () => {
-  await browser?.close();
-  await pages?.close();
-  await push?.close();
-});
+const { push, pages, browser } = e2eFixture({ server: { status: true, publishKey: KEY, nodeId: 'e2e-node' } });
 
 /** Width, height and number of distinct RGBA values of a PNG, decoded in the browser. */
 async function decode(decoder: Page, png: Buffer): Promise<{ width: number; height: number; colours: number }> {

@@ -12,17 +12,16 @@
  * worker started after a swap fetches the new script.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
+import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TABMUX_VERSION } from '../../src/protocol/version.js';
 import { assertBuilt } from './browser.js';
+import { listenLocal, sendFile } from './local-http.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /** The names the README tells users to serve the bundles under. */
 const ALIASES: Record<string, string> = { 'tabmux.js': 'index.js', 'tabmux-worker.js': 'worker.js' };
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.map': 'application/json' };
 
 export type Deploy = 'new' | 'old';
 
@@ -64,25 +63,9 @@ export async function startVersionedStatic(oldVersion = '0.0.1'): Promise<Versio
       const relative = normalize(join('test/e2e', path));
       if (relative.startsWith('test/e2e/pages/')) file = join(root, relative);
     }
-    try {
-      if (!file) throw new Error('not served');
-      const body = deploy === 'old' && file.endsWith('.js') ? await oldBuild(file, oldVersion) : await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
-    } catch {
-      res.writeHead(404, { 'cache-control': 'no-store' }).end();
-    }
+    if (!file) return void res.writeHead(404, { 'cache-control': 'no-store' }).end();
+    await sendFile(res, file, deploy === 'old' && file.endsWith('.js') ? () => oldBuild(file, oldVersion) : undefined);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    oldVersion,
-    hits,
-    swap: (deploy) => void (swapped = deploy),
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { url, close } = await listenLocal(server);
+  return { url, oldVersion, hits, swap: (deploy) => void (swapped = deploy), close };
 }
