@@ -8,18 +8,16 @@
 //     and resume from the cursors they mirror — 0 lost, 0 duplicated, and one upstream again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
-import { startServer, type StartedServer } from '../helpers/server.js';
-import { openTabs, range, readMetric, received, startStaticServer, waitFor, withTimeout, type StaticServer } from '../helpers/browser.js';
+import type { BrowserContext, CDPSession, Page } from 'playwright-core';
+import { e2eFixture } from '../helpers/e2e-fixture.js';
+import { debugWithin } from '../helpers/page-debug.js';
+import { openTabs, range, readMetric, received, waitFor } from '../helpers/browser.js';
 
 const TABS = 8;
 const MESSAGES = 200;
 const SSE = '{transport="sse"}';
 
-let push: StartedServer;
-let pages: StaticServer;
-let browser: Browser;
+const { push, pages, browser } = e2eFixture({ server: { retry: 50 } });
 
 interface Debug {
   host: string;
@@ -27,7 +25,7 @@ interface Debug {
   tabs: number;
   transport: string | null;
 }
-const debug = (page: Page) => withTimeout(page.evaluate(() => (window as unknown as { mux: { debug(): Promise<Debug> } }).mux.debug()), 5000, 'debug()');
+const debug = (page: Page) => debugWithin<Debug>(page, 5000);
 const tabUrl = (channel: string, transport = 'sse') => `${pages.url}/pages/tab.html?server=${encodeURIComponent(push.url)}&channels=${channel}&transport=${transport}&host=service-worker`;
 
 /** Every tab has `count` messages of `channel` (or more: the deepEqual after says which). */
@@ -56,17 +54,6 @@ async function watchWorkers(context: BrowserContext, page: Page): Promise<{ cdp:
   await cdp.send('ServiceWorker.enable');
   return { cdp, stopped: () => stopped, running: () => [...versions.values()].filter((v) => v.runningStatus === 'running') };
 }
-
-test.before(async () => {
-  push = await startServer({ retry: 50 });
-  pages = await startStaticServer();
-  browser = await launchChromium();
-});
-test.after(async () => {
-  await browser?.close();
-  await pages?.close();
-  await push?.close();
-});
 
 for (const transport of ['sse', 'ws'] as const) {
   test(`8 tabs on the service-worker host (${transport}): exactly 1 upstream connection, 200 messages each, in order, none twice`, { timeout: 120_000 }, async () => {

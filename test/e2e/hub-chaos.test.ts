@@ -3,34 +3,17 @@
 // with every message exactly once, in order: the hub resumes each channel from its cursor.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
-import { startServer, type StartedServer } from '../helpers/server.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
-import { openTabs, range, received, startStaticServer, waitFor, type StaticServer } from '../helpers/browser.js';
+import { e2eFixture } from '../helpers/e2e-fixture.js';
+import { debugOf } from '../helpers/page-debug.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
+import { openTabs, range, received, waitFor } from '../helpers/browser.js';
 
 const TABS = 4;
 const MESSAGES = 200;
 const CUTS = 10;
 
-let push: StartedServer;
-let proxy: TcpProxy;
-let pages: StaticServer;
-let browser: Browser;
-
-test.before(async () => {
-  // A short `retry:` keeps the test quick; the backoff's jitter still applies on top.
-  push = await startServer({ retry: 50, history: 1000 });
-  proxy = await startTcpProxy(push.port);
-  pages = await startStaticServer();
-  browser = await launchChromium();
-});
-test.after(async () => {
-  await browser?.close();
-  await pages?.close();
-  await proxy?.close();
-  await push?.close();
-});
+// A short `retry:` keeps the test quick; the backoff's jitter still applies on top.
+const { push, pages, browser, front: proxy } = e2eFixture({ server: { retry: 50, history: 1000 }, front: ({ push }) => startTcpProxy(push.port) });
 
 for (const transport of ['sse', 'ws', 'poll'] as const) {
   test(`${transport}: ${CUTS} cuts of every upstream while 200 messages flow → each tab has each message once, in order`, async () => {
@@ -39,7 +22,7 @@ for (const transport of ['sse', 'ws', 'poll'] as const) {
     try {
       const server = `http://127.0.0.1:${proxy.port}`;
       const tabs = await openTabs(context, TABS, (i) => `${pages.url}/pages/tab.html?server=${encodeURIComponent(server)}&channels=${channel},other-${i % 2}&transport=${transport}`);
-      const hubState = () => tabs[0]!.evaluate(() => (window as unknown as { mux: { debug(): Promise<{ upstream: string }> } }).mux.debug().then((d) => d.upstream));
+      const hubState = () => debugOf<{ upstream: string }>(tabs[0]!).then((d) => d.upstream);
       let cuts = 0;
       for (const n of range(MESSAGES)) {
         await push.server.publish(channel, { n });
@@ -52,7 +35,7 @@ for (const transport of ['sse', 'ws', 'poll'] as const) {
           proxy.cutAll();
           cuts++;
           await waitFor('the hub to reconnect after the cut', () => proxy.accepted > before, 20_000, 10).catch(async (error: Error) => {
-            const debug = await tabs[0]!.evaluate(() => (window as unknown as { mux: { debug(): Promise<unknown> } }).mux.debug());
+            const debug = await debugOf<unknown>(tabs[0]!);
             throw new Error(`${error.message} (cut ${cuts}); hub: ${JSON.stringify(debug)}`, { cause: error });
           });
         }

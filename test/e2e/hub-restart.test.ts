@@ -3,52 +3,26 @@
 // 0 messages lost, 0 duplicated.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, CDPSession } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
-import { startServer, type StartedServer } from '../helpers/server.js';
-import { openTabs, range, received, startStaticServer, waitFor, type StaticServer } from '../helpers/browser.js';
+import { e2eFixture } from '../helpers/e2e-fixture.js';
+import { debugOf } from '../helpers/page-debug.js';
+import { sharedWorkers } from '../helpers/cdp-targets.js';
+import { openTabs, range, received, waitFor } from '../helpers/browser.js';
 
 const TABS = 5;
 const MESSAGES = 200;
 
-let push: StartedServer;
-let pages: StaticServer;
-let browser: Browser;
-let cdp: CDPSession;
-
-interface TargetInfo {
-  targetId: string;
-  type: string;
-  url: string;
-}
-
-async function sharedWorkers(): Promise<TargetInfo[]> {
-  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: TargetInfo[] };
-  return targetInfos.filter((target) => target.type === 'shared_worker');
-}
-
-test.before(async () => {
-  push = await startServer({ retry: 50 });
-  pages = await startStaticServer();
-  browser = await launchChromium();
-  cdp = await browser.newBrowserCDPSession();
-});
-test.after(async () => {
-  await browser?.close();
-  await pages?.close();
-  await push?.close();
-});
+const { push, pages, browser, cdp } = e2eFixture({ server: { retry: 50 }, cdp: true });
 
 for (const transport of ['sse', 'ws'] as const) {
   test(`${transport}: the SharedWorker is terminated twice mid-stream; every tab ends with 200/200, none twice`, async () => {
     const channel = `restart-${transport}`;
     // A worker of an earlier test may still be shutting down: consider only the ones born here.
-    const earlier = new Set((await sharedWorkers()).map((w) => w.targetId));
+    const earlier = new Set((await sharedWorkers(cdp)).map((w) => w.targetId));
     const context = await browser.newContext();
     try {
       const tabs = await openTabs(context, TABS, () => `${pages.url}/pages/tab.html?server=${encodeURIComponent(push.url)}&channels=${channel}&transport=${transport}`);
       const hubIds = new Set<string>();
-      const hubId = () => tabs[0]!.evaluate(() => (window as unknown as { mux: { debug(): Promise<{ hubId: string }> } }).mux.debug().then((d) => d.hubId));
+      const hubId = () => debugOf<{ hubId: string }>(tabs[0]!).then((d) => d.hubId);
       hubIds.add(await hubId());
       const nextHub = () =>
         waitFor('a new hub to serve the tabs', async () => {
@@ -59,19 +33,19 @@ for (const transport of ['sse', 'ws'] as const) {
         await push.server.publish(channel, { n });
         if (n === 60 || n === 130) {
           if (n === 130) hubIds.add(await nextHub());
-          const workers = (await sharedWorkers()).filter((w) => w.url.endsWith('/tabmux-worker.js') && !earlier.has(w.targetId));
+          const workers = (await sharedWorkers(cdp)).filter((w) => w.url.endsWith('/tabmux-worker.js') && !earlier.has(w.targetId));
           assert.equal(workers.length, 1, 'one hub for all tabs');
           const { success } = (await cdp.send('Target.closeTarget', { targetId: workers[0]!.targetId })) as { success: boolean };
           assert.ok(success, 'Target.closeTarget');
           // Really dead: its target disappears. Publishing goes on while the tabs re-attach.
-          await waitFor('the old worker to be gone', async () => !(await sharedWorkers()).some((w) => w.targetId === workers[0]!.targetId));
+          await waitFor('the old worker to be gone', async () => !(await sharedWorkers(cdp)).some((w) => w.targetId === workers[0]!.targetId));
         }
       }
       hubIds.add(await nextHub());
       assert.equal(hubIds.size, 3, 'two restarts, three hubs');
       await waitFor('every tab to have all messages', async () => (await Promise.all(tabs.map(received))).every((r) => (r[channel]?.length ?? 0) >= MESSAGES), 30_000);
       for (const [i, tab] of tabs.entries()) assert.deepEqual((await received(tab))[channel], range(MESSAGES), `tab ${i}: 0 lost, 0 duplicated`);
-      const debug = await tabs[0]!.evaluate(() => (window as unknown as { mux: { debug(): Promise<{ tabs: number }> } }).mux.debug());
+      const debug = await debugOf<{ tabs: number }>(tabs[0]!);
       assert.equal(debug.tabs, TABS, 'every tab re-attached to the new hub');
     } finally {
       await context.close();
