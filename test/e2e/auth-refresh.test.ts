@@ -5,34 +5,24 @@
 // error (TABMUX_ERR_UNAUTHORIZED); the hub asks one tab per connection attempt, paced by its backoff.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { SignJWT } from 'jose';
-import { launchChromium } from '../helpers/chromium.js';
-import { startServer, type StartedServer } from '../helpers/server.js';
-import { assertBuilt, received, startStaticServer, waitFor, type StaticServer } from '../helpers/browser.js';
+import { e2eFixture } from '../helpers/e2e-fixture.js';
+import { debugOf } from '../helpers/page-debug.js';
+import { received, waitFor } from '../helpers/browser.js';
 
 const SECRET = 'auth-refresh-e2e-secret-of-32-bytes-or-more';
 const LIFETIME_S = 4;
 const TABS = 4;
 
-let push: StartedServer;
-let pages: StaticServer;
-let browser: Browser;
 /** Every request line the push server saw: a token must never travel in a URL from the hub. */
 const urls: string[] = [];
-
-test.before(async () => {
-  assertBuilt();
-  push = await startServer({ jwtSecret: SECRET, jwtClockTolerance: 0, retry: 50 });
-  push.server.httpServer!.prependListener('request', (req) => urls.push(req.url ?? ''));
-  push.server.httpServer!.prependListener('upgrade', (req) => urls.push(req.url ?? ''));
-  pages = await startStaticServer();
-  browser = await launchChromium();
-});
-test.after(async () => {
-  await browser?.close();
-  await pages?.close();
-  await push?.close();
+const { push, pages, browser } = e2eFixture({
+  server: { jwtSecret: SECRET, jwtClockTolerance: 0, retry: 50 },
+  withPush: (started) => {
+    started.server.httpServer!.prependListener('request', (req) => urls.push(req.url ?? ''));
+    started.server.httpServer!.prependListener('upgrade', (req) => urls.push(req.url ?? ''));
+  },
 });
 
 /** Tokens with exp every LIFETIME_S seconds from now: the page's token function hands out the first not about to end. */
@@ -104,7 +94,7 @@ for (const transport of ['sse', 'ws', 'poll'] as const) {
       assert.deepEqual(errors.flat(), [], 'no 401 surfaced: tokens were refreshed before they ended');
       assert.ok(urls.length > 0 && !urls.some((u) => /[?&]token=/.test(u)), 'the token travels in headers or the first WebSocket frame, never the URL');
       if (transport === 'ws') {
-        const debug = await tabs[0]!.evaluate(() => (window as unknown as { mux: { debug(): Promise<{ connects: number }> } }).mux.debug());
+        const debug = await debugOf<{ connects: number }>(tabs[0]!);
         assert.equal(debug.connects, 1, 'the WebSocket took each new token in place: never reconnected');
       }
     } finally {
@@ -128,7 +118,7 @@ test('a token function that gives nothing: every tab gets TABMUX_ERR_UNAUTHORIZE
     );
     for (const page of tabs) assert.equal(await page.evaluate(() => (window as unknown as { mux: { state: string } }).mux.state), 'connecting');
     const calls = (await Promise.all(tabs.map(tokenCalls))).flat();
-    const debug = await tabs[0]!.evaluate(() => (window as unknown as { mux: { debug(): Promise<{ upstream: string; connects: number }> } }).mux.debug());
+    const debug = await debugOf<{ upstream: string; connects: number }>(tabs[0]!);
     assert.ok(['backoff', 'connecting'].includes(debug.upstream), debug.upstream);
     // One ask per connection attempt at most (4 tabs each asking would be 4 per attempt).
     assert.ok(calls.length <= debug.connects + 1, `${calls.length} token calls for ${debug.connects} connection attempts`);

@@ -9,70 +9,38 @@
 //    so (`error` event) and keeps trying until the script is back, then resumes from its cursor.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
-import { startServer, type StartedServer } from '../helpers/server.js';
-import { openTabs, range, received, startStaticServer, waitFor, type StaticServer } from '../helpers/browser.js';
-import type { DebugSnapshot } from '../../src/protocol/hub-api.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { sharedWorkers } from '../helpers/cdp-targets.js';
+import { e2eFixture } from '../helpers/e2e-fixture.js';
+import { startForwardingFront } from '../helpers/forwarding-front.js';
+import type { LocalServer } from '../helpers/local-http.js';
+import { debugOf } from '../helpers/page-debug.js';
+import { openTabs, range, received, waitFor } from '../helpers/browser.js';
 
 const MESSAGES = 50;
 const WORKER = '/pages/lost-connect-worker.js';
 
-let push: StartedServer;
-let pages: StaticServer;
-/** In front of `pages`: answers 404 for the hub script while `missing`, and counts its requests. */
-let front: { url: string; missing: boolean; scriptRequests: number; close(): Promise<void> };
-let browser: Browser;
-let cdp: CDPSession;
+/** In front of `pages`: answers 404 for the hub script while `front.missing`, and counts its requests. */
+const { push, browser, cdp, front } = e2eFixture({ server: { retry: 50 }, front: ({ pages }) => startFront(pages.url), cdp: true });
 
-test.before(async () => {
-  push = await startServer({ retry: 50 });
-  pages = await startStaticServer();
-  front = await startFront(pages.url);
-  browser = await launchChromium();
-  cdp = await browser.newBrowserCDPSession();
-});
-test.after(async () => {
-  await browser?.close();
-  await front?.close();
-  await pages?.close();
-  await push?.close();
-});
-
-async function startFront(target: string): Promise<typeof front> {
+async function startFront(target: string): Promise<LocalServer & { missing: boolean; scriptRequests: number }> {
   const state = { missing: false, scriptRequests: 0 };
-  const server = http.createServer(async (req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path === WORKER) state.scriptRequests++;
-    if (path === WORKER && state.missing) return void res.writeHead(404, { 'cache-control': 'no-store' }).end();
-    try {
-      const answer = await fetch(`${target}${req.url}`);
-      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/octet-stream', 'cache-control': 'no-store' });
-      res.end(Buffer.from(await answer.arrayBuffer()));
-    } catch {
-      res.writeHead(502).end();
-    }
+  const server = await startForwardingFront(target, {
+    intercept(req, res) {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      if (path !== WORKER) return false;
+      state.scriptRequests++;
+      if (!state.missing) return false;
+      res.writeHead(404, { 'cache-control': 'no-store' }).end();
+      return true;
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return Object.assign(state, {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  });
+  return Object.assign(state, server);
 }
 
 function tabUrl(channel: string, first: 'drop' | 'late' | 'none'): string {
   const worker = `${WORKER}?first=${first}&channel=${channel}`; // one SharedWorker instance per test
   return `${front.url}/pages/auto-tab.html?host=shared-worker&transport=sse&channels=${channel}&client=/tabmux.js&worker=${encodeURIComponent(worker)}&server=${encodeURIComponent(push.url)}`;
-}
-
-function debug(page: Page): Promise<DebugSnapshot> {
-  return page.evaluate(() => (window as unknown as { mux: { debug(): Promise<DebugSnapshot> } }).mux.debug());
 }
 
 /** Makes every page of `context` record what the worker did with each connect (lost-connect-worker.js). */
@@ -103,7 +71,7 @@ test('a connect dropped without a word (a closing instance): the tab says hello 
     const tabs = await openTabs(context, 2, () => tabUrl(channel, 'drop'));
     // The first tab heard every report: one connect dropped, then one served per tab.
     assert.deepEqual(await waitFor('the worker reports', async () => ((await workerReports(tabs[0]!)).length >= 3 ? workerReports(tabs[0]!) : undefined), 20_000), ['dropped', 'served', 'served']);
-    const snapshot = await debug(tabs[0]!);
+    const snapshot = await debugOf(tabs[0]!);
     assert.equal(snapshot.host, 'shared-worker', 'the shared-worker host was kept, not given up on');
     assert.equal(snapshot.tabs, 2, 'one registration per tab: the dropped hello left nothing behind');
     await publishAndCheck(tabs, channel);
@@ -123,7 +91,7 @@ test('a hello answered late, after its repeat won: the late one is detached, not
     assert.deepEqual(await waitFor('the late hello to be served', async () => ((await workerReports(tab!)).length >= 3 ? workerReports(tab!) : undefined), 20_000), ['late', 'late-served', 'served']);
     // Had the late hello taken the tab's place in the hub (or its bye dropped the tab), these would not arrive.
     await publishAndCheck([tab!], channel);
-    assert.equal(await waitFor('the hub to count one tab (the late hello said bye)', async () => ((await debug(tab!)).tabs === 1 ? 1 : 0), 20_000), 1);
+    assert.equal(await waitFor('the hub to count one tab (the late hello said bye)', async () => ((await debugOf(tab!)).tabs === 1 ? 1 : 0), 20_000), 1);
     assert.deepEqual(await errors(tab!), []);
   } finally {
     await context.close();
@@ -132,7 +100,7 @@ test('a hello answered late, after its repeat won: the late one is detached, not
 
 test('the hub dies while its script is missing: the tab reports it, keeps trying, and resumes once the script is back', async () => {
   const channel = 'lost-connect-missing';
-  const earlier = new Set((await sharedWorkerTargets()).map((target) => target.targetId));
+  const earlier = new Set((await sharedWorkers(cdp)).map((target) => target.targetId));
   const context = await browser.newContext();
   try {
     const tabs = await openTabs(context, 2, () => tabUrl(channel, 'none'));
@@ -141,7 +109,7 @@ test('the hub dies while its script is missing: the tab reports it, keeps trying
 
     front.missing = true;
     const requestsBefore = front.scriptRequests;
-    const [worker] = (await sharedWorkerTargets()).filter((target) => target.url.includes(WORKER) && !earlier.has(target.targetId));
+    const [worker] = (await sharedWorkers(cdp)).filter((target) => target.url.includes(WORKER) && !earlier.has(target.targetId));
     assert.ok(worker, 'the hub runs as a SharedWorker');
     await cdp.send('Target.closeTarget', { targetId: worker.targetId });
     // Messages published while no hub runs: the tabs must get them from history later.
@@ -158,15 +126,10 @@ test('the hub dies while its script is missing: the tab reports it, keeps trying
 
     front.missing = false;
     await publishAndCheck(tabs, channel, 30);
-    const snapshot = await debug(tabs[0]!);
+    const snapshot = await debugOf(tabs[0]!);
     assert.equal(snapshot.tabs, 2, 'both tabs on the new hub');
   } finally {
     front.missing = false;
     await context.close();
   }
 });
-
-async function sharedWorkerTargets(): Promise<Array<{ targetId: string; type: string; url: string }>> {
-  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: Array<{ targetId: string; type: string; url: string }> };
-  return targetInfos.filter((target) => target.type === 'shared_worker');
-}

@@ -7,6 +7,9 @@
  * and forward every read and write to the real object once `test.before` has run: test bodies keep
  * reading `push.url` or calling `browser.newContext()` as with their own `let`s.
  *
+ * One hook does it all, in order: Node 20 does not wait for one top-level `test.before` to end
+ * before it starts the next, so a file's own `before` cannot count on the fixture's having run.
+ *
  * Fails, never skips, when Chromium or the build is missing: `test.before` throws and every test
  * of the file fails with that error.
  */
@@ -25,6 +28,8 @@ interface Closable {
 export interface E2eOptions<Pages extends LocalServer, Front extends Closable> {
   /** The push server's options (`retry`, `history`, `jwtSecret`, …). */
   readonly server?: PushServerOptions;
+  /** Runs once the push server listens, before anything can connect to it (e.g. to watch its requests). */
+  readonly withPush?: (push: StartedServer) => void;
   /** Serves the pages and the bundles (default `startStaticServer`; e.g. `startVersionedStatic`). */
   readonly pages?: () => Promise<Pages>;
   /** A server in front of the push server or of the pages (a proxy, a counting front): started once both run, closed before them. */
@@ -75,6 +80,7 @@ export function e2eFixture<Pages extends LocalServer = LocalServer, Front extend
   test.before(async () => {
     assertBuilt();
     push.value = await startServer(options.server);
+    options.withPush?.(push.value);
     pages.value = await startPages();
     if (options.front) front.value = await options.front({ push: push.value, pages: pages.value });
     browser.value = await launchChromium();
