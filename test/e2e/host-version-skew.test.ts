@@ -7,13 +7,13 @@
 // handover: 0 lost, 0 duplicated, in order.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
-import { startServer, type StartedServer } from '../helpers/server.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { sharedWorkers } from '../helpers/cdp-targets.js';
+import { startCountingFront } from '../helpers/counting-front.js';
+import { e2eFixture } from '../helpers/e2e-fixture.js';
+import { debugOf } from '../helpers/page-debug.js';
 import { openTabs, range, readMetric, received, waitFor } from '../helpers/browser.js';
-import { startVersionedStatic, type VersionedStatic } from '../helpers/versioned-static.js';
+import { startVersionedStatic } from '../helpers/versioned-static.js';
 import type { DebugSnapshot } from '../../src/protocol/hub-api.js';
 import { TABMUX_VERSION } from '../../src/protocol/version.js';
 
@@ -25,76 +25,27 @@ const OPEN_NEW_AT = 50;
 const HOLD_AT = 150;
 const PUBLISH_EVERY_MS = 20;
 
-let push: StartedServer;
 type Transport = 'sse' | 'ws';
-/** The push server mounted behind a front that counts open upstreams: the tabs connect here. */
-let front: { url: string; open: Record<Transport, number>; peak: Record<Transport, number>; close(): Promise<void> };
-let pages: VersionedStatic;
-let browser: Browser;
-let cdp: CDPSession;
-
-test.before(async () => {
-  push = await startServer({ retry: 50 });
-  front = await startCountingFront(push);
-  pages = await startVersionedStatic('0.0.1');
-  browser = await launchChromium();
-  cdp = await browser.newBrowserCDPSession();
+/** The push server mounted behind a front that counts open upstreams: the tabs connect to `front`. */
+const { push, pages, browser, cdp, front } = e2eFixture({
+  server: { retry: 50 },
+  pages: () => startVersionedStatic('0.0.1'),
+  front: ({ push }) => startCountingFront(push.server),
+  cdp: true,
 });
-test.after(async () => {
-  await browser?.close();
-  await pages?.close();
-  await front?.close();
-  await push?.close();
-});
-
-/**
- * Counts upstreams open at once, event by event (SSE request in → response closed; WebSocket
- * upgrade → socket closed): `peak` is the most seen together (a diagnostic, see assertOneHub).
- */
-async function startCountingFront(target: StartedServer): Promise<typeof front> {
-  const counter = { open: { sse: 0, ws: 0 }, peak: { sse: 0, ws: 0 } };
-  const opened = (kind: Transport) => (counter.peak[kind] = Math.max(counter.peak[kind], ++counter.open[kind]));
-  const server = http.createServer((req, res) => {
-    if (req.url?.startsWith('/sse')) {
-      opened('sse');
-      res.on('close', () => counter.open.sse--);
-    }
-    target.server.handleRequest(req, res);
-  });
-  server.on('upgrade', (req, socket, head) => {
-    opened('ws');
-    socket.on('close', () => counter.open.ws--);
-    target.server.handleUpgrade(req, socket, head);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return Object.assign(counter, {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  });
-}
-
-function debug(page: Page): Promise<DebugSnapshot> {
-  return page.evaluate(() => (window as unknown as { mux: { debug(): Promise<DebugSnapshot> } }).mux.debug());
-}
 
 /** Debug of a tab, or undefined while its hub is changing (a call to a dying hub never answers). */
 function debugSoon(page: Page): Promise<DebugSnapshot | undefined> {
-  return Promise.race([debug(page), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000))]);
+  return Promise.race([debugOf(page), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000))]);
 }
 
 /** SharedWorkers of our pages (paths), but those in `earlier` (ids of an earlier test's, maybe still ending). */
 async function sharedWorkerUrls(earlier = new Set<string>()): Promise<string[]> {
-  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: Array<{ targetId: string; type: string; url: string }> };
-  return targetInfos.filter((target) => target.type === 'shared_worker' && target.url.startsWith(pages.url) && !earlier.has(target.targetId)).map((target) => new URL(target.url).pathname);
+  return (await sharedWorkers(cdp)).filter((target) => target.url.startsWith(pages.url) && !earlier.has(target.targetId)).map((target) => new URL(target.url).pathname);
 }
 
 async function sharedWorkerIds(): Promise<Set<string>> {
-  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: Array<{ targetId: string; type: string }> };
-  return new Set(targetInfos.filter((target) => target.type === 'shared_worker').map((target) => target.targetId));
+  return new Set((await sharedWorkers(cdp)).map((target) => target.targetId));
 }
 
 const upstreams = (transport: Transport) => readMetric(push.url, 'tabmux_connections', `{transport="${transport}"}`);
@@ -114,7 +65,7 @@ function tabUrl(deploy: Deploy, channel: string, transport: Transport): string {
  */
 async function handover(context: BrowserContext, transport: Transport, channel: string, old: Deploy, fresh: Deploy, beforeNew: () => void): Promise<{ oldTabs: Page[]; newTabs: Page[] }> {
   const oldTabs = await openTabs(context, OLD_TABS, () => tabUrl(old, channel, transport));
-  for (const [i, tab] of oldTabs.entries()) assert.equal((await debug(tab)).version, pages.oldVersion, `old tab ${i} starts on the old hub`);
+  for (const [i, tab] of oldTabs.entries()) assert.equal((await debugOf(tab)).version, pages.oldVersion, `old tab ${i} starts on the old hub`);
   assert.equal(await waitFor('the old hub to hold one upstream', async () => ((await upstreams(transport)) === 1 && front.open[transport] === 1 ? 1 : 0), 20_000), 1);
   front.peak[transport] = 1;
 
@@ -197,7 +148,7 @@ for (const transport of ['sse', 'ws'] as const) {
       await assertOneHub(t, transport, channel, oldTabs, newTabs);
       // The old instance ended (retired): only the new script runs.
       assert.deepEqual(await waitFor('only the new SharedWorker to run', async () => ((await sharedWorkerUrls(earlier)).join() === fresh.worker ? [fresh.worker] : undefined), 20_000), [fresh.worker]);
-      t.diagnostic(`connects of the new hub: ${(await debug(oldTabs[0]!)).connects}`);
+      t.diagnostic(`connects of the new hub: ${(await debugOf(oldTabs[0]!)).connects}`);
     } finally {
       await context.close();
     }
@@ -241,10 +192,10 @@ test('the SAME URL keeps serving the old script (a stale HTTP cache): new pages 
     // One start, then at most one retire per new page (a page moved once accepts the old hub,
     // and so does the hub once such a page attached): a loop would fetch on and on.
     assert.ok(fetches >= 2 && fetches <= 1 + NEW_TABS, `the script was fetched ${fetches} times: one retire, then settled`);
-    const hubId = (await debug(newTabs[0]!)).hubId;
+    const hubId = (await debugOf(newTabs[0]!)).hubId;
     await push.server.publish(channel, { n: MESSAGES });
     await waitFor('the next message in every tab', async () => (await Promise.all([...oldTabs, ...newTabs].map(received))).every((r) => r[channel]?.at(-1) === MESSAGES), 20_000);
-    assert.equal((await debug(newTabs[0]!)).hubId, hubId, 'the same hub still serves: settled');
+    assert.equal((await debugOf(newTabs[0]!)).hubId, hubId, 'the same hub still serves: settled');
     assert.equal((pages.hits.get('/swap/tabmux-worker.js') ?? 0) - fetchedBefore, fetches, 'no further restart');
     t.diagnostic(`script fetches: ${fetches}`);
   } finally {
