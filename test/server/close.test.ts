@@ -7,6 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { setImmediate as turn } from 'node:timers/promises';
+import { createPushServer } from '../../server/index.js';
+import { mountPushServer } from '../helpers/mounted-server.js';
 import { startServer } from '../helpers/server.js';
 import { openSse, openWs, publish, request, withTimeout } from './clients.js';
 
@@ -58,22 +60,11 @@ test('close() finishes within closeTimeout even when a client never leaves', asy
 });
 
 test('handleRequest/handleUpgrade mount on an existing http.Server; unknown paths go to next()', async (t) => {
-  const { createServer } = await import('node:http');
-  const { createPushServer, silentLogger } = await import('../../server/index.js');
-  const push = createPushServer({ logger: silentLogger });
-  const app = createServer((req, res) =>
-    push.handleRequest(req, res, () => {
-      res.writeHead(200, { 'Content-Type': 'text/plain' });
-      res.end('the app answers');
-    }),
-  );
-  app.on('upgrade', push.handleUpgrade);
-  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
-  t.after(async () => {
-    await push.close();
-    await new Promise((resolve) => app.close(resolve));
+  const { push, url: base, close } = await mountPushServer({}, (res) => {
+    res.writeHead(200, { 'Content-Type': 'text/plain' });
+    res.end('the app answers');
   });
-  const base = `http://127.0.0.1:${(app.address() as net.AddressInfo).port}`;
+  t.after(close);
   assert.equal((await request(`${base}/app/page`)).text, 'the app answers');
   const ws = await openWs(base);
   ws.send({ op: 'subscribe', channel: 'm' });
@@ -85,13 +76,8 @@ test('handleRequest/handleUpgrade mount on an existing http.Server; unknown path
 });
 
 test('while closing (mounted): a new SSE request is told to come back (200 + retry:), a poll gets 503 JSON', async (t) => {
-  const { createServer } = await import('node:http');
-  const { createPushServer, silentLogger } = await import('../../server/index.js');
-  const push = createPushServer({ logger: silentLogger, retry: 3000 });
-  const app = createServer((req, res) => push.handleRequest(req, res));
-  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise((resolve) => app.close(resolve)));
-  const base = `http://127.0.0.1:${(app.address() as net.AddressInfo).port}`;
+  const { push, url: base, close } = await mountPushServer({ retry: 3000 });
+  t.after(close);
   await push.close();
   const sse = await openSse(`${base}/sse?channel=a`);
   await withTimeout(sse.ended, 'the come-back stream to end');
@@ -106,22 +92,11 @@ test('while closing (mounted): a new SSE request is told to come back (200 + ret
 });
 
 test('basePath: every endpoint and the upgrade live under the prefix; other paths go to next()', async (t) => {
-  const { createServer } = await import('node:http');
-  const { createPushServer, silentLogger } = await import('../../server/index.js');
-  const push = createPushServer({ logger: silentLogger, basePath: '/realtime/' });
-  const app = createServer((req, res) =>
-    push.handleRequest(req, res, () => {
-      res.writeHead(418, { 'Content-Type': 'text/plain' });
-      res.end('the app');
-    }),
-  );
-  app.on('upgrade', push.handleUpgrade);
-  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
-  t.after(async () => {
-    await push.close();
-    await new Promise((resolve) => app.close(resolve));
+  const { url: base, close } = await mountPushServer({ basePath: '/realtime/' }, (res) => {
+    res.writeHead(418, { 'Content-Type': 'text/plain' });
+    res.end('the app');
   });
-  const base = `http://127.0.0.1:${(app.address() as net.AddressInfo).port}`;
+  t.after(close);
   assert.equal((await request(`${base}/realtime/health`)).status, 200);
   assert.equal((await request(`${base}/health`)).status, 418, 'outside the prefix: the app answers');
   assert.equal((await request(`${base}/realtimeX/health`)).status, 418, 'a prefix match is per path segment');
