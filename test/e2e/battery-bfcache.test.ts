@@ -5,21 +5,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { startStaticServer, waitFor, withTimeout } from '../helpers/browser.js';
+import { waitFor, withTimeout } from '../helpers/browser.js';
+import { e2eFixture } from '../helpers/e2e-fixture.js';
+import { debugOf } from '../helpers/page-debug.js';
 import { launchCdpChromium, openWindows } from '../helpers/cdp-chromium.js';
-import { startServer } from '../helpers/server.js';
 
 const received = (page: Page) => page.evaluate(() => (window as unknown as { received: number[] }).received);
 const lifecycle = (page: Page) => page.evaluate(() => (window as unknown as { lifecycle: string[] }).lifecycle);
 
-test('back/forward cache: the page is restored from the cache, re-attaches and misses nothing', { timeout: 120_000 }, async (t) => {
-  const push = await startServer();
-  t.after(() => push.close());
-  const pages = await startStaticServer();
-  t.after(() => pages.close());
-  const chromium = await launchCdpChromium();
-  t.after(() => chromium.close());
+const { push, pages, browser: chromium } = e2eFixture({ launch: launchCdpChromium });
 
+test('back/forward cache: the page is restored from the cache, re-attaches and misses nothing', { timeout: 120_000 }, async () => {
   const [tab] = await openWindows(chromium, 1);
   const cdp = await chromium.context.newCDPSession(tab!);
   await cdp.send('Page.enable');
@@ -40,6 +36,6 @@ test('back/forward cache: the page is restored from the cache, re-attaches and m
   await push.server.publish('bf', { n: 3 });
   await waitFor('message 3, live again', async () => (await received(tab!)).length === 3, 15_000);
   assert.deepEqual(await received(tab!), [1, 2, 3], 'nothing lost, nothing twice');
-  const debug = await tab!.evaluate(() => (window as unknown as { mux: { debug(): Promise<{ tabs: number }> } }).mux.debug());
+  const debug = await debugOf<{ tabs: number }>(tab!);
   assert.equal(debug.tabs, 1, 'the hub counts the restored page once');
 });

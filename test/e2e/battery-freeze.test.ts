@@ -4,21 +4,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { readMetric, startStaticServer, waitFor, withTimeout } from '../helpers/browser.js';
+import { readMetric, waitFor, withTimeout } from '../helpers/browser.js';
+import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { launchCdpChromium, openWindows, setMinimized } from '../helpers/cdp-chromium.js';
-import { startServer } from '../helpers/server.js';
 
 const received = (page: Page) => page.evaluate(() => (window as unknown as { received: number[] }).received);
 const lifecycle = (page: Page) => page.evaluate(() => (window as unknown as { lifecycle: string[] }).lifecycle);
 
-test('all tabs frozen → paused with 0 upstream connections; one resumed → reconnected, nothing lost', { timeout: 120_000 }, async (t) => {
-  const push = await startServer();
-  t.after(() => push.close());
-  const pages = await startStaticServer();
-  t.after(() => pages.close());
-  const chromium = await launchCdpChromium();
-  t.after(() => chromium.close());
+const { push, pages, browser: chromium } = e2eFixture({ launch: launchCdpChromium });
 
+test('all tabs frozen → paused with 0 upstream connections; one resumed → reconnected, nothing lost', { timeout: 120_000 }, async () => {
   const tabs = await openWindows(chromium, 2);
   for (const tab of tabs) {
     await tab.goto(`${pages.url}/pages/battery-tab.html?server=${encodeURIComponent(push.url)}&channel=fz&pause=1`);

@@ -4,24 +4,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { startStaticServer, waitFor, withTimeout } from '../helpers/browser.js';
+import { waitFor, withTimeout } from '../helpers/browser.js';
+import { e2eFixture } from '../helpers/e2e-fixture.js';
+import { debugOf } from '../helpers/page-debug.js';
 import { launchCdpChromium, openWindows } from '../helpers/cdp-chromium.js';
-import { startServer } from '../helpers/server.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 const received = (page: Page) => page.evaluate(() => (window as unknown as { received: number[] }).received);
-const debug = (page: Page) => page.evaluate(() => (window as unknown as { mux: { debug(): Promise<{ connects: number; upstream: string }> } }).mux.debug());
+const debug = (page: Page) => debugOf<{ connects: number; upstream: string }>(page);
 
-test('a silently dead connection is replaced after the heartbeat window; nothing lost', { timeout: 120_000 }, async (t) => {
-  const push = await startServer({ heartbeat: 1 });
-  t.after(() => push.close());
-  const proxy = await startTcpProxy(push.port);
-  t.after(() => proxy.close());
-  const pages = await startStaticServer();
-  t.after(() => pages.close());
-  const chromium = await launchCdpChromium();
-  t.after(() => chromium.close());
+const { push, pages, browser: chromium, front: proxy } = e2eFixture({ server: { heartbeat: 1 }, front: ({ push }) => startTcpProxy(push.port), launch: launchCdpChromium });
 
+test('a silently dead connection is replaced after the heartbeat window; nothing lost', { timeout: 120_000 }, async () => {
   const [tab] = await openWindows(chromium, 1);
   await tab!.goto(`${pages.url}/pages/battery-tab.html?server=${encodeURIComponent(`http://127.0.0.1:${proxy.port}`)}&channel=hb&pause=false&heartbeat=1`);
   await withTimeout(tab!.evaluate(() => (window as unknown as { tabReady: Promise<void> }).tabReady), 20_000, 'the tab to subscribe');

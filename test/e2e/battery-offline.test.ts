@@ -4,27 +4,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { startStaticServer, waitFor, withTimeout } from '../helpers/browser.js';
+import { waitFor, withTimeout } from '../helpers/browser.js';
+import { e2eFixture } from '../helpers/e2e-fixture.js';
+import { debugOf } from '../helpers/page-debug.js';
 import { launchCdpChromium, openWindows } from '../helpers/cdp-chromium.js';
 import { startCountingFront } from '../helpers/counting-front.js';
 import { rawCdp } from '../helpers/raw-cdp.js';
-import { startServer } from '../helpers/server.js';
 
 const received = (page: Page) => page.evaluate(() => (window as unknown as { received: number[] }).received);
-const upstream = (page: Page) => page.evaluate(() => (window as unknown as { mux: { debug(): Promise<{ upstream: string }> } }).mux.debug()).then((d) => d.upstream);
-const connects = (page: Page) => page.evaluate(() => (window as unknown as { mux: { debug(): Promise<{ connects: number }> } }).mux.debug()).then((d) => d.connects);
+const upstream = (page: Page) => debugOf<{ upstream: string }>(page).then((d) => d.upstream);
+const connects = (page: Page) => debugOf<{ connects: number }>(page).then((d) => d.connects);
 const conditions = (offline: boolean) => ({ offline, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
 
-test('offline: no request reaches the server; back online: exactly one reconnect, nothing lost', { timeout: 120_000 }, async (t) => {
-  const push = await startServer();
-  t.after(() => push.close());
-  const front = await startCountingFront(push.server);
-  t.after(() => front.close());
-  const pages = await startStaticServer();
-  t.after(() => pages.close());
-  const chromium = await launchCdpChromium();
-  t.after(() => chromium.close());
+const { push, pages, browser: chromium, front } = e2eFixture({ front: ({ push }) => startCountingFront(push.server), launch: launchCdpChromium });
 
+test('offline: no request reaches the server; back online: exactly one reconnect, nothing lost', { timeout: 120_000 }, async (t) => {
   const url = `${pages.url}/pages/battery-tab.html?server=${encodeURIComponent(front.url)}&channel=net&pause=false`;
   const tabs = await openWindows(chromium, 2);
   for (const tab of tabs) {

@@ -4,22 +4,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { readMetric, startStaticServer, waitFor, withTimeout } from '../helpers/browser.js';
+import { readMetric, waitFor, withTimeout } from '../helpers/browser.js';
+import { e2eFixture } from '../helpers/e2e-fixture.js';
+import { debugOf } from '../helpers/page-debug.js';
 import { launchCdpChromium, openWindows, setMinimized, visibilityOf } from '../helpers/cdp-chromium.js';
-import { startServer } from '../helpers/server.js';
 
 const received = (page: Page) => page.evaluate(() => (window as unknown as { received: number[] }).received);
-const connects = (page: Page) => page.evaluate(() => (window as unknown as { mux: { debug(): Promise<{ connects: number }> } }).mux.debug()).then((d) => d.connects);
+const connects = (page: Page) => debugOf<{ connects: number }>(page).then((d) => d.connects);
 const states = (page: Page) => page.evaluate(() => (window as unknown as { states: string[] }).states);
 
-test('all tabs hidden → paused with 0 upstream connections; one visible → one reconnect, nothing lost, nothing twice', { timeout: 120_000 }, async (t) => {
-  const push = await startServer();
-  t.after(() => push.close());
-  const pages = await startStaticServer();
-  t.after(() => pages.close());
-  const chromium = await launchCdpChromium();
-  t.after(() => chromium.close());
+const { push, pages, browser: chromium } = e2eFixture({ launch: launchCdpChromium });
 
+test('all tabs hidden → paused with 0 upstream connections; one visible → one reconnect, nothing lost, nothing twice', { timeout: 120_000 }, async () => {
   const url = `${pages.url}/pages/battery-tab.html?server=${encodeURIComponent(push.url)}&channel=vis&pause=1`;
   const tabs = await openWindows(chromium, 3);
   for (const tab of tabs) {
@@ -35,7 +31,7 @@ test('all tabs hidden → paused with 0 upstream connections; one visible → on
   for (const tab of tabs.slice(0, 2)) await setMinimized(chromium.context, tab, true);
   for (const tab of tabs.slice(0, 2)) await waitFor('the minimised page to report hidden', async () => (await visibilityOf(tab)) === 'hidden', 10_000);
   assert.equal(await visibilityOf(tabs[2]!), 'visible', 'the third window was not minimised');
-  const debug = await tabs[2]!.evaluate(() => (window as unknown as { mux: { debug(): Promise<{ upstream: string }> } }).mux.debug());
+  const debug = await debugOf<{ upstream: string }>(tabs[2]!);
   assert.equal(debug.upstream, 'open', 'one visible tab keeps the upstream open');
 
   await setMinimized(chromium.context, tabs[2]!, true);

@@ -11,10 +11,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CDPSession, Page } from 'playwright-core';
-import { launchCdpChromium, openWindows, type CdpChromium } from '../helpers/cdp-chromium.js';
-import { startServer, type StartedServer } from '../helpers/server.js';
+import { launchCdpChromium, openWindows } from '../helpers/cdp-chromium.js';
+import { e2eFixture } from '../helpers/e2e-fixture.js';
+import { debugWithin } from '../helpers/page-debug.js';
 import { TABMUX_VERSION } from '../../src/protocol/version.js';
-import { range, readMetric, received, startStaticServer, waitFor, withTimeout, type StaticServer } from '../helpers/browser.js';
+import { range, readMetric, received, waitFor, withTimeout } from '../helpers/browser.js';
 
 const TABS = 8;
 const MESSAGES = 200;
@@ -22,20 +23,7 @@ const MESSAGES = 200;
 const PUBLISH_EVERY_MS = 10;
 const SSE = '{transport="sse"}';
 
-let push: StartedServer;
-let pages: StaticServer;
-let chromium: CdpChromium;
-
-test.before(async () => {
-  push = await startServer();
-  pages = await startStaticServer();
-  chromium = await launchCdpChromium();
-});
-test.after(async () => {
-  await chromium?.close();
-  await pages?.close();
-  await push?.close();
-});
+const { push, pages, browser: chromium } = e2eFixture({ launch: launchCdpChromium });
 
 interface Hub {
   host: string;
@@ -43,7 +31,7 @@ interface Hub {
   tabs: number;
   transport: string | null;
 }
-const debug = (page: Page) => withTimeout(page.evaluate(() => (window as unknown as { mux: { debug(): Promise<Hub> } }).mux.debug()), 10_000, 'debug()');
+const debug = (page: Page) => debugWithin<Hub>(page, 10_000);
 
 /** Records, per page, when it opened an upstream request: the last one to do so leads. */
 function watchUpstreams(tabs: readonly Page[]): { leader(): Page | undefined; opened(page: Page): number; lastAt(): number; watch(page: Page): void } {

@@ -25,7 +25,7 @@ interface Closable {
   close(): Promise<void>;
 }
 
-export interface E2eOptions<Pages extends LocalServer, Front extends Closable> {
+export interface E2eOptions<Pages extends LocalServer, Front extends Closable, Launched extends Closable> {
   /** The push server's options (`retry`, `history`, `jwtSecret`, …). */
   readonly server?: PushServerOptions;
   /** Runs once the push server listens, before anything can connect to it (e.g. to watch its requests). */
@@ -34,15 +34,17 @@ export interface E2eOptions<Pages extends LocalServer, Front extends Closable> {
   readonly pages?: () => Promise<Pages>;
   /** A server in front of the push server or of the pages (a proxy, a counting front): started once both run, closed before them. */
   readonly front?: (started: { push: StartedServer; pages: Pages }) => Promise<Front>;
+  /** Starts the browser (default `launchChromium`; `launchCdpChromium` where pages must really be hidden). */
+  readonly launch?: () => Promise<Launched>;
   /** A browser-level CDP session, for what playwright does not expose (SharedWorker targets). */
-  readonly cdp?: boolean;
+  readonly cdp?: Launched extends Browser ? boolean : never;
 }
 
-export interface E2e<Pages, Front> {
+export interface E2e<Pages, Front, Launched> {
   readonly push: StartedServer;
   readonly pages: Pages;
   readonly front: Front;
-  readonly browser: Browser;
+  readonly browser: Launched;
   readonly cdp: CDPSession;
 }
 
@@ -69,13 +71,17 @@ function late<T extends object>(what: string): Late<T> {
   return Object.assign(slot, { handle });
 }
 
-export function e2eFixture<Pages extends LocalServer = LocalServer, Front extends Closable = Closable>(options: E2eOptions<Pages, Front> = {}): E2e<Pages, Front> {
+export function e2eFixture<Pages extends LocalServer = LocalServer, Front extends Closable = Closable, Launched extends Closable = Browser>(
+  options: E2eOptions<Pages, Front, Launched> = {},
+): E2e<Pages, Front, Launched> {
   const push = late<StartedServer>('the push server');
   const pages = late<Pages>('the static server');
   const front = late<Front>('the front server');
-  const browser = late<Browser>('Chromium');
+  const browser = late<Launched>('Chromium');
   const cdp = late<CDPSession>('the CDP session');
+  // Without the option its type parameter keeps its default, which is what the default starts.
   const startPages = options.pages ?? (startStaticServer as () => Promise<Pages>);
+  const launch = options.launch ?? (launchChromium as unknown as () => Promise<Launched>);
 
   test.before(async () => {
     assertBuilt();
@@ -83,8 +89,9 @@ export function e2eFixture<Pages extends LocalServer = LocalServer, Front extend
     options.withPush?.(push.value);
     pages.value = await startPages();
     if (options.front) front.value = await options.front({ push: push.value, pages: pages.value });
-    browser.value = await launchChromium();
-    if (options.cdp) cdp.value = await browser.value.newBrowserCDPSession();
+    browser.value = await launch();
+    // Only a playwright Browser can be asked for one (the option's type says so).
+    if (options.cdp) cdp.value = await (browser.value as unknown as Browser).newBrowserCDPSession();
   });
   test.after(async () => {
     // The browser first: its tabs would otherwise reconnect to servers that are closing.
