@@ -7,12 +7,11 @@
 // message in every tab once, in order; at no sampled moment two upstreams.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
-import { startServer } from '../helpers/server.js';
-import { openTabs, range, readMetric, received, startStaticServer, waitFor, withTimeout } from '../helpers/browser.js';
+import { e2eFixture } from '../helpers/e2e-fixture.js';
+import { startForwardingFront } from '../helpers/forwarding-front.js';
+import { debugWithin } from '../helpers/page-debug.js';
+import { openTabs, range, readMetric, received, waitFor } from '../helpers/browser.js';
 
 const OLD_TABS = 4;
 const MESSAGES = 150;
@@ -25,32 +24,27 @@ const MUST_CARRY_VERSION = ['/tabmux-worker.js', '/tabmux-service-worker.js'];
 /** Serves the static pages through, and after `deploy()` the new build of tabmux (client modules and hub script). */
 async function deployableFront(origin: string) {
   let deployed = false;
-  const server = http.createServer(async (req, res) => {
-    const path = req.url ?? '/';
-    const upstream = await fetch(`${origin}${path}`);
-    let body = Buffer.from(await upstream.arrayBuffer());
-    // The client, the modules it loads on demand (the service-worker link is one), the hub script.
-    if (deployed && /^\/tabmux(-[\w-]+)?\.js$/.test(path)) {
+  const front = await startForwardingFront(origin, {
+    rewrite(req, body) {
+      const path = req.url ?? '/';
+      // The client, the modules it loads on demand (the service-worker link is one), the hub script.
+      if (!deployed || !/^\/tabmux(-[\w-]+)?\.js$/.test(path)) return body;
       const text = body.toString('utf8');
       if (MUST_CARRY_VERSION.includes(path)) assert.ok(text.includes(OLD_VERSION), `${path} carries TABMUX_VERSION ${OLD_VERSION}: the deploy test must be updated with it`);
-      body = Buffer.from(text.replace(OLD_VERSION, NEW_VERSION));
-    }
-    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+      return Buffer.from(text.replace(OLD_VERSION, NEW_VERSION));
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    deploy: () => void (deployed = true),
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  };
+  return { ...front, deploy: () => void (deployed = true) };
 }
+
+const { push, browser, front } = e2eFixture({ server: { retry: 50 }, front: ({ pages }) => deployableFront(pages.url) });
 
 interface Debug {
   hubId: string;
   host: string;
   tabs: number;
 }
-const debug = (page: Page) => withTimeout(page.evaluate(() => (window as unknown as { mux: { debug(): Promise<Debug> } }).mux.debug()), 5000, 'debug()');
+const debug = (page: Page) => debugWithin<Debug>(page, 5000);
 /** The active hub worker's own version, asked as a tab's link asks it (the probe message). */
 const workerVersion = (page: Page) =>
   page.evaluate(async () => {
@@ -63,14 +57,6 @@ const workerVersion = (page: Page) =>
   });
 
 test('a deploy: a page of the new build updates the hub worker; old tabs move to it; 0 lost, 0 duplicated, never two upstreams', { timeout: 180_000 }, async (t) => {
-  const push = await startServer({ retry: 50 });
-  t.after(() => push.close());
-  const pages = await startStaticServer();
-  t.after(() => pages.close());
-  const front = await deployableFront(pages.url);
-  t.after(() => front.close());
-  const browser = await launchChromium();
-  t.after(() => browser.close());
   const context = await browser.newContext();
 
   const url = `${front.url}/pages/sw-tab.html?server=${encodeURIComponent(push.url)}&channels=${CHANNEL}`;
