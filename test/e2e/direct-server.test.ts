@@ -13,9 +13,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { assertBuilt, range, readMetric, waitFor, withTimeout } from '../helpers/browser.js';
-import { launchChromium } from '../helpers/chromium.js';
-import { startServer } from '../helpers/server.js';
+import { range, readMetric, waitFor, withTimeout } from '../helpers/browser.js';
+import { startPushAndChromium } from '../helpers/e2e-fixture.js';
 import { serveDir } from '../bundlers/serve-dir.js';
 import type * as Client from '../../src/index.js';
 
@@ -71,13 +70,7 @@ async function proveDirect(page: Page, publish: (n: number) => Promise<unknown>,
 }
 
 test('the push server serves the lazily loaded in-page hub: /tabmux.js with host direct receives every message', async (t) => {
-  assertBuilt();
-  const push = await startServer();
-  const browser = await launchChromium();
-  t.after(async () => {
-    await browser.close();
-    await push.close();
-  });
+  const { push, browser } = await startPushAndChromium(t);
   const page = await browser.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -90,13 +83,7 @@ test('the push server serves the lazily loaded in-page hub: /tabmux.js with host
 });
 
 test('under basePath, on the demo page (its CSP in force), the in-page hub loads from next to /realtime/tabmux.js', async (t) => {
-  assertBuilt();
-  const push = await startServer({ basePath: '/realtime' });
-  const browser = await launchChromium();
-  t.after(async () => {
-    await browser.close();
-    await push.close();
-  });
+  const { push, browser } = await startPushAndChromium(t, { basePath: '/realtime' });
   const page = await browser.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -110,18 +97,14 @@ test('under basePath, on the demo page (its CSP in force), the in-page hub loads
 });
 
 test('a client served without its in-page hub module fails with TABMUX_ERR_NO_HOST naming the missing file; served later, the next connect() works', async (t) => {
-  assertBuilt();
-  const push = await startServer();
+  const { push, browser } = await startPushAndChromium(t);
   // Only the client, copied as tabmux.js: the deployment mistake this error is for.
   const dir = mkdtempSync(join(tmpdir(), 'tabmux-direct-missing-'));
   copyFileSync(join(root, 'dist/index.js'), join(dir, 'tabmux.js'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>client only</title>');
   const site = await serveDir(dir);
-  const browser = await launchChromium();
   t.after(async () => {
-    await browser.close();
     await site.close();
-    await push.close();
     rmSync(dir, { recursive: true, force: true });
   });
   const page = await browser.newPage();

@@ -3,21 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
-import { startServer } from '../helpers/server.js';
-import { assertBuilt, readMetric, waitFor } from '../helpers/browser.js';
+import { startPushAndChromium } from '../helpers/e2e-fixture.js';
+import { readMetric, waitFor } from '../helpers/browser.js';
 import { startPriceSimulator } from '../../server/demo/simulator.js';
 
 test('the demo in 12 tabs: prices and chat in every tab over one connection', async (t) => {
-  assertBuilt();
-  const push = await startServer();
+  const { push, browser } = await startPushAndChromium(t);
   const stop = startPriceSimulator(push.server, { intervalMs: 100 });
-  const browser = await launchChromium();
-  t.after(async () => {
-    stop();
-    await browser.close();
-    await push.close();
-  });
+  t.after(stop);
   const context = await browser.newContext();
   const tabs: Page[] = [];
   for (let i = 0; i < 12; i++) {

@@ -13,7 +13,7 @@
  * Fails, never skips, when Chromium or the build is missing: `test.before` throws and every test
  * of the file fails with that error.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import type { Browser, CDPSession } from 'playwright-core';
 import type { PushServerOptions } from '../../server/index.js';
 import { assertBuilt, startStaticServer } from './browser.js';
@@ -101,4 +101,22 @@ export function e2eFixture<Pages extends LocalServer = LocalServer, Front extend
     await push.value?.close();
   });
   return { push: push.handle, pages: pages.handle, front: front.handle, browser: browser.handle, cdp: cdp.handle };
+}
+
+/**
+ * For a test whose pages the push server serves itself (the demo, `/tabmux.js` from the server):
+ * a push server of its own options and Chromium, closed when the test ends (the browser first).
+ */
+export async function startPushAndChromium(t: TestContext, options: PushServerOptions = {}): Promise<{ push: StartedServer; browser: Browser }> {
+  assertBuilt();
+  const push = await startServer(options);
+  const browser = await launchChromium().catch(async (error: unknown) => {
+    await push.close();
+    throw error;
+  });
+  t.after(async () => {
+    await browser.close();
+    await push.close();
+  });
+  return { push, browser };
 }
