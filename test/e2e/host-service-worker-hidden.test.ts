@@ -9,13 +9,9 @@
 // idle for 70 s under playwright stays `running`; without, it stops after the 30 s idle timeout).
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import WebSocket from 'ws';
 import { readMetric, startStaticServer, waitFor, withTimeout } from '../helpers/browser.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/chromium.js';
+import { spawnChromium } from '../helpers/cdp-chromium.js';
+import { rawCdp, type RawCdp } from '../helpers/raw-cdp.js';
 import { startServer } from '../helpers/server.js';
 
 const CHANNEL = 'sw-hidden';
@@ -32,38 +28,9 @@ interface WorkerVersion {
   readonly runningStatus: string;
 }
 
-/** A browser-level CDP connection with events: just what this test needs. */
-async function connectCdp(endpoint: string) {
-  const socket = new WebSocket(endpoint, { perMessageDeflate: false });
-  await withTimeout(new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject)), 10_000, 'the CDP socket to open');
-  let next = 1;
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  const listeners = new Map<string, Array<(params: unknown) => void>>();
-  socket.on('message', (data: Buffer) => {
-    const message = JSON.parse(data.toString()) as { id?: number; method?: string; params?: unknown; result?: unknown; error?: { message: string } };
-    if (message.method) for (const listener of listeners.get(message.method) ?? []) listener(message.params);
-    const waiter = message.id === undefined ? undefined : pending.get(message.id);
-    if (!waiter) return;
-    pending.delete(message.id!);
-    if (message.error) waiter.reject(new Error(message.error.message));
-    else waiter.resolve(message.result);
-  });
-  const send = <T = unknown>(method: string, params: object = {}, sessionId?: string): Promise<T> => {
-    const id = next++;
-    const answer = new Promise<T>((resolve, reject) => pending.set(id, { resolve: resolve as (value: unknown) => void, reject }));
-    socket.send(JSON.stringify({ id, method, params, ...(sessionId && { sessionId }) }));
-    return withTimeout(answer, 30_000, `CDP ${method}`);
-  };
-  return {
-    send,
-    on: <T>(method: string, listener: (params: T) => void) => listeners.set(method, [...(listeners.get(method) ?? []), listener as (params: unknown) => void]),
-    close: () => socket.close(),
-  };
-}
-type Cdp = Awaited<ReturnType<typeof connectCdp>>;
 
 /** One tab in its own window (a window can be minimised alone), with a flat session on it. */
-async function openWindow(cdp: Cdp, url: string) {
+async function openWindow(cdp: RawCdp, url: string) {
   const { targetId } = await cdp.send<{ targetId: string }>('Target.createTarget', { url, newWindow: true });
   const { sessionId } = await cdp.send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true });
   const { windowId } = await cdp.send<{ windowId: number }>('Browser.getWindowForTarget', { targetId });
@@ -87,40 +54,14 @@ async function openWindow(cdp: Cdp, url: string) {
  * worker's running status is recorded in `transitions`.
  */
 async function hiddenHarness(t: TestContext, query: string) {
-  // Fails (never skips) when Chromium is missing.
-  if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install it (apt-get install -y chromium)`);
   const push = await startServer();
   t.after(() => push.close());
   const pages = await startStaticServer();
   t.after(() => pages.close());
-  const profile = mkdtempSync(join(tmpdir(), 'tabmux-sw-hidden-'));
-  const child = spawn(CHROMIUM_PATH, [...CHROMIUM_ARGS, '--headless', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  t.after(async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await withTimeout(exited, 10_000, 'Chromium to exit').catch(() => child.kill('SIGKILL'));
-    }
-    try {
-      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
-    } catch {
-      // Chromium's helper processes may still be writing the profile: a leftover temporary
-      // profile is not a test failure
-    }
-  });
-  const endpoint = await withTimeout(
-    new Promise<string>((resolve) => {
-      let text = '';
-      child.stderr!.on('data', (chunk: Buffer) => {
-        text += chunk.toString();
-        const match = /DevTools listening on (ws:\/\/\S+)/.exec(text);
-        if (match?.[1]) resolve(match[1]);
-      });
-    }),
-    30_000,
-    'Chromium to print its DevTools endpoint',
-  );
-  const cdp = await connectCdp(endpoint);
+  // Fails (never skips) when Chromium is missing.
+  const chromium = await spawnChromium();
+  t.after(() => chromium.close());
+  const cdp = await rawCdp(chromium.endpoint, 30_000);
   t.after(() => cdp.close());
 
   // The hub worker's running status, from the ServiceWorker domain (enabled on a page session).

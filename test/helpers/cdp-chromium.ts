@@ -20,10 +20,31 @@ export interface CdpChromium {
   close(): Promise<void>;
 }
 
-export async function launchCdpChromium(): Promise<CdpChromium> {
+export interface SpawnedChromium {
+  /** The browser's DevTools WebSocket URL. */
+  readonly endpoint: string;
+  /** Ends the process (SIGKILL if it has not exited 10 s after SIGTERM) and removes its profile. */
+  close(): Promise<void>;
+}
+
+/** Chromium, headless, with `--remote-debugging-port=0` and a fresh temporary profile: no playwright in it. */
+export async function spawnChromium(): Promise<SpawnedChromium> {
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install it (apt-get install -y chromium)`);
   const profile = mkdtempSync(join(tmpdir(), 'tabmux-cdp-'));
   const child: ChildProcess = spawn(CHROMIUM_PATH, [...CHROMIUM_ARGS, '--headless', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const close = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await withTimeout(exited, 10_000, 'Chromium to exit').catch(() => child.kill('SIGKILL'));
+    }
+    // Chromium's helper processes may still be writing the profile for a moment.
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch {
+      // a leftover temporary profile is not a test failure
+    }
+  };
   const endpoint = await withTimeout(
     new Promise<string>((resolve, reject) => {
       let text = '';
@@ -36,27 +57,25 @@ export async function launchCdpChromium(): Promise<CdpChromium> {
     }),
     30_000,
     'Chromium to print its DevTools endpoint',
-  );
-  const browser = await chromium.connectOverCDP(endpoint, { noDefaults: true, timeout: 30_000 });
+  ).catch(async (error: unknown) => {
+    await close();
+    throw error;
+  });
+  return { endpoint, close };
+}
+
+export async function launchCdpChromium(): Promise<CdpChromium> {
+  const spawned = await spawnChromium();
+  const browser = await chromium.connectOverCDP(spawned.endpoint, { noDefaults: true, timeout: 30_000 });
   const context = browser.contexts()[0];
   if (!context) throw new Error('Chromium has no default context');
   return {
     browser,
     context,
-    endpoint,
+    endpoint: spawned.endpoint,
     async close() {
       await browser.close().catch(() => undefined);
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await withTimeout(exited, 10_000, 'Chromium to exit').catch(() => child.kill('SIGKILL'));
-      }
-      // Chromium's helper processes may still be writing the profile for a moment.
-      try {
-        rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
-      } catch {
-        // a leftover temporary profile is not a test failure
-      }
+      await spawned.close();
     },
   };
 }
