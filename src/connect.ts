@@ -282,7 +282,12 @@ class Client implements Mux {
         clearTimeout(retry);
         return true;
       };
-      const win = (hello: Hello): void => (end() ? resolve(hello) : void detach(hello.drop())); // a later answer: not ours
+      const win = (hello: Hello): void => {
+        if (!end()) return void detach(hello.drop()); // a later answer: not ours
+        // The others' start-up watchdogs (a script check) are moot: a hub answered.
+        for (const link of unanswered) link.answered?.();
+        resolve(hello);
+      };
       // A failure is final at once: a script that does not load fails every attempt alike.
       const fail = (error: unknown): void => void (end() && reject(error instanceof Error ? error : new Error(String(error))));
       const deadline = setTimeout(() => {

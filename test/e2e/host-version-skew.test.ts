@@ -162,14 +162,14 @@ for (const transport of ['sse', 'ws'] as const) {
     try {
       const old = { client: '/old/tabmux.js', worker: '/swap/tabmux-worker.js' };
       const fresh = { client: '/new/tabmux.js', worker: '/swap/tabmux-worker.js' };
-      const fetchedBefore = pages.hits.get('/swap/tabmux-worker.js') ?? 0;
+      const fetchedBefore = pages.workerStarts.get('/swap/tabmux-worker.js') ?? 0;
       const { oldTabs, newTabs } = await handover(context, transport, channel, old, fresh, () => pages.swap('new'));
       await assertOneHub(t, transport, channel, oldTabs, newTabs);
-      const fetches = (pages.hits.get('/swap/tabmux-worker.js') ?? 0) - fetchedBefore;
-      assert.ok(fetches >= 2, `the script was fetched again after the swap (${fetches} fetches)`);
+      const fetches = (pages.workerStarts.get('/swap/tabmux-worker.js') ?? 0) - fetchedBefore;
+      assert.ok(fetches >= 2, `a worker loaded the script again after the swap (${fetches} worker loads)`);
       const swapWorkers = async () => (await sharedWorkerUrls(earlier)).filter((path) => path === old.worker);
       assert.equal(await waitFor('one SharedWorker instance left at the URL', async () => ((await swapWorkers()).length === 1 ? 1 : 0), 20_000), 1);
-      t.diagnostic(`script fetches: ${fetches}`);
+      t.diagnostic(`worker loads of the script: ${fetches}`);
     } finally {
       await context.close();
       pages.swap('old');
@@ -184,20 +184,20 @@ test('the SAME URL keeps serving the old script (a stale HTTP cache): new pages 
   try {
     const old = { client: '/old/tabmux.js', worker: '/swap/tabmux-worker.js' };
     const fresh = { client: '/new/tabmux.js', worker: '/swap/tabmux-worker.js' };
-    const fetchedBefore = pages.hits.get('/swap/tabmux-worker.js') ?? 0;
+    const fetchedBefore = pages.workerStarts.get('/swap/tabmux-worker.js') ?? 0;
     // No swap: the new pages' retire brings the old script back.
     const { oldTabs, newTabs } = await handover(context, 'sse', channel, old, fresh, () => undefined);
     await assertOneHub(t, 'sse', channel, oldTabs, newTabs, pages.oldVersion);
-    const fetches = (pages.hits.get('/swap/tabmux-worker.js') ?? 0) - fetchedBefore;
+    const fetches = (pages.workerStarts.get('/swap/tabmux-worker.js') ?? 0) - fetchedBefore;
     // One start, then at most one retire per new page (a page moved once accepts the old hub,
     // and so does the hub once such a page attached): a loop would fetch on and on.
-    assert.ok(fetches >= 2 && fetches <= 1 + NEW_TABS, `the script was fetched ${fetches} times: one retire, then settled`);
+    assert.ok(fetches >= 2 && fetches <= 1 + NEW_TABS, `workers loaded the script ${fetches} times: one retire, then settled`);
     const hubId = (await debugOf(newTabs[0]!)).hubId;
     await push.server.publish(channel, { n: MESSAGES });
     await waitFor('the next message in every tab', async () => (await Promise.all([...oldTabs, ...newTabs].map(received))).every((r) => r[channel]?.at(-1) === MESSAGES), 20_000);
     assert.equal((await debugOf(newTabs[0]!)).hubId, hubId, 'the same hub still serves: settled');
-    assert.equal((pages.hits.get('/swap/tabmux-worker.js') ?? 0) - fetchedBefore, fetches, 'no further restart');
-    t.diagnostic(`script fetches: ${fetches}`);
+    assert.equal((pages.workerStarts.get('/swap/tabmux-worker.js') ?? 0) - fetchedBefore, fetches, 'no further restart');
+    t.diagnostic(`worker loads of the script: ${fetches}`);
   } finally {
     await context.close();
   }

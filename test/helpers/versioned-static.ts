@@ -31,8 +31,14 @@ export interface VersionedStatic {
   readonly oldVersion: string;
   /** What /swap/* serves from now on. */
   swap(deploy: Deploy): void;
-  /** Requests served per path (e.g. `/swap/tabmux-worker.js`), to see which worker scripts were fetched. */
+  /** Requests served per path (e.g. `/swap/tabmux-worker.js`), whoever asked. */
   readonly hits: Map<string, number>;
+  /**
+   * Requests per path made to start a worker (`Sec-Fetch-Dest: sharedworker` or `serviceworker`):
+   * how many worker instances loaded a script — unlike `hits`, which also counts a page's own
+   * `fetch()` of the URL (src/hosts/shared-worker.ts checks a slow hub's script that way).
+   */
+  readonly workerStarts: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -50,9 +56,11 @@ export async function startVersionedStatic(oldVersion = '0.0.1'): Promise<Versio
   assertBuilt();
   let swapped: Deploy = 'old';
   const hits = new Map<string, number>();
+  const workerStarts = new Map<string, number>();
   const server = http.createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     hits.set(path, (hits.get(path) ?? 0) + 1);
+    if (/^(shared|service)worker$/.test(String(req.headers['sec-fetch-dest']))) workerStarts.set(path, (workerStarts.get(path) ?? 0) + 1);
     const match = /^\/(new|old|swap)\/([a-z0-9.-]+)$/.exec(path);
     let file: string | undefined;
     let deploy: Deploy = 'new';
@@ -67,5 +75,5 @@ export async function startVersionedStatic(oldVersion = '0.0.1'): Promise<Versio
     await sendFile(res, file, deploy === 'old' && file.endsWith('.js') ? () => oldBuild(file, oldVersion) : undefined);
   });
   const { url, close } = await listenLocal(server);
-  return { url, oldVersion, hits, swap: (deploy) => void (swapped = deploy), close };
+  return { url, oldVersion, hits, workerStarts, swap: (deploy) => void (swapped = deploy), close };
 }

@@ -1,3 +1,4 @@
+/* global self, importScripts */
 // A hub script for test/e2e/hub-lost-connect.test.ts: the real hub (/tabmux-worker.js, the built
 // dist/worker.js) whose FIRST connect is lost or late, by the query of this script's URL:
 //   ?first=drop  never served: what Chromium does with a connect that reaches an instance as it
