@@ -1,10 +1,11 @@
-// Three outputs, one per runtime (CONTRACT.md "The package"):
+// Three outputs, one per runtime (CONTRACT.md "The package"), plus the shared protocol helpers:
 //  - dist/index.js   the browser client, one ES module (also served as /tabmux.js), plus the
 //                    modules it imports on demand from next to itself (LAZY_MODULES below: the
 //                    in-page hub of the `direct`/`leader` hosts), for issue 10's size budget
 //  - dist/worker.js  the hub, one self-contained classic script: it then runs as a classic or module
 //                    SharedWorker and as a Service Worker (importScripts-able) alike
 //  - dist/server/    the Node push server and CLI; npm dependencies stay external
+//  - dist/protocol.js `tabmux/protocol`: error codes, channel-name and event-id helpers
 import { builtinModules } from 'node:module';
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -91,6 +92,14 @@ export default [
     output: { file: `dist/${out}`, format: 'es', sourcemap: true, inlineDynamicImports: true },
     plugins: [lazyExternal, nodeResolve({ browser: true }), ...browser('es2022', true)],
   })),
+  // `tabmux/protocol`: the helpers client, hub and server share (error codes, channel names, event
+  // ids), for pages and Node code that check or build what they send. Not in dist/index.js, which
+  // every page pays for; not minified: it is small, and read from stack traces on servers too.
+  {
+    input: 'src/protocol/index.ts',
+    output: { file: 'dist/protocol.js', format: 'es', sourcemap: true },
+    plugins: [ts('es2022')],
+  },
   {
     input: 'worker/entry.ts',
     output: { file: 'dist/worker.js', format: 'iife', sourcemap: true },

@@ -2,7 +2,12 @@
  * Type tests of `tabmux` (the browser client, CONTRACT.md "The client"). Positive cases must
  * compile; every `@ts-expect-error` line must NOT compile (tsc fails if one ever does).
  */
-import { connect, TabmuxError, ERROR_CODES } from 'tabmux';
+import { connect, TabmuxError } from 'tabmux';
+import { ERROR_CODES, channelNameProblem, parseEventId } from 'tabmux/protocol';
+// The protocol's types stay on the root entry (they cost a page nothing); its values moved to `tabmux/protocol`.
+import type { ErrorCode, EventId, WireMessage } from 'tabmux';
+// @ts-expect-error the protocol helpers' values are `tabmux/protocol`, not the root entry (issue 10's client budget)
+import { isValidChannelName } from 'tabmux';
 import type { ClientErrorCode, ConnectOptions, DebugSnapshot, HostKind, HostOption, Message, Mux, MuxState, Subscription } from 'tabmux';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -57,6 +62,11 @@ mux.on('error', (error) => {
 mux.on('reset', ({ channel, code }) => void [channel satisfies string, code satisfies ClientErrorCode]);
 const serverCode: ClientErrorCode = ERROR_CODES[0];
 void serverCode;
+const catalogCode: ErrorCode = ERROR_CODES[0];
+const problem: string | undefined = channelNameProblem('prices');
+const parsed: EventId | undefined = parseEventId('m0-1');
+const wire: WireMessage = { channel: 'prices', id: 'm0-1', data: null };
+void [catalogCode, problem, parsed, wire];
 const error = new TabmuxError('TABMUX_ERR_CLOSED', 'closed');
 if (error instanceof Error) void error.message;
 mux.close();
