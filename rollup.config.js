@@ -1,7 +1,8 @@
 // Three outputs, one per runtime (CONTRACT.md "The package"), plus the shared protocol helpers:
 //  - dist/index.js   the browser client, one ES module (also served as /tabmux.js), plus the
 //                    modules it imports on demand from next to itself (LAZY_MODULES below: the
-//                    in-page hub of the `direct`/`leader` hosts), for issue 10's size budget
+//                    in-page hub of the `direct`/`leader` hosts, SharedEventSource's engine…), for
+//                    issue 10's size budget
 //  - dist/worker.js  the hub, one self-contained classic script: it then runs as a classic or module
 //                    SharedWorker and as a Service Worker (importScripts-able) alike
 //  - dist/server/    the Node push server and CLI; npm dependencies stay external
@@ -47,6 +48,7 @@ const LAZY_MODULES = [
   { source: 'src/hosts/in-page-hub-chunk.ts', out: 'tabmux-in-page-hub.js' },
   { source: 'src/hosts/leader/open.ts', out: 'tabmux-leader.js' },
   { source: 'src/hosts/service-worker/link.ts', out: 'tabmux-service-worker.js' },
+  { source: 'src/event-source/engine.ts', out: 'tabmux-event-source.js' },
 ];
 const lazyOut = new Map(LAZY_MODULES.map(({ source, out }) => [resolve(source), out]));
 const lazyExternal = {

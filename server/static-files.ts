@@ -1,9 +1,9 @@
 /**
  * The demo page and the browser bundles, served from the build: `/` → dist/demo/index.html,
  * `/tabmux.js` → dist/index.js, `/tabmux-worker.js` → dist/worker.js, and the modules the client
- * imports on demand from next to itself (`/tabmux-in-page-hub.js`: the hub of the `direct` host;
- * rollup.config.js). Under `basePath` they all move together, so the client's relative `import()`
- * still finds them. The dist folder is found
+ * imports on demand from next to itself (`/tabmux-in-page-hub.js`: the hub of the `direct` host,
+ * `/tabmux-event-source.js`: SharedEventSource's engine…; rollup.config.js). Under `basePath` they
+ * all move together, so the client's relative `import()` still finds them. The dist folder is found
  * from this module's own location, from source (`server/*.ts` under tsx → `../dist/`) and from
  * the bundle (`dist/server/*.js` → `../`) alike.
  */
@@ -28,6 +28,7 @@ export const STATIC_FILES: Readonly<Record<string, { file: string; type: string;
   '/tabmux-in-page-hub.js': { file: 'tabmux-in-page-hub.js', type: JS, kind: 'script' },
   '/tabmux-leader.js': { file: 'tabmux-leader.js', type: JS, kind: 'script' },
   '/tabmux-service-worker.js': { file: 'tabmux-service-worker.js', type: JS, kind: 'script' },
+  '/tabmux-event-source.js': { file: 'tabmux-event-source.js', type: JS, kind: 'script' },
 };
 
 function headersOf(kind: Kind, body: Buffer): Record<string, string> {

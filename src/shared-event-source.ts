@@ -4,11 +4,15 @@
  * tabmux hub. Each tab sees exactly the events a native EventSource would have dispatched from the
  * moment it was created; earlier events are not replayed (history is the server's business).
  *
- * Where SharedWorker is missing, it is a native EventSource underneath: same behaviour, one
- * connection per tab.
+ * This class is the part every page loads with the client module: an EventSource from its
+ * constructor on (URL check, `url`, `withCredentials`, `readyState`, handlers, listeners, `close()`
+ * at any time). What connects is its engine (event-source/engine.ts), imported on demand from
+ * next to the client module (dist/tabmux-event-source.js), so that pages which only `connect()`
+ * do not pay for it (issue 10's 6 KiB budget). Until it has loaded the source stays CONNECTING, as
+ * a native one does until its response arrives; closed meanwhile, it never connects.
  */
-import { DEFAULT_WORKER_URL, canUseSharedWorker, hubLink, type HubLink } from './event-source/hub-link.js';
-import type { HubToTab } from './protocol/event-source.js';
+import type { Engine, EngineSource, ReadyState } from './event-source/engine.js';
+import { lazyModule } from './hosts/lazy-module.js';
 
 export interface SharedEventSourceInit extends EventSourceInit {
   /** URL of the tabmux hub script on this page's origin. */
@@ -18,7 +22,9 @@ export interface SharedEventSourceInit extends EventSourceInit {
 type Handler = ((this: SharedEventSource, event: Event) => unknown) | null;
 type HandlerType = 'open' | 'message' | 'error';
 
-export class SharedEventSource extends EventTarget {
+const loadEngine = lazyModule('tabmux-event-source.js', () => import('./event-source/engine.js'));
+
+export class SharedEventSource extends EventTarget implements EngineSource {
   static readonly CONNECTING = 0;
   static readonly OPEN = 1;
   static readonly CLOSED = 2;
@@ -28,10 +34,10 @@ export class SharedEventSource extends EventTarget {
 
   readonly url: string;
   readonly withCredentials: boolean;
-  #readyState: 0 | 1 | 2 = 0;
-  #link: HubLink | undefined;
-  #sid = 0;
-  #native: EventSource | undefined;
+  #readyState: ReadyState = 0;
+  #engine: Engine | undefined;
+  /** Event types listened to, for the native engine (it must ask its EventSource for each). */
+  readonly #types = new Set<string>();
   readonly #handlers = new Map<HandlerType, Handler>();
 
   constructor(url: string | URL, init: SharedEventSourceInit = {}) {
@@ -45,18 +51,26 @@ export class SharedEventSource extends EventTarget {
     }
     this.url = parsed.href;
     this.withCredentials = init.withCredentials === true;
-    if (!canUseSharedWorker()) {
-      this.#useNative();
-      return;
-    }
-    const link = hubLink(String(init.worker ?? DEFAULT_WORKER_URL));
-    this.#link = link;
-    this.#sid = link.register((message) => this.#receive(message));
-    link.send({ type: 'es-open', sid: this.#sid, url: this.url, withCredentials: this.withCredentials });
+    const worker = String(init.worker ?? '/tabmux-worker.js'); // the default of CONTRACT.md
+    loadEngine().then(
+      ({ startEngine }) => {
+        if (this.#readyState === 2) return; // closed before the engine came: never connects
+        this.#engine = startEngine(this, { worker, types: this.#types, setState: (state) => (this.#readyState = state) });
+      },
+      (error: unknown) => {
+        // The engine's file did not load (not served next to the client module): the source can
+        // never connect, which a native EventSource answers by "fail the connection" (WHATWG HTML
+        // §9.2.3): readyState CLOSED, then `error`. The cause goes to the console for the developer.
+        console.error(error);
+        if (this.#readyState === 2) return;
+        this.#readyState = 2;
+        this.dispatchEvent(new Event('error'));
+      },
+    );
   }
 
-  get readyState(): 0 | 1 | 2 {
-    return this.#native ? (this.#native.readyState as 0 | 1 | 2) : this.#readyState;
+  get readyState(): ReadyState {
+    return this.#readyState;
   }
 
   get onopen(): Handler {
@@ -78,14 +92,16 @@ export class SharedEventSource extends EventTarget {
     this.#setHandler('error', handler);
   }
 
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void {
+    this.#types.add(type);
+    this.#engine?.listen(type);
+    super.addEventListener(type, listener, options);
+  }
+
   close(): void {
-    if (this.#native) {
-      this.#native.close();
-      return;
-    }
     if (this.#readyState === 2) return;
     this.#readyState = 2;
-    this.#detach();
+    this.#engine?.close();
   }
 
   /** Like an event handler attribute: one listener per type, added when first set. */
@@ -94,66 +110,5 @@ export class SharedEventSource extends EventTarget {
       this.addEventListener(type, (event) => this.#handlers.get(type)?.call(this, event));
     }
     this.#handlers.set(type, typeof handler === 'function' ? handler : null);
-  }
-
-  #isClosed(): boolean {
-    return this.#readyState === 2;
-  }
-
-  #detach(): void {
-    if (this.#link === undefined) return;
-    this.#link.send({ type: 'es-close', sid: this.#sid });
-    this.#link.unregister(this.#sid);
-    this.#link = undefined;
-  }
-
-  #receive(message: HubToTab): void {
-    if (this.#isClosed()) return; // closed by the page: nothing more is dispatched
-    switch (message.type) {
-      case 'es-open':
-        this.#readyState = 1;
-        this.dispatchEvent(new Event('open'));
-        return;
-      case 'es-error':
-        this.#readyState = message.readyState;
-        if (message.readyState === 2) this.#detach();
-        this.dispatchEvent(new Event('error'));
-        return;
-      case 'es-events':
-        for (const event of message.events) {
-          // A listener may call close() mid-batch; a native EventSource dispatches nothing after.
-          if (this.#isClosed()) return;
-          this.dispatchEvent(new MessageEvent(event.type, { data: event.data, lastEventId: event.lastEventId, origin: event.origin }));
-        }
-        return;
-      default: {
-        const never: never = message;
-        void never;
-      }
-    }
-  }
-
-  #useNative(): void {
-    const native = new EventSource(this.url, { withCredentials: this.withCredentials });
-    this.#native = native;
-    const forward = (event: Event) => {
-      const copy =
-        event instanceof MessageEvent
-          ? new MessageEvent(event.type, { data: event.data, lastEventId: event.lastEventId, origin: event.origin })
-          : new Event(event.type);
-      this.dispatchEvent(copy);
-    };
-    // A native EventSource cannot list the event types it will see; forward the three it
-    // always may fire, and any other type once a listener asks for it.
-    for (const type of ['open', 'message', 'error']) native.addEventListener(type, forward);
-    const known = new Set(['open', 'message', 'error']);
-    const add = this.addEventListener.bind(this);
-    this.addEventListener = (type: string, ...rest: [EventListenerOrEventListenerObject | null, (boolean | AddEventListenerOptions)?]) => {
-      if (!known.has(type)) {
-        known.add(type);
-        native.addEventListener(type, forward);
-      }
-      add(type, ...rest);
-    };
   }
 }

@@ -19,8 +19,6 @@ export interface HubLink {
   unregister(sid: number): void;
 }
 
-/** Default URL of the hub script on the page's own origin (CONTRACT.md). */
-export const DEFAULT_WORKER_URL = '/tabmux-worker.js';
 /**
  * After a hub died, a fresh one that has not answered `es-hello` by then is asked again on a new
  * SharedWorker (doubling, at most RESTART_TRIES times): Chromium can drop without a word a connect

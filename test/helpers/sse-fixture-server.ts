@@ -17,6 +17,8 @@ import type { AddressInfo } from 'node:net';
 import { SSE_FIXTURES, type SseFixture } from '../fixtures/sse-streams.js';
 
 const CHUNK_PAUSE_MS = 15; // lets each chunk reach the client as its own read
+/** A module the client imports on demand from next to itself (dist/tabmux-<name>.js, rollup.config.js). */
+const LAZY_MODULE = /^\/tabmux-[\w-]+\.js$/;
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface RecordedRequest {
@@ -42,6 +44,12 @@ export interface FixtureServer {
   liveRequests(): RecordedRequest[];
   /** `/live` streams open now. */
   openLive(): number;
+  /** Paths of the scripts requested so far (client module, hub, modules loaded on demand), in order. */
+  readonly scripts: string[];
+  /** Script paths answered 404 (e.g. `/tabmux-event-source.js`). */
+  readonly missing: Set<string>;
+  /** Holds the answer to every request for the script at `path` until the returned function is called. */
+  holdScript(path: string): () => void;
   close(): Promise<void>;
 }
 
@@ -76,6 +84,9 @@ window.closeSource = (key) => window.sources.get(key).es.close();
 
 export async function startFixtureServer(distDir = process.env.TABMUX_DIST ?? path.join(repoRoot, 'dist')): Promise<FixtureServer> {
   const requests: RecordedRequest[] = [];
+  const scripts: string[] = [];
+  const missing = new Set<string>();
+  const held = new Map<string, Promise<void>>();
   const counts = new Map<string, number>();
   const released = new Set<string>();
   const waiting = new Map<string, (() => void)[]>();
@@ -124,8 +135,14 @@ export async function startFixtureServer(distDir = process.env.TABMUX_DIST ?? pa
     try {
       if (url.pathname === '/') {
         res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(PAGE);
-      } else if (url.pathname === '/tabmux.js' || url.pathname === '/tabmux-worker.js') {
-        const file = url.pathname === '/tabmux.js' ? 'index.js' : 'worker.js';
+      } else if (url.pathname === '/tabmux.js' || url.pathname === '/tabmux-worker.js' || LAZY_MODULE.test(url.pathname)) {
+        // The client module, the hub, and the modules the client imports on demand from next to
+        // itself (dist/tabmux-event-source.js: SharedEventSource's engine). A path in `missing`
+        // answers 404, as a deployment that did not copy that file would.
+        const file = url.pathname === '/tabmux.js' ? 'index.js' : url.pathname === '/tabmux-worker.js' ? 'worker.js' : url.pathname.slice(1);
+        scripts.push(url.pathname);
+        await held.get(url.pathname);
+        if (missing.has(url.pathname)) return void res.writeHead(404).end();
         res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' }).end(await readFile(path.join(distDir, file)));
       } else if (url.pathname === '/go') {
         released.add(run);
@@ -183,6 +200,16 @@ export async function startFixtureServer(distDir = process.env.TABMUX_DIST ?? pa
     },
     liveRequests: () => requests.filter((r) => r.fixture === 'live'),
     openLive: () => live.size,
+    scripts,
+    missing,
+    holdScript(script) {
+      let release!: () => void;
+      held.set(script, new Promise<void>((resolve) => (release = resolve)));
+      return () => {
+        held.delete(script);
+        release();
+      };
+    },
     close: () => {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve()));
