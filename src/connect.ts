@@ -3,7 +3,8 @@
  * a host (hosts/), keeps its own handlers and cursors (local-channels.ts), and re-attaches from
  * those cursors when the hub dies, so a restarted SharedWorker loses and repeats nothing.
  */
-import { proxy, transfer, wrap, type Remote } from 'comlink';
+import type { Remote } from 'comlink';
+import { proxy, transfer, wrap } from './hub-rpc.js';
 import { channelNameProblem } from './protocol/channel-name.js';
 import type { DebugSnapshot, HelloAnswer, HelloRequest, HostChoice, HostOption, HostSkipped, HubApi, HubBatch, HubEvent, MuxState, TransportKind, TransportOption } from './protocol/hub-api.js';
 import { TabmuxError, type ClientErrorCode } from './errors.js';

@@ -7,7 +7,7 @@ import { ERROR_CODES, channelNameProblem, parseEventId } from 'tabmux/protocol';
 // The protocol's types stay on the root entry (they cost a page nothing); its values moved to `tabmux/protocol`.
 import type { ErrorCode, EventId, WireMessage } from 'tabmux';
 // @ts-expect-error the protocol helpers' values are `tabmux/protocol`, not the root entry (issue 10's client budget)
-import { isValidChannelName } from 'tabmux';
+import { isValidChannelName as _notOnTheRoot } from 'tabmux';
 import type { ClientErrorCode, ConnectOptions, DebugSnapshot, HostKind, HostOption, Message, Mux, MuxState, Subscription } from 'tabmux';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;

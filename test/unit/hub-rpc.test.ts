@@ -1,0 +1,160 @@
+/**
+ * The tab's half of the control plane (src/hub-rpc.ts) against comlink's REAL `expose` and `wrap`,
+ * over real MessagePorts (Node's): the hub side is exactly what worker/ports.ts runs. A method call
+ * with its arguments and transferred ports, an answer, a rejection (Error or not), a function
+ * passed as a proxy and called back, and the proxy's release answered.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { expose, releaseProxy, type Endpoint, type Remote } from 'comlink';
+import { proxy, transfer, wrap } from '../../src/hub-rpc.js';
+
+const settle = <T>(promise: Promise<T>, ms = 5000): Promise<T> =>
+  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms).unref())]);
+
+interface Api {
+  add(a: number, b: number): Promise<number>;
+  echo(value: unknown): Promise<unknown>;
+  fails(): Promise<void>;
+  failsWithValue(): Promise<void>;
+  viaPort(request: { port: MessagePort }): Promise<string>;
+  callBack(provider: () => Promise<string | undefined>): Promise<string | undefined>;
+  keep(provider: Remote<() => Promise<string>>): Promise<void>;
+}
+
+function pair(api: object): { client: Remote<Api>; close(): void } {
+  const { port1, port2 } = new MessageChannel();
+  expose(api, port2 as unknown as Endpoint);
+  return {
+    client: wrap<Api>(port1 as unknown as Endpoint),
+    close() {
+      port1.close();
+      port2.close();
+    },
+  };
+}
+
+test('a call carries its arguments and resolves with the answer; calls in flight are told apart', async () => {
+  const { client, close } = pair({
+    add: async (a: number, b: number) => {
+      await new Promise((resolve) => setTimeout(resolve, a)); // the first answers last
+      return a + b;
+    },
+    echo: (value: unknown) => value,
+  });
+  try {
+    const answers = await settle(Promise.all([client.add(30, 1), client.add(0, 2), client.echo({ nested: [1, 'two', null] })]));
+    assert.deepEqual(answers, [31, 2, { nested: [1, 'two', null] }]);
+    assert.equal(await settle(client.echo(undefined)), undefined);
+  } finally {
+    close();
+  }
+});
+
+test('a rejection on the hub rejects the call: an Error keeps its message and name, another value stays itself', async () => {
+  const { client, close } = pair({
+    fails: async () => {
+      throw new TypeError('hello first');
+    },
+    failsWithValue: async () => {
+      throw { code: 'X' };
+    },
+  });
+  try {
+    await assert.rejects(settle(client.fails()), (error: Error) => error instanceof Error && error.message === 'hello first' && error.name === 'TypeError');
+    await assert.rejects(settle(client.failsWithValue()), (error: unknown) => (error as { code?: string }).code === 'X');
+  } finally {
+    close();
+  }
+});
+
+test('transfer(): the listed ports travel with the argument, usable on the hub side', async () => {
+  const { client, close } = pair({
+    viaPort: ({ port }: { port: MessagePort }) =>
+      new Promise<string>((resolve) => {
+        port.onmessage = (event) => {
+          resolve(String(event.data));
+          port.close();
+        };
+      }),
+  });
+  const data = new MessageChannel();
+  try {
+    const answer = client.viaPort(transfer({ port: data.port2 }, [data.port2 as unknown as Transferable]));
+    data.port1.postMessage('through the transferred port');
+    assert.equal(await settle(answer), 'through the transferred port');
+  } finally {
+    data.port1.close();
+    close();
+  }
+});
+
+test('proxy(): the hub calls the function back (as the token provider) and gets its answer', async () => {
+  let calls = 0;
+  const { client, close } = pair({
+    callBack: async (provider: () => Promise<string | undefined>) => {
+      const first = await provider();
+      const second = await provider();
+      return `${first}+${second}`;
+    },
+  });
+  try {
+    const answer = await settle(client.callBack(proxy(async () => `token${++calls}`)));
+    assert.equal(answer, 'token1+token2');
+  } finally {
+    close();
+  }
+});
+
+test('proxy(): a function that throws rejects the hub side call with its message', async () => {
+  let kept: Remote<() => Promise<string>> | undefined;
+  const { client, close } = pair({
+    keep: (provider: Remote<() => Promise<string>>) => {
+      kept = provider;
+    },
+  });
+  try {
+    const failing = proxy(async (): Promise<string> => {
+      throw new Error('no token today');
+    });
+    await settle(client.keep(failing as unknown as Remote<() => Promise<string>>));
+    assert.ok(kept);
+    await assert.rejects(settle(kept()), /no token today/);
+    kept[releaseProxy]();
+  } finally {
+    close();
+  }
+});
+
+test("proxy(): comlink's RELEASE of the function (releaseProxy, or its proxy collected) is answered, then the port closes", async () => {
+  // The hub side by hand, as comlink sends it (comlink/src/comlink.ts releaseEndpoint): no expose.
+  const { port1, port2 } = new MessageChannel();
+  const client = wrap<{ keep(provider: () => string): Promise<void> }>(port1 as unknown as Endpoint);
+  try {
+    const call = new Promise<{ id: string; argumentList: Array<{ type: string; name?: string; value: unknown }> }>((resolve) => (port2.onmessage = (event) => resolve(event.data)));
+    void client.keep(proxy(() => 'token'));
+    const { argumentList } = await settle(call);
+    assert.equal(argumentList[0]!.type, 'HANDLER');
+    assert.equal(argumentList[0]!.name, 'proxy');
+    const fnPort = argumentList[0]!.value as MessagePort;
+    const closed = new Promise<void>((resolve) => (fnPort as unknown as NodeJS.EventEmitter).once('close', () => resolve()));
+    const answer = new Promise<unknown>((resolve) => (fnPort.onmessage = (event) => resolve(event.data)));
+    fnPort.postMessage({ id: 'release-1', type: 'RELEASE' });
+    assert.deepEqual(await settle(answer), { type: 'RAW', value: undefined, id: 'release-1' });
+    await settle(closed);
+  } finally {
+    port1.close();
+    port2.close();
+  }
+});
+
+test('the stub is not a thenable: it can be resolved through a promise as itself', async () => {
+  const { client, close } = pair({ echo: (value: unknown) => value });
+  try {
+    const same = await settle(Promise.resolve({ api: client }).then(({ api }) => api));
+    assert.equal(same, client);
+    assert.equal(await settle(same.echo(7)), 7);
+  } finally {
+    close();
+  }
+});
