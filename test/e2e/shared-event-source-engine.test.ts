@@ -5,6 +5,8 @@
  *  - closed before the engine arrived, a source never connects: no request at the server;
  *  - listeners and handlers set before the engine arrived get the events, through the hub and
  *    through the native fallback (a browser without SharedWorker);
+ *  - the native fallback dispatches what a native EventSource does, for every stream of
+ *    test/fixtures/sse-streams.ts (the hub engine is held to it by shared-event-source.test.ts);
  *  - an engine that cannot load ends the source as a native EventSource's fatal failure does:
  *    readyState CLOSED, one `error` event, no unhandled rejection;
  *  - a page that uses SharedEventSource and connect() loads ONE client module.
@@ -12,6 +14,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { SSE_FIXTURES } from '../fixtures/sse-streams.js';
 import { startFixtureServer, type FixtureServer } from '../helpers/sse-fixture-server.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startServer, type StartedServer } from '../helpers/server.js';
@@ -155,6 +158,37 @@ for (const withoutSharedWorker of [false, true]) {
     }
   });
 }
+
+test('without SharedWorker, the native fallback dispatches what a native EventSource does, for every fixture stream', async () => {
+  const { context, page, pageErrors } = await open({ withoutSharedWorker: true });
+  const run = `fallback${Date.now()}`;
+  type FixtureWin = Window & {
+    startSource(key: string, kind: string, url: string, listen: readonly string[]): void;
+    finish(key: string, ms: number): Promise<unknown[] | null>;
+  };
+  try {
+    // All at once: each fixture's first request streams it, its reconnect gets a 204, so every
+    // source ends CLOSED (sse-fixture-server.ts). `client` keeps the two kinds' counts apart.
+    for (const fixture of SSE_FIXTURES) {
+      for (const kind of ['native', 'shared']) {
+        await page.evaluate(
+          ([key, k, url, listen]) => (window as unknown as FixtureWin).startSource(key, k, url, listen),
+          [`${fixture.name}|${kind}`, kind, `/fixture/${fixture.name}?client=fallback-${kind}&run=${run}`, fixture.listen ?? []] as const,
+        );
+      }
+    }
+    for (const fixture of SSE_FIXTURES) {
+      const [native, shared] = await Promise.all(
+        ['native', 'shared'].map((kind) => page.evaluate(([key, ms]) => (window as unknown as FixtureWin).finish(key, ms), [`${fixture.name}|${kind}`, WAIT_MS] as const)),
+      );
+      assert.ok(native, `${fixture.name}: the native EventSource did not reach CLOSED`);
+      assert.deepEqual(shared, native, `${fixture.name}: SharedEventSource without SharedWorker vs native`);
+    }
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
 
 test('the engine does not load (404): readyState CLOSED, one error event, no request, no unhandled rejection', async () => {
   server.scripts.length = 0;
