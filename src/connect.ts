@@ -9,7 +9,8 @@ import { channelNameProblem } from './protocol/channel-name.js';
 import type { DebugSnapshot, HelloAnswer, HelloRequest, HostChoice, HostOption, HostSkipped, HubApi, HubBatch, HubEvent, MuxState, TransportKind, TransportOption } from './protocol/hub-api.js';
 import { TabmuxError, type ClientErrorCode } from './errors.js';
 import { hostsFor, whyNot } from './hosts/chooser.js';
-import type { Host, HostLink } from './hosts/types.js';
+import type { HostLink } from './hosts/types.js';
+import { sayHello } from './say-hello.js';
 import { LocalChannels, surface, type MessageHandler } from './local-channels.js';
 import { holdTabLock, whenReleased, type HeldLock } from './tab-lock.js';
 import { recallTransport, rememberTransport } from './transport-memory.js';
@@ -253,7 +254,14 @@ class Client implements Mux {
         continue;
       }
       try {
-        return this.#attached(await this.#sayHello(host), { option: this.#host, picked: host.kind, skipped: [...skipped] });
+        const hello = await sayHello({
+          host,
+          timeoutMs: HELLO_TIMEOUT_MS,
+          open: () => host.open({ workerUrl: this.#workerUrl, name: `tabmux:${this.#transport}:${this.#url}`, lifecycle: () => this.#page.report() }),
+          hello: (link) => this.#hello(link),
+          late: (answer) => void detach(answer.drop()),
+        });
+        return this.#attached(hello, { option: this.#host, picked: host.kind, skipped: [...skipped] });
       } catch (error) {
         // Usable but failed to start (e.g. the hub script is missing): the next host.
         skipped.push({ host: host.kind, reason: error instanceof Error ? error.message : String(error) });
@@ -261,60 +269,6 @@ class Client implements Mux {
     }
     const why = skipped.map(({ host, reason }) => `${host}: ${reason}`).join('; ');
     throw new TabmuxError('TABMUX_ERR_NO_HOST', `host '${this.#host}' cannot be used here (${why})`);
-  }
-
-  /**
-   * Opens `host` and says hello. Where the host asks for it (`retryHelloMs`: shared-worker), a
-   * hello still unanswered is said again on a fresh link, at doubling intervals, until the hello
-   * timeout; the first answer wins and any later one is detached. Why: Chromium drops without a
-   * word a connect that reaches a SharedWorker instance as it closes (a hub retiring for a
-   * deploy), and the hub's life lock, on which tabs re-attach, may be released before the
-   * browser stops routing connects to it. A later connect starts a fresh instance; one that
-   * reaches a live instance is simply answered too.
-   */
-  #sayHello(host: Host): Promise<Hello> {
-    return new Promise((resolve, reject) => {
-      const unanswered = new Set<HostLink>();
-      let done = false;
-      let retry: ReturnType<typeof setTimeout> | undefined;
-      const end = (): boolean => {
-        if (done) return false;
-        done = true;
-        clearTimeout(retry);
-        return true;
-      };
-      const win = (hello: Hello): void => {
-        if (!end()) return void detach(hello.drop()); // a later answer: not ours
-        // The others' start-up watchdogs (a script check) are moot: a hub answered.
-        for (const link of unanswered) link.answered?.();
-        resolve(hello);
-      };
-      // A failure is final at once: a script that does not load fails every attempt alike.
-      const fail = (error: unknown): void => void (end() && reject(error instanceof Error ? error : new Error(String(error))));
-      const deadline = setTimeout(() => {
-        for (const link of unanswered) link.close(); // given up on: a hub still starting there gets no tab
-        fail(new TabmuxError('TABMUX_ERR_NO_HOST', `the ${host.kind} hub did not answer within ${HELLO_TIMEOUT_MS} ms`));
-      }, HELLO_TIMEOUT_MS);
-      const attempt = (wait: number): void => {
-        let link: HostLink;
-        try {
-          link = host.open({ workerUrl: this.#workerUrl, name: `tabmux:${this.#transport}:${this.#url}`, lifecycle: () => this.#page.report() });
-        } catch (error) {
-          return fail(error); // e.g. a SecurityError for a script of another origin
-        }
-        unanswered.add(link);
-        const settled = (): void => {
-          unanswered.delete(link);
-          if (unanswered.size === 0) clearTimeout(deadline);
-        };
-        this.#hello(link).then(
-          (hello) => (settled(), win(hello)),
-          (error: unknown) => (settled(), fail(error)),
-        );
-        if (host.retryHelloMs) retry = setTimeout(() => attempt(wait * 2), wait);
-      };
-      attempt(host.retryHelloMs ?? 0);
-    });
   }
 
   /** One hello on one link: resolves with its answer, rejects if the link fails (it is then closed). */
