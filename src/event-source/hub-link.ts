@@ -22,7 +22,10 @@ export interface HubLink {
 /**
  * After a hub died, a fresh one that has not answered `es-hello` by then is asked again on a new
  * SharedWorker (doubling, at most RESTART_TRIES times): Chromium can drop without a word a connect
- * that reaches an instance as it ends (src/hosts/shared-worker.ts says more).
+ * that reaches an instance as it ends (src/hosts/shared-worker.ts says more). Not connect()'s
+ * src/say-hello.ts race, which keeps every attempt open until one answers: here the sources are
+ * attached with the hello and events are routed by sid whatever the port, so two live ports on
+ * one slow hub would deliver each event twice. The port given up on is detached and closed first.
  */
 const RESTART_ANSWER_MS = 1000;
 const RESTART_TRIES = 4;

@@ -11,18 +11,13 @@ import type { Browser, CDPSession, Page } from 'playwright-core';
 import { startFixtureServer, type FixtureServer } from '../helpers/sse-fixture-server.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { waitFor } from '../helpers/browser.js';
+import { sharedWorkers } from '../helpers/cdp-targets.js';
+import { closeSource, logOf, startSource, waitOpen } from '../helpers/sse-fixture-page.js';
 
 let server: FixtureServer;
 let browser: Browser;
 let cdp: CDPSession;
 let tabs: Page[];
-
-type Win = Window & {
-  startSource(key: string, kind: string, url: string, listen: readonly string[]): void;
-  waitOpen(key: string): Promise<boolean>;
-  logOf(key: string): unknown[];
-  closeSource(key: string): void;
-};
 
 before(async () => {
   server = await startFixtureServer();
@@ -41,17 +36,14 @@ after(async () => {
   await server?.close();
 });
 
-const logOf = (tab: Page, key: string) => tab.evaluate((k) => (window as unknown as Win).logOf(k), key);
-
 async function hubWorkers(): Promise<string[]> {
-  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: Array<{ targetId: string; type: string; url: string }> };
-  return targetInfos.filter((target) => target.type === 'shared_worker' && target.url.startsWith(server.origin)).map((target) => target.targetId);
+  return (await sharedWorkers(cdp)).filter((target) => target.url.startsWith(server.origin)).map((target) => target.targetId);
 }
 
 test('the hub is killed twice while two tabs stream: error, open, the missed events, once each; one reconnect for both tabs', async () => {
   const url = '/live?client=hub-restart';
-  for (const tab of tabs) await tab.evaluate(([k, u]) => (window as unknown as Win).startSource(k, 'shared', u, []), ['live', url] as const);
-  await Promise.all(tabs.map((tab) => tab.evaluate((k) => (window as unknown as Win).waitOpen(k), 'live')));
+  for (const tab of tabs) await startSource(tab, 'live', 'shared', url);
+  await Promise.all(tabs.map((tab) => waitOpen(tab, 'live')));
   server.sendLive('id: 1\ndata: before\n\n');
   await waitFor('both tabs to have event 1', async () => (await Promise.all(tabs.map((tab) => logOf(tab, 'live')))).every((log) => log.length === 2), 10_000);
 
@@ -92,5 +84,5 @@ test('the hub is killed twice while two tabs stream: error, open, the missed eve
     [null, '1', '3'],
     'one request per hub for both tabs, each fresh hub resuming from the last event id',
   );
-  for (const tab of tabs) await tab.evaluate((k) => (window as unknown as Win).closeSource(k), 'live');
+  for (const tab of tabs) await closeSource(tab, 'live');
 });

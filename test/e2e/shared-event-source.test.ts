@@ -11,6 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { SSE_FIXTURES } from '../fixtures/sse-streams.js';
 import { startFixtureServer, type FixtureServer } from '../helpers/sse-fixture-server.js';
 import { launchChromium } from '../helpers/chromium.js';
+import { closeSource, finishSource, logOf, startSource, waitOpen } from '../helpers/sse-fixture-page.js';
 
 const FINISH_MS = 15_000;
 let server: FixtureServer;
@@ -36,28 +37,14 @@ after(async () => {
   await server?.close();
 });
 
-type Win = Window & {
-  startSource(key: string, kind: string, url: string, listen: readonly string[], init?: EventSourceInit): void;
-  waitOpen(key: string): Promise<boolean>;
-  finish(key: string, ms: number): Promise<unknown[] | null>;
-  logOf(key: string): unknown[];
-  closeSource(key: string): void;
-};
-
-const start = (tab: Page, key: string, kind: string, url: string, listen: readonly string[] = []) =>
-  tab.evaluate(([k, kd, u, l]) => (window as unknown as Win).startSource(k, kd, u, l), [key, kind, url, listen] as const);
-const waitOpen = (tab: Page, key: string) =>
-  tab.evaluate((k) => (window as unknown as Win).waitOpen(k), key);
-const finish = (tab: Page, key: string) =>
-  tab.evaluate(([k, ms]) => (window as unknown as Win).finish(k, ms), [key, FINISH_MS] as const);
-const closeSource = (tab: Page, key: string) => tab.evaluate((k) => (window as unknown as Win).closeSource(k), key);
+const finish = (tab: Page, key: string) => finishSource(tab, key, FINISH_MS);
 
 /**
  * Every attach a tab sent before this call has reached the hub: the tab's messages to the hub are
  * ordered, and the hub answers a fresh source on `/ping` only after handling those before it.
  */
 async function barrier(run: string): Promise<void> {
-  for (const tab of [tabA, tabB]) await start(tab, 'ping', 'shared', `/ping?run=${run}`);
+  for (const tab of [tabA, tabB]) await startSource(tab, 'ping', 'shared', `/ping?run=${run}`);
   await Promise.all([waitOpen(tabA, 'ping'), waitOpen(tabB, 'ping')]);
   for (const tab of [tabA, tabB]) await closeSource(tab, 'ping');
 }
@@ -68,9 +55,9 @@ for (const fixture of SSE_FIXTURES) {
     server.requests.length = 0;
     const path = (client: string) => `/fixture/${fixture.name}?client=${client}&run=${run}`;
     const listen = fixture.listen ?? [];
-    await start(tabA, 'native', 'native', path('native'), listen);
-    await start(tabA, 'shared', 'shared', path('shared'), listen);
-    await start(tabB, 'shared', 'shared', path('shared'), listen);
+    await startSource(tabA, 'native', 'native', path('native'), listen);
+    await startSource(tabA, 'shared', 'shared', path('shared'), listen);
+    await startSource(tabB, 'shared', 'shared', path('shared'), listen);
     await barrier(run);
     await fetch(`${server.origin}/go?run=${run}`);
     const [native, sharedA, sharedB] = await Promise.all([finish(tabA, 'native'), finish(tabA, 'shared'), finish(tabB, 'shared')]);
@@ -88,8 +75,8 @@ for (const fixture of SSE_FIXTURES) {
 test('reconnect: both tabs see error, then the missed events; Last-Event-ID is sent once, not per tab', async () => {
   server.requests.length = 0;
   const url = '/live?client=reconnect';
-  await start(tabA, 'live', 'shared', url);
-  await start(tabB, 'live', 'shared', url);
+  await startSource(tabA, 'live', 'shared', url);
+  await startSource(tabB, 'live', 'shared', url);
   await Promise.all([waitOpen(tabA, 'live'), waitOpen(tabB, 'live')]);
   server.sendLive('id: 1\ndata: before\n\n');
   await waitForLog([tabA, tabB], 'live', (log) => log.length === 2);
@@ -120,11 +107,11 @@ test('reconnect: both tabs see error, then the missed events; Last-Event-ID is s
 test('a tab that opens the URL while the stream runs gets open, then only later events', async () => {
   server.requests.length = 0;
   const url = '/live?client=late';
-  await start(tabA, 'late', 'shared', url);
+  await startSource(tabA, 'late', 'shared', url);
   await waitOpen(tabA, 'late');
   server.sendLive('data: early\n\n');
   await waitForLog([tabA], 'late', (log) => log.length === 2);
-  await start(tabB, 'late', 'shared', url);
+  await startSource(tabB, 'late', 'shared', url);
   await waitOpen(tabB, 'late');
   server.sendLive('data: later\n\n');
   await waitForLog([tabA, tabB], 'late', (log) => log.some((e) => (e as { data?: string }).data === 'later'));
@@ -146,7 +133,7 @@ test('8 tabs on one SSE URL: one upstream request at the server; all 8 get every
     await tab.waitForFunction(() => 'startSource' in window, undefined, { timeout: 10_000 });
     tabs.push(tab);
   }
-  for (const tab of tabs) await start(tab, 'eight', 'shared', '/live?client=eight');
+  for (const tab of tabs) await startSource(tab, 'eight', 'shared', '/live?client=eight');
   await Promise.all(tabs.map((tab) => waitOpen(tab, 'eight')));
   for (let i = 0; i < 20; i++) server.sendLive(`id: ${i}\ndata: ${i}\n\n`);
   await waitForLog(tabs, 'eight', (log) => log.length === 21);
@@ -161,8 +148,6 @@ test('8 tabs on one SSE URL: one upstream request at the server; all 8 get every
   for (const tab of tabs.slice(2)) await tab.close();
   await waitFor(() => server.openLive() === 0, 'the upstream to close after the last tab went away');
 });
-
-const logOf = (tab: Page, key: string) => tab.evaluate((k) => (window as unknown as Win).logOf(k), key);
 
 async function waitFor(check: () => boolean, what: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -189,11 +174,7 @@ test('cross-origin with CORS: withCredentials sends cookies like the native one;
     await tabA.context().addCookies([{ name: 'sid', value: 'abc', url: other.origin }]);
     const url = (client: string, credentials: boolean) =>
       `${other.origin}/live?cors=1&client=${client}${credentials ? '' : '&nocred=1'}`;
-    const startWith = (tab: Page, key: string, kind: string, target: string, withCredentials: boolean) =>
-      tab.evaluate(
-        ([k, kd, u, w]) => (window as unknown as Win).startSource(k, kd, u, [], { withCredentials: w }),
-        [key, kind, target, withCredentials] as const,
-      );
+    const startWith = (tab: Page, key: string, kind: string, target: string, withCredentials: boolean) => startSource(tab, key, kind, target, [], { withCredentials });
     await startWith(tabA, 'xn', 'native', url('xnative', true), true);
     await startWith(tabA, 'xs', 'shared', url('xshared', true), true);
     await startWith(tabB, 'xs', 'shared', url('xshared', true), true);
