@@ -9,7 +9,7 @@
 //  - dist/protocol.js `tabmux/protocol`: error codes, channel-name and event-id helpers
 import { builtinModules } from 'node:module';
 import { cpSync, existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { LAZY_MODULES, lazyModuleOf } from './lazy-modules.js';
 import esbuild from 'rollup-plugin-esbuild';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
@@ -33,29 +33,22 @@ const copyDemo = {
 };
 
 /**
- * Modules the client imports on demand, each built on its own, self-contained, to dist/<out>
- * next to dist/index.js. Not chunks of rollup's code splitting: such a chunk imports what it
- * shares back from the entry by the entry's file name (`./index.js`), and the client is also
- * served as `/tabmux.js` and copied under other names — a second copy of the client would load,
- * or nothing. So every `import()` of one of these sources, from the client or from another lazy
- * module, is made external, pointing at the file next to it. What a lazy module shares with the
- * client is its own copy (the in-page hub's comlink `expose` half; they talk over a port).
+ * LAZY_MODULES (lazy-modules.js): modules the client imports on demand, each built on its own,
+ * self-contained, to dist/<out> next to dist/index.js. Not chunks of rollup's code splitting: such
+ * a chunk imports what it shares back from the entry by the entry's file name (`./index.js`), and
+ * the client is also served as `/tabmux.js` and copied under other names — a second copy of the
+ * client would load, or nothing. So every `import()` of one of these modules, from the client or
+ * from another lazy module, is made external, pointing at the file next to it. What a lazy module
+ * shares with the client is its own copy (the in-page hub's comlink `expose` half; they talk over
+ * a port).
  *
- * Adding one: list it here, serve it (server/static-files.ts STATIC_FILES), and budget it
- * (test/unit/size-budget.test.ts, which fails on a lazy file that is not served or budgeted).
+ * Adding one: list it there, serve it (server/static-files.ts STATIC_FILES), and budget it
+ * (the size-budget test, which fails on a lazy file that is not served or budgeted).
  */
-const LAZY_MODULES = [
-  { source: 'src/hosts/in-page-hub-chunk.ts', out: 'tabmux-in-page-hub.js' },
-  { source: 'src/hosts/leader/open.ts', out: 'tabmux-leader.js' },
-  { source: 'src/hosts/service-worker/link.ts', out: 'tabmux-service-worker.js' },
-  { source: 'src/event-source/engine.ts', out: 'tabmux-event-source.js' },
-];
-const lazyOut = new Map(LAZY_MODULES.map(({ source, out }) => [resolve(source), out]));
 const lazyExternal = {
   name: 'lazy-external',
   resolveDynamicImport(specifier, importer) {
-    if (typeof specifier !== 'string' || !specifier.startsWith('.') || !importer) return null;
-    const out = lazyOut.get(resolve(dirname(importer), specifier.replace(/\.js$/, '.ts')));
+    const out = lazyModuleOf(specifier, importer)?.out;
     // 'absolute': written exactly as given, not made relative to the importing source file.
     return out ? { id: `./${out}`, external: 'absolute' } : null;
   },

@@ -2,6 +2,19 @@
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { pushServerPlugin } from './test/browser/push-server-plugin.js';
+import { LAZY_MODULES } from './lazy-modules.js';
+
+/**
+ * The page imports the hub's own lazy module by its built name (`./tabmux-in-page-hub.js`, see
+ * lazy-modules.js); served from the sources, that name leads to the module's source instead.
+ */
+const lazyModulesPlugin = {
+  name: 'lazy-modules',
+  resolveImport({ source }) {
+    const lazy = LAZY_MODULES.find(({ out }) => source === `./${out}`);
+    return lazy && `/${lazy.source}`;
+  },
+};
 
 export default {
   files: ['test/browser/**/*.test.ts'],
@@ -10,7 +23,7 @@ export default {
   testsFinishTimeout: 180_000,
   testFramework: { config: { timeout: 20_000 } },
   // pushServerPlugin: a real tabmux push server beside the test pages (test/browser/push-server-plugin.js).
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), pushServerPlugin()],
+  plugins: [lazyModulesPlugin, esbuildPlugin({ ts: true, target: 'es2022' }), pushServerPlugin()],
   browsers: [
     chromeLauncher({
       launchOptions: {

@@ -6,15 +6,15 @@
 import type { Remote } from 'comlink';
 import { proxy, transfer, wrap } from './hub-rpc.js';
 import { channelNameProblem } from './protocol/channel-name.js';
-import type { DebugSnapshot, HelloAnswer, HelloRequest, HostChoice, HostOption, HostSkipped, HubApi, HubBatch, HubEvent, MuxState, TransportKind, TransportOption } from './protocol/hub-api.js';
+import type { DebugSnapshot, HelloAnswer, HelloRequest, HostChoice, HostOption, HostSkipped, HubApi, HubBatch, HubEvent, MuxState, TransportKind, TransportOption } from './hub-protocol/hub-api.js';
 import { TabmuxError, type ClientErrorCode } from './errors.js';
 import { hostsFor, whyNot } from './hosts/chooser.js';
 import type { HostLink } from './hosts/types.js';
 import { sayHello } from './say-hello.js';
 import { LocalChannels, surface, type MessageHandler } from './local-channels.js';
 import { holdTabLock, whenReleased, type HeldLock } from './tab-lock.js';
-import { recallTransport, rememberTransport } from './transport-memory.js';
-import { DEFAULT_PAUSE_WHEN_HIDDEN_S } from './protocol/lifecycle.js';
+import { recallTransport, rememberTransport } from './transport-hint.js';
+import { DEFAULT_PAUSE_WHEN_HIDDEN_S } from './hub-protocol/lifecycle.js';
 import { watchPageLifecycle, type PageLifecycle } from './page-lifecycle.js';
 import { compareVersions, TABMUX_VERSION } from './protocol/version.js';
 

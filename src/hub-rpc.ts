@@ -1,6 +1,6 @@
 /**
  * The tab's half of the control plane: Comlink's wire protocol (comlink 4, its src/protocol.ts),
- * spoken to the hub, which exposes its API with comlink's own `expose` (worker/ports.ts). Only what
+ * spoken to the hub, which exposes its API with comlink's own `expose` (worker/tab-server.ts). Only what
  * connect() does with it: call a method of the hub with arguments (APPLY), transfer ports with
  * them (`transfer`), and pass a function the hub calls back (`proxy`: the token provider).
  *

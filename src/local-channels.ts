@@ -3,7 +3,7 @@
  * cursor is the tab's mirror of the hub's: when the hub restarts, the tab re-subscribes from it,
  * and it de-duplicates whatever a resumed upstream sends again.
  */
-import { isNewer } from '../worker/cursor.js';
+import { isNewer } from './protocol/event-id-order.js';
 import type { WireMessage } from './protocol/wire.js';
 
 export interface Message {

@@ -7,7 +7,7 @@
  * It only reports; the decisions are the hub's (worker/visibility.ts), because only the hub sees
  * every tab.
  */
-import type { TabLifecycle } from './protocol/lifecycle.js';
+import type { TabLifecycle } from './hub-protocol/lifecycle.js';
 
 interface NetworkInformationLike extends EventTarget {
   readonly saveData?: boolean;

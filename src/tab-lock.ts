@@ -1,6 +1,6 @@
 /**
  * The tab's liveness lock: held from attach until `close()` or the end of the document. The hub
- * requests the same name and is granted it when the tab is gone (worker/ports.ts).
+ * requests the same name and is granted it when the tab is gone (worker/tab-server.ts).
  */
 export interface HeldLock {
   readonly name: string;

@@ -4,7 +4,7 @@
  * must reopen from it (`rewind`). De-duplication by id lives here: a reconnect or a switch-over
  * never shows a message twice.
  */
-import { isNewer, later } from './cursor.js';
+import { isNewer, later } from '../src/protocol/event-id-order.js';
 
 export class ChannelCursors {
   readonly #cursors = new Map<string, string>();

@@ -8,19 +8,19 @@
  * `tabmux:<transport>:<url>`, and the SharedEventSource service runs in its own instance named
  * `EVENT_SOURCE_WORKER_NAME` (one per origin for every URL).
  */
-import { EVENT_SOURCE_WORKER_NAME } from '../src/protocol/event-source.js';
-import { startEventSourceHost } from './event-source/event-source-host.js';
-import { startSharedWorkerHost } from './shared-worker-host.js';
-import { startServiceWorkerHost, type ServiceWorkerScope } from './service-worker-host.js';
+import { EVENT_SOURCE_WORKER_NAME } from '../src/hub-protocol/event-source.js';
+import { startEventSourceWorker } from './event-source/event-source-worker.js';
+import { startSharedWorkerHub } from './runtimes/shared-worker.js';
+import { startServiceWorkerHub, type ServiceWorkerScope } from './runtimes/service-worker.js';
 
 declare const SharedWorkerGlobalScope: { new (): unknown } | undefined;
 declare const ServiceWorkerGlobalScope: { new (): unknown } | undefined;
 
 if (typeof SharedWorkerGlobalScope === 'function' && self instanceof SharedWorkerGlobalScope) {
-  const scope = self as unknown as Parameters<typeof startSharedWorkerHost>[0];
-  if (scope.name === EVENT_SOURCE_WORKER_NAME) startEventSourceHost(scope);
-  else startSharedWorkerHost(scope);
+  const scope = self as unknown as Parameters<typeof startSharedWorkerHub>[0];
+  if (scope.name === EVENT_SOURCE_WORKER_NAME) startEventSourceWorker(scope);
+  else startSharedWorkerHub(scope);
 }
 if (typeof ServiceWorkerGlobalScope === 'function' && self instanceof ServiceWorkerGlobalScope) {
-  startServiceWorkerHost(self as unknown as ServiceWorkerScope);
+  startServiceWorkerHub(self as unknown as ServiceWorkerScope);
 }

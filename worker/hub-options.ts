@@ -1,5 +1,5 @@
 /** What a host gives the hub (worker/hub.ts), and the defaults of the tunables. */
-import type { HostKind, HubConfig } from '../src/protocol/hub-api.js';
+import type { HostKind, HubConfig } from '../src/hub-protocol/hub-api.js';
 import type { Platform, UpstreamGate } from './platform.js';
 import type { UpstreamFactory } from './transports/types.js';
 

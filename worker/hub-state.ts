@@ -17,7 +17,7 @@
  * Timers belong to states: `backoff` owns the reconnect timer; `connecting` owns none (each
  * transport bounds its own start, e.g. SSE's `openTimeoutMs`). Leaving a state clears its timer.
  */
-import type { MuxState, UpstreamState } from '../src/protocol/hub-api.js';
+import type { MuxState, UpstreamState } from '../src/hub-protocol/hub-api.js';
 
 export const TRANSITIONS: Readonly<Record<UpstreamState, readonly UpstreamState[]>> = {
   idle: ['connecting', 'paused', 'closed'],

@@ -46,7 +46,7 @@ export function compareHubs(a: HubIdentity, b: HubIdentity): number {
   return a.scriptUrl < b.scriptUrl ? -1 : a.scriptUrl > b.scriptUrl ? 1 : 0;
 }
 
-/** True when a hub of `hubVersion` should retire for a tab that says hello with these (worker/ports.ts). */
+/** True when a hub of `hubVersion` should retire for a tab that says hello with these (worker/tab-server.ts). */
 export function retiresForTab(hubVersion: string, tab: { readonly version?: string | undefined; readonly acceptOlder?: boolean | undefined }): boolean {
   return typeof tab.version === 'string' && tab.acceptOlder !== true && compareVersions(tab.version, hubVersion) > 0;
 }

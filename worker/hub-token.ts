@@ -4,7 +4,7 @@
  * when a token ends a wait — a connect waiting for the first token, or a backoff after a refusal.
  * The hub owns the connects; this only says when one may go ahead.
  */
-import type { TokenProvider } from '../src/protocol/hub-api.js';
+import type { TokenProvider } from '../src/hub-protocol/hub-api.js';
 import type { Clock } from './platform.js';
 import { TokenRefresh } from './token-refresh.js';
 import type { UpstreamFailure } from './transports/types.js';

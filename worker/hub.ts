@@ -15,7 +15,7 @@
  */
 import { isValidChannelName, channelNameProblem } from '../src/protocol/channel-name.js';
 import type { ResetNotice, WireMessage } from '../src/protocol/wire.js';
-import type { HubSnapshot, EventSink, HubEvent, HubResult, TransportKind, UpstreamState, ChannelSnapshot, TokenProvider } from '../src/protocol/hub-api.js';
+import type { HubSnapshot, EventSink, HubEvent, HubResult, TransportKind, UpstreamState, ChannelSnapshot, TokenProvider } from '../src/hub-protocol/hub-api.js';
 import { createBackoff, type Backoff } from './backoff.js';
 import { ChannelCursors } from './channel-cursors.js';
 import { LiveChannels } from './live-channels.js';
@@ -30,7 +30,7 @@ import { withDefaults, type HubOptions, type ResolvedHubOptions } from './hub-op
 import { TABMUX_VERSION } from '../src/protocol/version.js';
 import { publishOverHttp } from './publish.js';
 import type { UpstreamFailure } from './transports/types.js';
-import type { TabLifecycle } from '../src/protocol/lifecycle.js';
+import type { TabLifecycle } from '../src/hub-protocol/lifecycle.js';
 import { SAVE_DATA_FACTOR, Visibility } from './visibility.js';
 import { HeartbeatWatchdog, heartbeatWindowMs } from './heartbeat-watchdog.js';
 

@@ -4,7 +4,7 @@
  * channel is on an upstream that opened (replay done) or that confirmed it (WebSocket
  * `subscribed`), and the hub is `open`.
  */
-import type { HubResult } from '../src/protocol/hub-api.js';
+import type { HubResult } from '../src/hub-protocol/hub-api.js';
 
 type Answer = (result: HubResult<object>) => void;
 

@@ -3,7 +3,7 @@
  * the end of it (a microtask), so an SSE chunk carrying 50 messages costs one structured clone
  * per tab, not 50.
  */
-import type { EventSink, HubEvent } from '../src/protocol/hub-api.js';
+import type { EventSink, HubEvent } from '../src/hub-protocol/hub-api.js';
 
 export class Outbox {
   #queue: HubEvent[] = [];

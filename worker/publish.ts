@@ -1,5 +1,5 @@
 /** `POST /publish` (CONTRACT.md): used whenever the upstream is not a WebSocket. */
-import type { HubResult } from '../src/protocol/hub-api.js';
+import type { HubResult } from '../src/hub-protocol/hub-api.js';
 import type { PublishResponse } from '../src/protocol/wire.js';
 import { authHeaders, failureFromResponse, networkFailure } from './transports/http-error.js';
 import type { Platform } from './platform.js';

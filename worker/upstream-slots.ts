@@ -5,7 +5,7 @@
  * reach the hub only while its slot is one of the two, so a replaced or closed upstream's late
  * events are dropped here.
  */
-import type { ClientErrorCode, TransportKind } from '../src/protocol/hub-api.js';
+import type { ClientErrorCode, TransportKind } from '../src/hub-protocol/hub-api.js';
 import type { ResetNotice, WireMessage } from '../src/protocol/wire.js';
 import type { Upstream, UpstreamFactory, UpstreamFailure, UpstreamHandlers, UpstreamRequest } from './transports/types.js';
 

@@ -14,7 +14,7 @@
  *    `saveData` from any tab multiplies it by `SAVE_DATA_FACTOR` (fewer pause/resume cycles, each
  *    of which costs a new connection's handshake and headers).
  */
-import type { TabLifecycle } from '../src/protocol/lifecycle.js';
+import type { TabLifecycle } from '../src/hub-protocol/lifecycle.js';
 import type { Clock, TimerId } from './platform.js';
 
 export const SAVE_DATA_FACTOR = 2;

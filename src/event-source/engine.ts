@@ -6,7 +6,7 @@
  * engine, once loaded, makes it connect: through the tabmux hub where SharedWorker exists, else
  * through a native EventSource (native.ts).
  */
-import type { HubToTab } from '../protocol/event-source.js';
+import type { HubToTab } from '../hub-protocol/event-source.js';
 import { canUseSharedWorker, hubLink } from './hub-link.js';
 import { nativeEngine } from './native.js';
 

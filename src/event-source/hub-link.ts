@@ -9,7 +9,7 @@
  * source, then it reconnects — each source re-attaches to a fresh hub with its last event id,
  * which the new upstream sends as `Last-Event-ID`.
  */
-import { EVENT_SOURCE_WORKER_NAME, type HubAlive, type HubToTab, type TabToHub } from '../protocol/event-source.js';
+import { EVENT_SOURCE_WORKER_NAME, type HubAlive, type HubToTab, type TabToHub } from '../hub-protocol/event-source.js';
 import { holdTabLock, whenReleased } from '../tab-lock.js';
 
 export interface HubLink {

@@ -3,7 +3,7 @@
  * shared-worker, service-worker, leader, then direct (CONTRACT.md). `connect()` records why each
  * one before it was not taken, for `mux.debug().hostChoice`.
  */
-import type { HostOption } from '../protocol/hub-api.js';
+import type { HostOption } from '../hub-protocol/hub-api.js';
 import { directHost } from './direct.js';
 import { leaderHost } from './leader.js';
 import { serviceWorkerHost } from './service-worker.js';

@@ -4,7 +4,7 @@
  * election, a Service Worker registration.
  */
 import { TabmuxError } from '../errors.js';
-import type { ClientErrorCode, HostKind } from '../protocol/hub-api.js';
+import type { ClientErrorCode, HostKind } from '../hub-protocol/hub-api.js';
 import type { HostLink } from './types.js';
 
 export interface WiredPort {

@@ -5,7 +5,8 @@
  * with the same name in one page share one in-page hub.
  */
 import { deferredLink } from './deferred-link.js';
-import { startInPageHub, type InPageHub } from './in-page-hub.js';
+import type { InPageHub } from '../hub-protocol/in-page-hub.js';
+import { startInPageHub } from './in-page-hub.js';
 import type { Host } from './types.js';
 
 const hubs = new Map<string, Promise<InPageHub>>();

@@ -4,8 +4,8 @@
  * first whose `canBeUsed()` is true).
  */
 import type { Endpoint } from 'comlink';
-import type { HostKind } from '../protocol/hub-api.js';
-import type { TabLifecycle } from '../protocol/lifecycle.js';
+import type { HostKind } from '../hub-protocol/hub-api.js';
+import type { TabLifecycle } from '../hub-protocol/lifecycle.js';
 
 export interface HostOpenOptions {
   /** URL of the hub script on this origin (shared-worker, service-worker). */

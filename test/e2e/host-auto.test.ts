@@ -8,7 +8,7 @@ import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { debugOf } from '../helpers/page-debug.js';
 import { openTabs, range, received, waitFor } from '../helpers/browser.js';
 import { startVersionedStatic } from '../helpers/versioned-static.js';
-import type { DebugSnapshot, HostKind } from '../../src/protocol/hub-api.js';
+import type { DebugSnapshot, HostKind } from '../../src/hub-protocol/hub-api.js';
 
 const TABS = 3;
 const MESSAGES = 200;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { readMetric, received, waitFor, withTimeout } from '../helpers/browser.js';
 import { startVersionedStatic } from '../helpers/versioned-static.js';
-import type { DebugSnapshot } from '../../src/protocol/hub-api.js';
+import type { DebugSnapshot } from '../../src/hub-protocol/hub-api.js';
 
 const { push, pages, browser } = e2eFixture({ pages: () => startVersionedStatic() });
 

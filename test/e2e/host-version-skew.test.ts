@@ -14,7 +14,7 @@ import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { debugOf } from '../helpers/page-debug.js';
 import { openTabs, range, readMetric, received, waitFor } from '../helpers/browser.js';
 import { startVersionedStatic } from '../helpers/versioned-static.js';
-import type { DebugSnapshot } from '../../src/protocol/hub-api.js';
+import type { DebugSnapshot } from '../../src/hub-protocol/hub-api.js';
 import { TABMUX_VERSION } from '../../src/protocol/version.js';
 
 const OLD_TABS = 3;

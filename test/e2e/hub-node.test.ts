@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { Hub } from '../../worker/hub.js';
 import { realClock, type Platform, type WebSocketLike } from '../../worker/platform.js';
 import { realTransports } from '../../worker/transports/index.js';
-import type { TransportOption } from '../../src/protocol/hub-api.js';
+import type { TransportOption } from '../../src/hub-protocol/hub-api.js';
 import { startServer, type StartedServer } from '../helpers/server.js';
 import { range, readMetric, waitFor, withTimeout } from '../helpers/browser.js';
 import { FakeTab } from '../unit/hub-fakes.js';

@@ -1,6 +1,6 @@
 /** The hub's own view, read from a tab: `mux.debug()` of the tabmux client a test page exposes. */
 import type { Page } from 'playwright-core';
-import type { DebugSnapshot } from '../../src/protocol/hub-api.js';
+import type { DebugSnapshot } from '../../src/hub-protocol/hub-api.js';
 import { withTimeout } from './browser.js';
 
 /** `T` narrows the snapshot to the fields a test reads (pages of other hosts answer a subset). */

@@ -6,7 +6,7 @@
 import { Hub, type HubOptions } from '../../worker/hub.js';
 import type { Clock, Platform, TimerId } from '../../worker/platform.js';
 import type { Upstream, UpstreamHandlers, UpstreamRequest } from '../../worker/transports/types.js';
-import type { HubBatch, HubEvent, TransportKind, TransportOption } from '../../src/protocol/hub-api.js';
+import type { HubBatch, HubEvent, TransportKind, TransportOption } from '../../src/hub-protocol/hub-api.js';
 
 export class FakeClock implements Clock {
   #now = 1_000_000;

@@ -1,12 +1,12 @@
-// The tab ↔ hub handshake of worker/ports.ts over a real MessageChannel with Comlink (Node has
+// The tab ↔ hub handshake of worker/tab-server.ts over a real MessageChannel with Comlink (Node has
 // both): the answer carries the hub's version, and the host's onHello sees the tab attached first,
 // so a hub retiring there (worker/hub-succession.ts) tells that very tab where to go.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { transfer, wrap } from 'comlink';
-import { serveTab, type PortHost } from '../../worker/ports.js';
+import { serveTab, type HubRuntime } from '../../worker/tab-server.js';
 import type { Hub } from '../../worker/hub.js';
-import type { HelloRequest, HubApi, HubBatch, HubEvent } from '../../src/protocol/hub-api.js';
+import type { HelloRequest, HubApi, HubBatch, HubEvent } from '../../src/hub-protocol/hub-api.js';
 import { TABMUX_VERSION } from '../../src/protocol/version.js';
 import { retiresForTab } from '../../worker/hub-succession.js';
 import { makeHub } from './hub-fakes.js';
@@ -14,7 +14,7 @@ import { makeHub } from './hub-fakes.js';
 test('hello: the answer says the hub version; a tab newer than the hub gets `moved` and a closed hub, never an error', async (t) => {
   const { hub } = makeHub();
   const seen: Array<{ tabs: number; version: string | undefined }> = [];
-  const host: PortHost = {
+  const host: HubRuntime = {
     kind: 'shared-worker',
     hub: () => hub,
     onHello: (attached: Hub, request: HelloRequest) => {

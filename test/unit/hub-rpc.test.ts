@@ -1,6 +1,6 @@
 /**
  * The tab's half of the control plane (src/hub-rpc.ts) against comlink's REAL `expose` and `wrap`,
- * over real MessagePorts (Node's): the hub side is exactly what worker/ports.ts runs. A method call
+ * over real MessagePorts (Node's): the hub side is exactly what worker/tab-server.ts runs. A method call
  * with its arguments and transferred ports, an answer, a rejection (Error or not), a function
  * passed as a proxy and called back, and the proxy's release answered.
  */

@@ -3,7 +3,7 @@
  * mode), and the per-tab port that attaches sources to them.
  */
 import { EventSourceUpstream, type UpstreamPlatform, type UpstreamSink } from './event-source-upstream.js';
-import type { HubAlive, HubToTab, TabToHub } from '../../src/protocol/event-source.js';
+import type { HubAlive, HubToTab, TabToHub } from '../../src/hub-protocol/event-source.js';
 
 export interface EventSourcePort {
   postMessage(message: HubToTab | HubAlive): void;

@@ -11,7 +11,7 @@
  *    of every block — including blocks without data, which still set the last event ID.
  */
 import { createParser } from 'eventsource-parser';
-import type { DispatchedEvent, ReadyState } from '../../src/protocol/event-source.js';
+import type { DispatchedEvent, ReadyState } from '../../src/hub-protocol/event-source.js';
 
 /** Chromium's initial reconnection time (Blink `EventSource::kDefaultReconnectDelay`). */
 export const DEFAULT_RECONNECT_MS = 3000;

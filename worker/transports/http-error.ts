@@ -1,6 +1,6 @@
 /** Turns a non-2xx answer of the push server (`{"error":{"code","message"}}`) into a failure. */
 import { ERROR_CODES } from '../../src/protocol/errors.js';
-import type { ClientErrorCode } from '../../src/protocol/hub-api.js';
+import type { ClientErrorCode } from '../../src/hub-protocol/hub-api.js';
 import { parseRetryAfter } from '../backoff.js';
 import type { UpstreamFailure } from './types.js';
 

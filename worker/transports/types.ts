@@ -6,7 +6,7 @@
  * `subscribe`/`unsubscribe`). It reports through `UpstreamHandlers`; after `closed()` or after
  * the hub called `close()` it never calls a handler again.
  */
-import type { ClientErrorCode, TransportKind } from '../../src/protocol/hub-api.js';
+import type { ClientErrorCode, TransportKind } from '../../src/hub-protocol/hub-api.js';
 import type { ResetNotice, WireMessage } from '../../src/protocol/wire.js';
 import type { Platform } from '../platform.js';
 

@@ -10,8 +10,7 @@
  * down, or any frozen follower) would keep every tab behind it from learning that the hub ended.
  * With one per page, a frozen page only holds itself up, and it re-attaches once it runs again.
  */
-import { serveTab } from '../../../worker/ports.js';
-import type { InPageHub, InPageHubOptions } from '../in-page-hub.js';
+import type { InPageHub, InPageHubOptions } from '../../hub-protocol/in-page-hub.js';
 import { startAcceptor } from './acceptor.js';
 import { newLinkId } from './port-tunnel.js';
 import { hubLifeLock, peerLock } from './protocol.js';
@@ -45,8 +44,7 @@ function holdLock(name: string): HeldLock {
 }
 
 /**
- * Starts a term. `startHub` is in-page-hub.ts's `startInPageHub` (or, from inside the lazy hub
- * module, its synchronous twin): this file then moves into that module unchanged.
+ * Starts a term. `startHub` is in-page-hub.ts's `startInPageHub`, which loads the in-page hub.
  */
 export async function startTerm(name: string, version: string, startHub: (options: InPageHubOptions) => InPageHub | Promise<InPageHub>): Promise<Term> {
   const leader = newLinkId();
@@ -71,7 +69,7 @@ export async function startTerm(name: string, version: string, startHub: (option
     throw error;
   }
   /** Serves a tab with its page's life lock as the hub lock of its hello. */
-  const serve = (port: MessagePort, lock: HeldLock) => serveTab({ ...hub.host, hubLock: lock.held }, port);
+  const serve = (port: MessagePort, lock: HeldLock) => hub.serve(port, lock.held);
   const locals = new Set<MessagePort>();
   const acceptor = startAcceptor({
     name,

@@ -5,7 +5,7 @@
  * ports: a link is one relayed port pair, named by an id both ends know. A port found inside a
  * message becomes a marker `{ $tabmuxPort: id }` and a link of its own, born in the link that
  * carried it and closed with it; the far end puts a fresh local port where the marker was. Then
- * Comlink, worker/ports.ts and connect.ts run unchanged on top.
+ * Comlink, worker/tab-server.ts and connect.ts run unchanged on top.
  *
  * The same code runs on both ends, in pages and under node:test (Node has MessageChannel).
  */

@@ -4,7 +4,7 @@
  * A Service Worker lives only while it handles events (Service Workers §"Service Worker
  * Lifetime"); messages on a port it holds are not events. So while this tab wants a hub, it posts
  * a `keepalive` message every `PING_INTERVAL_MS`, each of which restarts the browser's idle timer
- * (worker/service-worker-host.ts says why not `waitUntil`). When no tab wants one, the pings stop
+ * (worker/runtimes/service-worker.ts says why not `waitUntil`). When no tab wants one, the pings stop
  * and the browser stops the worker and its upstream: that is the battery win, so nothing here may
  * ping by accident.
  *
@@ -13,7 +13,7 @@
  * same rule as the hub's own (worker/visibility.ts), so the hub pauses first and the worker then
  * stops. Without a lifecycle report from the tab, only visibility counts (grace 0).
  */
-import type { TabLifecycle } from '../../protocol/lifecycle.js';
+import type { TabLifecycle } from '../../hub-protocol/lifecycle.js';
 
 /** Under Chromium's 30 s idle timeout, with room for a throttled timer in a busy page. */
 export const PING_INTERVAL_MS = 20_000;

@@ -13,12 +13,9 @@
  * after any hub death (src/connect.ts).
  */
 import { holdTabLock } from '../../tab-lock.js';
-import type { SwHubStarted, SwRequest } from '../../../worker/service-worker-host.js';
+import { HUB_STARTED_CHANNEL, type SwHubStarted, type SwRequest } from '../../hub-protocol/service-worker.js';
 import { keepAwake, onPageChange, visibilityOnly, type LifecycleSource } from './keep-awake.js';
 import { reachHub, registrationFor, updateIfOlder } from './registration.js';
-
-/** worker/service-worker-host.ts `HUB_STARTED_CHANNEL` (not imported: that module is the hub's). */
-const HUB_STARTED_CHANNEL = 'tabmux-sw-hub';
 
 export interface LinkOptions {
   readonly workerUrl: string;
@@ -103,7 +100,7 @@ export function openServiceWorkerLink(options: LinkOptions, port: MessagePort): 
   };
 }
 
-/** Resolves when a worker other than ours announces a hub of `name` (worker/service-worker-host.ts). */
+/** Resolves when a worker other than ours announces a hub of `name` (worker/runtimes/service-worker.ts). */
 function hubStartedElsewhere(name: string, ourLifeLock: string, signal: AbortSignal): Promise<void> {
   if (typeof BroadcastChannel !== 'function') return new Promise<void>(() => undefined);
   const channel = new BroadcastChannel(HUB_STARTED_CHANNEL);

@@ -17,10 +17,8 @@
 import { messageSW } from 'workbox-window/messageSW.js';
 import { TabmuxError } from '../../errors.js';
 import { compareVersions, TABMUX_VERSION } from '../../protocol/version.js';
-import type { SwProbeAnswer, SwRequest } from '../../../worker/service-worker-host.js';
+import { TABMUX_SCOPE_DIR, type SwProbeAnswer, type SwRequest } from '../../hub-protocol/service-worker.js';
 
-/** worker/service-worker-host.ts `TABMUX_SCOPE_DIR` (not imported: that module is the hub's). */
-const SCOPE_DIR = '__tabmux__/';
 /** Install + activate of a fresh worker, or a probe's answer from a worker the browser must start: generous for a busy phone. */
 const WORKER_START_TIMEOUT_MS = 8000;
 
@@ -48,7 +46,7 @@ async function findOrRegister(absolute: string): Promise<ServiceWorkerRegistrati
   const existing = (await navigator.serviceWorker.getRegistrations()).find((r) => newest(r)?.scriptURL === absolute);
   if (existing) return existing;
   try {
-    return await navigator.serviceWorker.register(absolute, { scope: new URL(`./${SCOPE_DIR}`, absolute).href });
+    return await navigator.serviceWorker.register(absolute, { scope: new URL(`./${TABMUX_SCOPE_DIR}`, absolute).href });
   } catch (error) {
     throw new TabmuxError('TABMUX_ERR_NO_HOST', `the hub script ${absolute} could not be registered as a Service Worker: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -81,7 +79,7 @@ async function activeWorker(registration: ServiceWorkerRegistration): Promise<Se
   const usable = () => (registration.active && registration.active.state !== 'redundant' ? registration.active : undefined);
   const pending = registration.installing ?? registration.waiting;
   if (pending && !usable()) await activation(pending);
-  else if (pending && registration.scope.endsWith(`/${SCOPE_DIR}`)) await activation(pending).catch(() => undefined); // then the old one, if it must
+  else if (pending && registration.scope.endsWith(`/${TABMUX_SCOPE_DIR}`)) await activation(pending).catch(() => undefined); // then the old one, if it must
   // A replaced worker's successor shows up in `registration.active` a task after it turned
   // redundant; no event says so on the registration: look again, briefly.
   return usable() ?? until(usable, 'the hub Service Worker to be active (its script failed to install?)');
@@ -121,7 +119,7 @@ async function probe(worker: ServiceWorker): Promise<SwProbeAnswer | undefined> 
  * again (a deploy). No page is in tabmux's scope, so no navigation triggers that check: without
  * this, a new hub script would wait for the browser's 24-hour update check. The tab attaches to
  * the current worker meanwhile; when the new one activates, the old one turns redundant, closes
- * its hub, and every tab moves (worker/service-worker-host.ts).
+ * its hub, and every tab moves (worker/runtimes/service-worker.ts).
  */
 export function updateIfOlder(registration: ServiceWorkerRegistration, answer: SwProbeAnswer): void {
   if (compareVersions(TABMUX_VERSION, answer.version) <= 0) return;

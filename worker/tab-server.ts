@@ -8,13 +8,13 @@
  * when the tab is gone (Web Locks §"lock release" on agent termination), then drops the tab.
  */
 import { expose, type Endpoint } from 'comlink';
-import type { HubSnapshot, HelloAnswer, HelloRequest, HostKind, HubApi, HubConfig, TokenProvider } from '../src/protocol/hub-api.js';
+import type { HubSnapshot, HelloAnswer, HelloRequest, HostKind, HubApi, HubConfig, TokenProvider } from '../src/hub-protocol/hub-api.js';
 import { publicState } from './hub-state.js';
 import type { Hub } from './hub.js';
 import type { LocksLike } from './platform.js';
 import { TABMUX_VERSION } from '../src/protocol/version.js';
 
-export interface PortHost {
+export interface HubRuntime {
   readonly kind: HostKind;
   /** The hub of this host, created by the first hello (its config comes from the tabs). */
   hub(config: HubConfig): Hub;
@@ -28,7 +28,7 @@ export interface PortHost {
   onHello?(hub: Hub, request: HelloRequest): void;
 }
 
-export function serveTab(host: PortHost, port: Endpoint): void {
+export function serveTab(host: HubRuntime, port: Endpoint): void {
   let hub: Hub | undefined;
   let tabId: string | undefined;
   const attached = (): Hub => {

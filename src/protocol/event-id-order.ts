@@ -1,5 +1,5 @@
 /** Comparing resume tokens (src/protocol/event-id.ts) the way a de-duplicating reader must. */
-import { parseEventId } from '../src/protocol/event-id.js';
+import { parseEventId } from './event-id.js';
 
 /**
  * True when `id` should be delivered after `cursor`: a later sequence number of the same epoch,

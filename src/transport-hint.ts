@@ -5,7 +5,7 @@
  * mirror it and hand it to the hub in their hello, like they mirror cursors. Entries expire after
  * a day, so a network that buffered streams once (a hotel proxy) does not pin long-polling forever.
  */
-import type { TransportKind } from './protocol/hub-api.js';
+import type { TransportKind } from './hub-protocol/hub-api.js';
 
 const KEY_PREFIX = 'tabmux:transport:';
 const MAX_AGE_MS = 24 * 60 * 60 * 1000;

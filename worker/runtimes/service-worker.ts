@@ -25,49 +25,15 @@
  * upstreams of one name at once. A worker whose script was `importScripts`-ed into an app's own Service Worker leaves the
  * app's lifecycle alone; only under tabmux's own scope (`…/__tabmux__/`) does it skip waiting.
  */
-import { TABMUX_VERSION } from '../src/protocol/version.js';
-import { Hub } from './hub.js';
-import { serveTab, type PortHost } from './ports.js';
-import { browserPlatform } from './platform.js';
-import { holdLifeLock } from './life-lock.js';
-import { realTransports } from './transports/index.js';
-import { upstreamLock, upstreamLockName } from './hub-succession.js';
+import { TABMUX_VERSION } from '../../src/protocol/version.js';
+import { Hub } from '../hub.js';
+import { serveTab, type HubRuntime } from '../tab-server.js';
+import { browserPlatform } from '../platform.js';
+import { holdLifeLock } from '../life-lock.js';
+import { realTransports } from '../transports/index.js';
+import { upstreamLock, upstreamLockName } from '../hub-succession.js';
+import { HUB_STARTED_CHANNEL, TABMUX_SCOPE_DIR, type SwHubStarted, type SwProbeAnswer, type SwRequest } from '../../src/hub-protocol/service-worker.js';
 
-/**
- * What a tab's link posts to the worker. The `tabmux` key tells them apart from the app's own
- * messages when the hub lives inside the app's Service Worker (an app handler should ignore them).
- */
-export type SwRequest =
-  /** Reply on `ports[0]` (workbox-window `messageSW`): a `SwProbeAnswer`. */
-  | { readonly tabmux: 'probe' }
-  /** `ports[0]` is the tab's Comlink port; `hubLock` the lock the tab watches for this hub's end. */
-  | { readonly tabmux: 'connect'; readonly name: string; readonly hubLock: string }
-  /** A tab that wants the hub: stay awake. `hidden`: its timers may be throttled to once a minute. */
-  | { readonly tabmux: 'keepalive'; readonly hidden?: boolean };
-
-export interface SwProbeAnswer {
-  readonly tabmux: 'probe';
-  /** This worker's TABMUX_VERSION: a tab of a newer build asks the registration to update. */
-  readonly version: string;
-  /** Held for this worker's life: released when the browser stops or replaces it. */
-  readonly lifeLock: string;
-}
-
-/**
- * Posted on the BroadcastChannel `HUB_STARTED_CHANNEL` when a worker starts the hub of a name: a
- * hidden tab whose worker was stopped waits for its page to be shown before starting a new one,
- * but re-attaches at once when another tab has started one (it then costs nothing).
- */
-export interface SwHubStarted {
-  readonly tabmux: 'hub-started';
-  readonly name: string;
-  /** The announcing worker's life lock: a tab ignores its own worker's announcement. */
-  readonly lifeLock: string;
-}
-export const HUB_STARTED_CHANNEL = 'tabmux-sw-hub';
-
-/** The folder tabmux registers its own worker under: no page lives there (no fetch to handle). */
-export const TABMUX_SCOPE_DIR = '__tabmux__/';
 
 /**
  * How long a hidden tab's ping keeps the worker awake: past a throttled ping a minute later, under
@@ -106,13 +72,13 @@ export interface ServiceWorkerScope {
   removeEventListener(type: 'online' | 'offline', listener: () => void): void;
 }
 
-export function startServiceWorkerHost(scope: ServiceWorkerScope): void {
+export function startServiceWorkerHub(scope: ServiceWorkerScope): void {
   const platform = browserPlatform(scope);
   const life = holdLifeLock(`tabmux-sw:${crypto.randomUUID()}`);
   const lifeLock = life.name;
   const hubs = new Map<string, Hub>();
   const announce = new BroadcastChannel(HUB_STARTED_CHANNEL);
-  const hubOf = (name: string): PortHost['hub'] => (config) => {
+  const hubOf = (name: string): HubRuntime['hub'] => (config) => {
     let hub = hubs.get(name);
     if (!hub) {
       const upstreamGate = upstreamLock(navigator.locks, upstreamLockName('service-worker', name));

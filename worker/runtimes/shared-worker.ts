@@ -7,13 +7,13 @@
  * URL) or a newer tab (this URL now serves newer code): tabs get `moved`, the hub closes, and the
  * worker ends, which releases its life lock so the tabs re-attach from their cursors.
  */
-import { realTransports } from './transports/index.js';
-import { Hub } from './hub.js';
-import { serveTab, type PortHost } from './ports.js';
-import { browserPlatform } from './platform.js';
-import { holdLifeLock } from './life-lock.js';
-import { TABMUX_VERSION } from '../src/protocol/version.js';
-import { tabVersionCheck, startSuccession, upstreamLock, upstreamLockName, type HubIdentity } from './hub-succession.js';
+import { realTransports } from '../transports/index.js';
+import { Hub } from '../hub.js';
+import { serveTab, type HubRuntime } from '../tab-server.js';
+import { browserPlatform } from '../platform.js';
+import { holdLifeLock } from '../life-lock.js';
+import { TABMUX_VERSION } from '../../src/protocol/version.js';
+import { tabVersionCheck, startSuccession, upstreamLock, upstreamLockName, type HubIdentity } from '../hub-succession.js';
 
 interface SharedWorkerScope {
   readonly name: string;
@@ -25,7 +25,7 @@ interface SharedWorkerScope {
   removeEventListener(type: 'online' | 'offline', listener: () => void): void;
 }
 
-export function startSharedWorkerHost(scope: SharedWorkerScope): void {
+export function startSharedWorkerHub(scope: SharedWorkerScope): void {
   const platform = browserPlatform(scope);
   let hub: Hub | undefined;
   const self: HubIdentity = { version: TABMUX_VERSION, scriptUrl: scope.location.href, hubId: crypto.randomUUID() };
@@ -42,7 +42,7 @@ export function startSharedWorkerHost(scope: SharedWorkerScope): void {
   };
   startSuccession({ name: scope.name, self, retire: (newer) => retire(newer.scriptUrl) });
   const retiresForTab = tabVersionCheck(TABMUX_VERSION);
-  const host: PortHost = {
+  const host: HubRuntime = {
     kind: 'shared-worker',
     locks: navigator.locks,
     hub: (config) => (hub ??= new Hub({ host: 'shared-worker', config, platform, openUpstream: realTransports(platform), upstreamGate })),

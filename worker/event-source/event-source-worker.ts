@@ -3,7 +3,7 @@
  * (the worker name `EVENT_SOURCE_WORKER_NAME`, see worker/entry.ts): one per origin, holding one
  * upstream per (URL, credentials mode) for every tab.
  */
-import type { TabToHub } from '../../src/protocol/event-source.js';
+import type { TabToHub } from '../../src/hub-protocol/event-source.js';
 import { realClock } from '../platform.js';
 import { EventSourceRegistry, serveEventSourceTab } from './event-source-service.js';
 import { holdLifeLock } from '../life-lock.js';
@@ -12,7 +12,7 @@ interface ConnectScope {
   onconnect: ((event: MessageEvent) => void) | null;
 }
 
-export function startEventSourceHost(scope: ConnectScope): void {
+export function startEventSourceWorker(scope: ConnectScope): void {
   const registry = new EventSourceRegistry({
     fetch: (input, init) => fetch(input, init),
     setTimeout: (fn, ms) => realClock.setTimeout(fn, ms),

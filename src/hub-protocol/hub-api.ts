@@ -8,8 +8,8 @@
  *    serializer keeps only `name`/`message`/`stack` and would drop our stable `code`.
  *  - data (a plain MessagePort per tab): `HubBatch`, at most one postMessage per tab per task.
  */
-import type { ErrorCode } from './errors.js';
-import type { WireMessage } from './wire.js';
+import type { ErrorCode } from '../protocol/errors.js';
+import type { WireMessage } from '../protocol/wire.js';
 import type { TabLifecycle } from './lifecycle.js';
 
 export type TransportKind = 'sse' | 'ws' | 'poll';

@@ -1,0 +1,29 @@
+/**
+ * The page <-> in-page hub contract of the `direct` and `leader` hosts. The hub that runs inside a
+ * page is the SharedWorker's very Hub (worker/runtimes/in-page.ts), built on its own to
+ * dist/tabmux-in-page-hub.js and loaded on demand next to the client module: most pages run their
+ * hub in a worker and never pay for it (README, Size). The page knows that module only by this
+ * shape, as it knows the worker script only by its URL.
+ */
+
+export interface InPageHubOptions {
+  readonly kind: 'direct' | 'leader';
+  /** Watch the attached tabs' liveness locks (leader: other tabs attach and may die). */
+  readonly watchTabs: boolean;
+}
+
+export interface InPageHub {
+  /**
+   * Serves one tab's control plane (Comlink) on `port`, as a SharedWorker does on connect.
+   * `hubLock`: a lock held for as long as this hub serves that tab; the tab learns of the hub's
+   * end by being granted it (a leader holds one per page it serves).
+   */
+  serve(port: MessagePort, hubLock?: Promise<string>): void;
+  /** Closes the hub (its upstream with it), e.g. when a leader steps down. */
+  close(): void;
+}
+
+/** What dist/tabmux-in-page-hub.js exports. */
+export interface InPageHubModule {
+  startInPageHub(options: InPageHubOptions): InPageHub;
+}
