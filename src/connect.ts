@@ -1,75 +1,28 @@
 /**
- * `connect()`: the client every tab uses (CONTRACT.md "The client"). It attaches to a hub through
- * a host (hosts/), keeps its own handlers and cursors (local-channels.ts), and re-attaches from
- * those cursors when the hub dies, so a restarted SharedWorker loses and repeats nothing.
+ * `connect()`: the client every tab uses (README, Client API). It attaches to a hub through a host
+ * (hosts/), keeps its own handlers and cursors (local-channels.ts), and re-attaches from those
+ * cursors when the hub dies, so a restarted SharedWorker loses and repeats nothing. Its public
+ * types are mux-types.ts; its options are checked by connect-options.ts.
  */
 import type { Remote } from 'comlink';
 import { proxy, transfer, wrap } from './hub-rpc.js';
 import { channelNameProblem } from './protocol/channel-name.js';
-import type { DebugSnapshot, HelloAnswer, HelloRequest, HostChoice, HostOption, HostSkipped, HubApi, HubBatch, HubEvent, MuxState, TransportKind, TransportOption } from './hub-protocol/hub-api.js';
-import { TabmuxError, type ClientErrorCode } from './errors.js';
+import type { DebugSnapshot, HelloAnswer, HelloRequest, HostChoice, HostSkipped, HubApi, HubBatch, HubEvent, MuxState, TransportKind } from './hub-protocol/hub-api.js';
+import { TabmuxError } from './errors.js';
+import { checkOptions, type CheckedOptions } from './connect-options.js';
+import { Emitter } from './emitter.js';
+import type { ConnectOptions, Mux, MuxEvents, SubscribeOptions, Subscription } from './mux-types.js';
+import { deferred, type Ready } from './ready.js';
 import { hostsFor, whyNot } from './hosts/chooser.js';
 import type { HostLink } from './hosts/types.js';
 import { sayHello } from './say-hello.js';
-import { LocalChannels, surface, type MessageHandler } from './local-channels.js';
+import { LocalChannels, type MessageHandler } from './local-channels.js';
 import { holdTabLock, whenReleased, type HeldLock } from './tab-lock.js';
 import { recallTransport, rememberTransport } from './transport-hint.js';
-import { DEFAULT_PAUSE_WHEN_HIDDEN_S } from './hub-protocol/lifecycle.js';
 import { watchPageLifecycle, type PageLifecycle } from './page-lifecycle.js';
 import { compareVersions, TABMUX_VERSION } from './protocol/version.js';
 
-export interface ConnectOptions {
-  /** Push server base URL (may be another origin: CORS). */
-  readonly url: string;
-  /** URL of the hub script on this origin. */
-  readonly worker?: string;
-  readonly transport?: TransportOption;
-  readonly host?: HostOption;
-  /** A JWT for the server: a string, or a function called again whenever the server answers 401. */
-  readonly token?: string | (() => string | Promise<string>);
-  /**
-   * Seconds every tab of the hub may stay hidden or frozen before the upstream closes (state
-   * `paused`); it reopens at once when a tab is visible again. `false`: never. Default 60.
-   */
-  readonly pauseWhenHidden?: number | false;
-  /** Keep the upstream open while this tab is hidden (a call in progress). Default false. */
-  readonly keepAliveWhenHidden?: boolean;
-  /** Seconds between the server's heartbeats (its `--heartbeat`, default 25): 2× + 5 s of silence is a dead connection. */
-  readonly heartbeat?: number;
-}
 
-export interface SubscribeOptions {
-  /** While this subscription lives, keep the upstream open when every tab is hidden. */
-  readonly keepAliveWhenHidden?: boolean;
-}
-
-export interface Subscription {
-  readonly channel: string;
-  /** Resolves once the upstream carries the channel: every message published after is delivered. */
-  readonly ready: Promise<void>;
-  unsubscribe(): void;
-}
-
-export interface MuxEvents {
-  state: MuxState;
-  /** History no longer reaches back to this tab's cursor: messages may have been missed. */
-  reset: { readonly channel: string; readonly code: ClientErrorCode; readonly message: string };
-  /** The server refused the upstream for a reason retrying will not fix (bad channel, 403…). */
-  error: TabmuxError;
-}
-
-export interface Mux {
-  readonly state: MuxState;
-  subscribe(channel: string, handler: MessageHandler, options?: SubscribeOptions): Subscription;
-  publish(channel: string, data: unknown): Promise<{ id: string }>;
-  on<K extends keyof MuxEvents>(event: K, listener: (value: MuxEvents[K]) => void): () => void;
-  /** A snapshot of the hub (host, version, transport, upstream state, channels and cursors, tabs) and of how the host was chosen. */
-  debug(): Promise<DebugSnapshot>;
-  close(): void;
-}
-
-const TRANSPORTS: readonly TransportOption[] = ['auto', 'sse', 'ws', 'poll'];
-const HOSTS: readonly HostOption[] = ['auto', 'shared-worker', 'service-worker', 'leader', 'direct'];
 /** A hub that does not answer hello in this time is taken as broken and the next host is tried. */
 const HELLO_TIMEOUT_MS = 10_000;
 /** A re-attach that failed on every host is tried again after this (then doubling, up to 30 s). */
@@ -100,22 +53,17 @@ export function connect(options: ConnectOptions): Mux {
 
 class Client implements Mux {
   #state: MuxState = 'connecting';
-  readonly #url: string;
-  readonly #transport: TransportOption;
-  readonly #host: HostOption;
+  readonly #options: CheckedOptions;
   /** The hub script; a retiring hub moves us to its successor's (`moved`). */
   #workerUrl: string;
   /** Moved once to get a newer hub at the same URL: take the next hub whatever its version (no loop on a stale HTTP cache). */
   #acceptOlder = false;
   /** Hellos said so far: each gets its own tab id (#hello). */
   #hellos = 0;
-  readonly #token: ConnectOptions['token'];
   readonly #channels = new LocalChannels();
   readonly #ready = new Map<string, Ready>();
-  readonly #listeners = new Map<keyof MuxEvents, Set<(value: never) => void>>();
+  readonly #events = new Emitter<MuxEvents>();
   readonly #lock: HeldLock;
-  readonly #heartbeatS: number | undefined;
-  readonly #keepAliveWhenHidden: boolean;
   /** Live subscriptions made with `keepAliveWhenHidden`. */
   #keepAliveSubscriptions = 0;
   readonly #page: PageLifecycle;
@@ -125,23 +73,11 @@ class Client implements Mux {
   #closed = false;
 
   constructor(options: ConnectOptions) {
-    this.#url = serverUrl(options);
-    this.#transport = options.transport ?? 'auto';
-    this.#host = options.host ?? 'auto';
-    this.#workerUrl = options.worker ?? '/tabmux-worker.js';
-    this.#token = options.token;
-    const pause = options.pauseWhenHidden ?? DEFAULT_PAUSE_WHEN_HIDDEN_S;
-    const { heartbeat } = options;
-    demand(this.#token === undefined || typeof this.#token === 'string' || typeof this.#token === 'function', 'token must be a string or a function returning one');
-    demand(TRANSPORTS.includes(this.#transport), `transport must be one of ${TRANSPORTS.join(', ')}`);
-    demand(HOSTS.includes(this.#host), `host must be one of ${HOSTS.join(', ')}`);
-    demand(pause === false || (Number.isFinite(pause) && pause >= 0), 'pauseWhenHidden must be a number of seconds (>= 0) or false');
-    demand(heartbeat === undefined || (Number.isFinite(heartbeat) && heartbeat > 0), 'heartbeat must be a number of seconds (> 0)');
-    this.#heartbeatS = heartbeat;
-    this.#keepAliveWhenHidden = options.keepAliveWhenHidden === true;
+    this.#options = checkOptions(options);
+    this.#workerUrl = this.#options.workerUrl;
     this.#page = watchPageLifecycle({
-      pauseAfterMs: pause === false ? false : pause * 1000,
-      keepAlive: () => this.#keepAliveWhenHidden || this.#keepAliveSubscriptions > 0,
+      pauseAfterMs: this.#options.pauseAfterMs,
+      keepAlive: () => this.#options.keepAliveWhenHidden || this.#keepAliveSubscriptions > 0,
       onChange: (report) => {
         if (!this.#closed) void this.#attachment.then(({ api }) => api.lifecycle(report)).catch(() => undefined);
       },
@@ -196,10 +132,7 @@ class Client implements Mux {
   }
 
   on<K extends keyof MuxEvents>(event: K, listener: (value: MuxEvents[K]) => void): () => void {
-    let listeners = this.#listeners.get(event);
-    if (!listeners) this.#listeners.set(event, (listeners = new Set()));
-    listeners.add(listener as (value: never) => void);
-    return () => listeners.delete(listener as (value: never) => void);
+    return this.#events.on(event, listener);
   }
 
   async debug(): Promise<DebugSnapshot> {
@@ -248,7 +181,7 @@ class Client implements Mux {
   async #walkHosts(): Promise<Attachment> {
     await this.#lock.held;
     const skipped: HostSkipped[] = [];
-    for (const host of hostsFor(this.#host)) {
+    for (const host of hostsFor(this.#options.host)) {
       if (!host.canBeUsed()) {
         skipped.push({ host: host.kind, reason: whyNot(host) });
         continue;
@@ -257,18 +190,18 @@ class Client implements Mux {
         const hello = await sayHello({
           host,
           timeoutMs: HELLO_TIMEOUT_MS,
-          open: () => host.open({ workerUrl: this.#workerUrl, name: `tabmux:${this.#transport}:${this.#url}`, lifecycle: () => this.#page.report() }),
+          open: () => host.open({ workerUrl: this.#workerUrl, name: `tabmux:${this.#options.transport}:${this.#options.url}`, lifecycle: () => this.#page.report() }),
           hello: (link) => this.#hello(link),
           late: (answer) => void detach(answer.drop()),
         });
-        return this.#attached(hello, { option: this.#host, picked: host.kind, skipped: [...skipped] });
+        return this.#attached(hello, { option: this.#options.host, picked: host.kind, skipped: [...skipped] });
       } catch (error) {
         // Usable but failed to start (e.g. the hub script is missing): the next host.
         skipped.push({ host: host.kind, reason: error instanceof Error ? error.message : String(error) });
       }
     }
     const why = skipped.map(({ host, reason }) => `${host}: ${reason}`).join('; ');
-    throw new TabmuxError('TABMUX_ERR_NO_HOST', `host '${this.#host}' cannot be used here (${why})`);
+    throw new TabmuxError('TABMUX_ERR_NO_HOST', `host '${this.#options.host}' cannot be used here (${why})`);
   }
 
   /** One hello on one link: resolves with its answer, rejects if the link fails (it is then closed). */
@@ -279,10 +212,10 @@ class Client implements Mux {
     port1.onmessage = (event: MessageEvent<HubBatch>) => {
       if (live) for (const hubEvent of event.data.events) this.#onHubEvent(hubEvent);
     };
-    const hint = this.#transport === 'auto' ? recallTransport(this.#url) : undefined;
+    const hint = this.#options.transport === 'auto' ? recallTransport(this.#options.url) : undefined;
     // A token function is handed to the hub instead of called here: the hub calls ONE tab's at a
     // time (single flight across tabs), before expiry and on 401. A fixed string goes as is.
-    const provider = typeof this.#token === 'function' ? proxy(() => this.#freshToken()) : undefined;
+    const provider = typeof this.#options.token === 'function' ? proxy(() => this.#freshToken()) : undefined;
     const token = provider ? undefined : await this.#freshToken();
     const request: HelloRequest = {
       protocol: 1,
@@ -292,7 +225,7 @@ class Client implements Mux {
       version: TABMUX_VERSION,
       ...(this.#acceptOlder && { acceptOlder: true }),
       lockName: this.#lock.name,
-      config: { url: this.#url, transport: this.#transport, ...(hint && { transportHint: hint }), ...(this.#heartbeatS !== undefined && { heartbeatS: this.#heartbeatS }) },
+      config: { url: this.#options.url, transport: this.#options.transport, ...(hint && { transportHint: hint }), ...(this.#options.heartbeatS !== undefined && { heartbeatS: this.#options.heartbeatS }) },
       ...(token !== undefined && { token }),
       dataPort: port2,
     };
@@ -384,12 +317,12 @@ class Client implements Mux {
       case 'error':
         return this.#emit('error', new TabmuxError(event.code, event.message));
       case 'token-needed':
-        if (typeof this.#token === 'function') {
+        if (typeof this.#options.token === 'function') {
           void Promise.all([this.#freshToken(), this.#attachment]).then(([token, { api }]) => (token !== undefined ? api.setToken(token) : undefined)).catch(() => undefined);
         }
         return;
       case 'transport':
-        if (this.#transport === 'auto') rememberTransport(this.#url, event.transport satisfies TransportKind);
+        if (this.#options.transport === 'auto') rememberTransport(this.#options.url, event.transport satisfies TransportKind);
         return;
       case 'moved':
         // The same URL again: it serves a newer script than its running instance; if the HTTP
@@ -407,7 +340,7 @@ class Client implements Mux {
   /** The token option's current value; a failing token function is reported, not thrown. */
   async #freshToken(): Promise<string | undefined> {
     try {
-      const token = typeof this.#token === 'function' ? await this.#token() : this.#token;
+      const token = typeof this.#options.token === 'function' ? await this.#options.token() : this.#options.token;
       return typeof token === 'string' && token ? token : undefined;
     } catch (error) {
       this.#emit('error', new TabmuxError('TABMUX_ERR_UNAUTHORIZED', `the token function failed: ${error instanceof Error ? error.message : String(error)}`));
@@ -427,19 +360,10 @@ class Client implements Mux {
   }
 
   #emit<K extends keyof MuxEvents>(event: K, value: MuxEvents[K]): void {
-    for (const listener of [...(this.#listeners.get(event) ?? [])]) {
-      try {
-        (listener as (value: MuxEvents[K]) => void)(value);
-      } catch (error) {
-        surface(error);
-      }
-    }
+    this.#events.emit(event, value);
   }
 }
 
-function demand(ok: boolean, message: string): void {
-  if (!ok) throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', message);
-}
 
 /** Says bye (the hub drops this tab's channels at once) and closes the tab's ends. */
 async function detach({ api, port, link }: Pick<Attachment, 'api' | 'port' | 'link'>): Promise<void> {
@@ -448,34 +372,4 @@ async function detach({ api, port, link }: Pick<Attachment, 'api' | 'port' | 'li
   link.close();
 }
 
-interface Ready {
-  readonly ready: Promise<void>;
-  /** Settles once: true if this call did. */
-  settle(error?: unknown): boolean;
-}
 
-function deferred(): Ready {
-  let settle!: (error?: unknown) => boolean;
-  const ready = new Promise<void>((resolve, reject) => {
-    let done = false;
-    settle = (error) => {
-      if (done) return false;
-      done = true;
-      if (error === undefined) resolve();
-      else reject(error);
-      return true;
-    };
-  });
-  ready.catch(() => undefined); // a caller who never looks at `ready` must not get an unhandled rejection
-  return { ready, settle };
-}
-
-/** The server base URL without a trailing slash. (`URL.canParse` would be neater but is missing in Safari 16, which has SharedWorker.) */
-function serverUrl(options: ConnectOptions | undefined): string {
-  try {
-    if (options && typeof options.url === 'string') return new URL(options.url, location.href).href.replace(/\/+$/, '');
-  } catch {
-    // fall through to the same error as a missing url
-  }
-  throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', 'options.url must be the push server URL');
-}

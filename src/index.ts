@@ -1,6 +1,6 @@
-// The browser client's public surface (CONTRACT.md "The client"): re-exports only.
+// The browser client's public surface (README, Client API): re-exports only.
 export { connect } from './connect.js';
-export type { ConnectOptions, Mux, MuxEvents, Subscription, SubscribeOptions } from './connect.js';
+export type { ConnectOptions, Mux, MuxEvents, Subscription, SubscribeOptions } from './mux-types.js';
 export type { Message, MessageHandler } from './local-channels.js';
 export { SharedEventSource } from './shared-event-source.js';
 export type { SharedEventSourceInit } from './shared-event-source.js';
@@ -8,6 +8,6 @@ export { TabmuxError } from './errors.js';
 export type { ClientErrorCode } from './errors.js';
 export type { DebugSnapshot, ChannelSnapshot, HostChoice, HostSkipped, HostKind, HostOption, MuxState, TransportKind, TransportOption } from './hub-protocol/hub-api.js';
 // The protocol helpers (ERROR_CODES, channel-name and event-id functions, wire constants) are
-// `tabmux/protocol` (dist/protocol.js): a page that only connects must not download them (issue
-// 10's 6 KiB budget). Their types stay here, where they cost nothing.
+// `tabmux/protocol` (dist/protocol.js): a page that only connects must not download them (the
+// client's 6 KiB budget, README Size). Their types stay here, where they cost nothing.
 export type * from './protocol/index.js';
