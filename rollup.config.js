@@ -1,8 +1,8 @@
-// Three outputs, one per runtime (CONTRACT.md "The package"), plus the shared protocol helpers:
+// Three outputs, one per runtime (README, Install), plus the shared protocol helpers:
 //  - dist/index.js   the browser client, one ES module (also served as /tabmux.js), plus the
 //                    modules it imports on demand from next to itself (LAZY_MODULES below: the
 //                    in-page hub of the `direct`/`leader` hosts, SharedEventSource's engine…), for
-//                    issue 10's size budget
+//                    the client's size budget (README, Size)
 //  - dist/worker.js  the hub, one self-contained classic script: it then runs as a classic or module
 //                    SharedWorker and as a Service Worker (importScripts-able) alike
 //  - dist/server/    the Node push server and CLI; npm dependencies stay external

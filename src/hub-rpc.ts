@@ -6,7 +6,7 @@
  *
  * Not comlink's `wrap`: that is a general remote object (property paths, get/set/construct, new
  * endpoints, release by FinalizationRegistry) and brings `expose` and its transfer handlers along,
- * 1.8 KiB gzipped of the 6 KiB every page pays for (issue 10). The messages are the same, so the
+ * 1.8 KiB gzipped of the 6 KiB every page pays for (README, Size). The messages are the same, so the
  * hub, its tests and the in-page hosts keep comlink; test/unit/hub-rpc.test.ts runs this against
  * comlink's real `expose` and `wrap`.
  */

@@ -1,5 +1,5 @@
 /**
- * Watches what the hub needs to know about this page to save battery (issue 6): is it shown
+ * Watches what the hub needs to know about this page to save battery (README, Battery and network): is it shown
  * (`visibilitychange`), frozen (Page Lifecycle `freeze`/`resume`), restored from the back/forward
  * cache (`pageshow` with `persisted`), online (`online`/`offline`), and does the user ask to save
  * data (`navigator.connection.saveData`, Network Information API, Chromium only)?

@@ -8,7 +8,7 @@
  * constructor on (URL check, `url`, `withCredentials`, `readyState`, handlers, listeners, `close()`
  * at any time). What connects is its engine (event-source/engine.ts), imported on demand from
  * next to the client module (dist/tabmux-event-source.js), so that pages which only `connect()`
- * do not pay for it (issue 10's 6 KiB budget). Until it has loaded the source stays CONNECTING, as
+ * do not pay for it (the client's 6 KiB budget, README Size). Until it has loaded the source stays CONNECTING, as
  * a native one does until its response arrives; closed meanwhile, it never connects.
  */
 import type { Engine, EngineSource, ReadyState } from './event-source/engine.js';
@@ -51,7 +51,7 @@ export class SharedEventSource extends EventTarget implements EngineSource {
     }
     this.url = parsed.href;
     this.withCredentials = init.withCredentials === true;
-    const worker = String(init.worker ?? '/tabmux-worker.js'); // the default of CONTRACT.md
+    const worker = String(init.worker ?? '/tabmux-worker.js'); // the default in the README
     loadEngine().then(
       ({ startEngine }) => {
         if (this.#readyState === 2) return; // closed before the engine came: never connects

@@ -1,8 +1,8 @@
 /**
- * The hub script (dist/worker.js, served as /tabmux-worker.js). One file for every host: it looks
- * at its global scope and starts the matching host: a SharedWorker, or a Service Worker (issue 5:
- * tabmux's own registration, or `importScripts`-ed into an app's worker); the hub itself (hub.ts)
- * is the same in every host.
+ * The hub script (dist/worker.js, served as /tabmux-worker.js). One file for every runtime: it
+ * looks at its global scope and starts the matching one (runtimes/): a SharedWorker, or a Service
+ * Worker (tabmux's own registration, or `importScripts`-ed into an app's worker); the hub itself
+ * (hub.ts) is the same in every runtime.
  *
  * As a SharedWorker, the instance's name says what it serves: `connect()` hubs are named
  * `tabmux:<transport>:<url>`, and the SharedEventSource service runs in its own instance named

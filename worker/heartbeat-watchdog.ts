@@ -5,7 +5,7 @@
  *
  * The window is 2 × the server's heartbeat + a margin: one lost heartbeat is tolerated (a slow
  * network), two are not. The tabmux server comments `:` on every SSE stream every 25 s by default
- * (CONTRACT.md `--heartbeat`, kept under the usual 60 s proxy idle timeout), so the default window
+ * (the server's `--heartbeat`, README Server options, kept under the usual 60 s proxy idle timeout), so the default window
  * is 2 × 25 + 5 = 55 s.
  */
 import type { Clock, TimerId } from './platform.js';

@@ -1,18 +1,26 @@
 /**
  * The hub's upstream state machine. Only `Hub.#setState` moves it, and only along this table.
  *
- *                 first channel                 $open / subscribed
- *     ┌──────┐  ──────────────▶ ┌────────────┐ ─────────────────▶ ┌──────┐
- *     │ idle │                  │ connecting │                    │ open │──┐ channel set changed:
- *     └──────┘ ◀────────────── └────────────┘ ◀──┐               └──────┘◀─┘ a second upstream
- *        ▲      last channel gone   │    ▲       │ timer fires      │         opens beside the first,
- *        │                  failure │    │       │                  │ failure then replaces it
- *        │                          ▼    │       │                  ▼
- *        │                        ┌─────────┐────┘                ┌─────────┐
- *        └─────────────────────── │ backoff │ ◀────────────────── │ backoff │ (same state)
- *                                 └─────────┘                     └─────────┘
- *   paused (issue 6: every tab hidden) is entered from any live state and left to connecting;
- *   closed is terminal (the host shut the hub down).
+ *                first channel               $open / subscribed
+ *     ┌──────┐ ─────────────▶ ┌────────────┐ ───────────────▶ ┌──────┐
+ *     │ idle │                │ connecting │ ◀─────────────── │ open │
+ *     └──────┘                └────────────┘  reopen from     └──────┘
+ *                               │       ▲     scratch (rewind)   │
+ *                       failure │       │ timer fires,           │ failure
+ *                               ▼       │ or back online         │
+ *                             ┌─────────┐                        │
+ *                             │ backoff │ ◀──────────────────────┘
+ *                             └─────────┘
+ *
+ *   connecting ──▶ connecting: the wanted set changed before the upstream opened, or another
+ *   hub's upstream gate was released; the attempt starts again.
+ *   last channel gone:  connecting, open, backoff, paused ──▶ idle
+ *   every tab hidden (README, pauseWhenHidden):  idle, connecting, open, backoff ──▶ paused
+ *   a tab visible again:  paused ──▶ connecting (or idle, when no channel is wanted by then)
+ *   the host shut the hub down:  any state ──▶ closed, which is terminal
+ *
+ * (A channel set changed while open does not move the state: a second upstream opens beside the
+ * first and then replaces it, or a WebSocket subscribes in place.)
  *
  * Timers belong to states: `backoff` owns the reconnect timer; `connecting` owns none (each
  * transport bounds its own start, e.g. SSE's `openTimeoutMs`). Leaving a state clears its timer.

@@ -1,6 +1,6 @@
 /**
  * Succession between hubs of one name (`tabmux:<transport>:<url>`), so a deploy with a new hub
- * script hands over without two live upstreams and without loss (issue 5). Reused by every
+ * script hands over without two live upstreams and without loss (README, Hosts: deploys). Reused by every
  * shared host (shared-worker, service-worker, leader); the host supplies `retire`.
  *
  *  - Hubs announce themselves on a BroadcastChannel `tabmux-hubs:<name>` at start; a hub answers

@@ -59,9 +59,9 @@ export class Hub {
   readonly #token: HubToken;
   readonly #stopOnline: (() => void) | undefined;
   readonly #stopOffline: (() => void) | undefined;
-  /** Issue 6: every tab hidden for the grace → `paused`; one visible → reconnect at once. */
+  /** Battery (README, pauseWhenHidden): every tab hidden for the grace → `paused`; one visible → reconnect at once. */
   readonly #visibility: Visibility;
-  /** Issue 6: a silent SSE upstream (no event, no heartbeat comment) is dead. */
+  /** Heartbeats (README, Heartbeats and dead connections): a silent SSE upstream (no event, no heartbeat comment) is dead. */
   readonly #watchdog: HeartbeatWatchdog;
   /** No reconnect attempts while the browser says it is offline (the worker's or a tab's view). */
   #offline = false;
@@ -380,7 +380,7 @@ export class Hub {
     this.#reconcileSoon(delay);
   }
 
-  // ── battery and network (issue 6) ─────────────────────────────────────────────────────────
+  // ── battery and network (README, Battery and network) ─────────────────────────────────────────────────────────
 
   /** Only SSE: the server's `:` comments are the heartbeat a page can see (WebSocket pings are not). */
   #watchSilence(slot: Slot): void {

@@ -1,4 +1,4 @@
-/** `POST /publish` (CONTRACT.md): used whenever the upstream is not a WebSocket. */
+/** `POST /publish` (README, Endpoints): used whenever the upstream is not a WebSocket. */
 import type { HubResult } from '../src/hub-protocol/hub-api.js';
 import type { PublishResponse } from '../src/protocol/wire.js';
 import { authHeaders, failureFromResponse, networkFailure } from './transports/http-error.js';

@@ -1,5 +1,5 @@
 /**
- * The targets of issue 9, checked against the figures of THIS run. A target is met, missed, or
+ * The performance targets (README, Performance), checked against the figures of THIS run. A target is met, missed, or
  * not measured (a figure is missing); nothing here fails anything.
  */
 import type { BenchResults } from '../results.js';

@@ -2,7 +2,7 @@
  * The engine of SharedEventSource, which the class (../shared-event-source.ts, in the client
  * module every page loads) imports on demand: built on its own to dist/tabmux-event-source.js
  * (rollup.config.js LAZY_MODULES), so a page that only calls `connect()` does not download it
- * (issue 10's 6 KiB budget). The class is a correct EventSource from its constructor on; the
+ * (the client's 6 KiB budget, README Size). The class is a correct EventSource from its constructor on; the
  * engine, once loaded, makes it connect: through the tabmux hub where SharedWorker exists, else
  * through a native EventSource (native.ts).
  */

@@ -1,6 +1,6 @@
 /**
  * `host: 'auto'` walks the hosts in this order and takes the first that can be used and starts:
- * shared-worker, service-worker, leader, then direct (CONTRACT.md). `connect()` records why each
+ * shared-worker, service-worker, leader, then direct (README, Hosts). `connect()` records why each
  * one before it was not taken, for `mux.debug().hostChoice`.
  */
 import type { HostOption } from '../hub-protocol/hub-api.js';

@@ -1,6 +1,6 @@
 /**
  * The hub in one elected tab, for browsers with neither SharedWorker nor a usable Service Worker
- * (issue 5). Every page that opens this host for a hub name joins an election (Web Locks,
+ * (README, Hosts). Every page that opens this host for a hub name joins an election (Web Locks,
  * leader/election.ts); the winner runs the in-page hub (the same Hub as everywhere) and serves the
  * other pages over BroadcastChannel, through a port tunnel (leader/port-tunnel.ts) so that Comlink
  * and its transferred ports work as over a real MessagePort. When the leader closes, crashes or

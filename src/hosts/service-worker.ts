@@ -1,10 +1,10 @@
 /**
- * The hub in a Service Worker (issue 5): where SharedWorker is missing (Chrome for Android before
+ * The hub in a Service Worker (README, Hosts): where SharedWorker is missing (Chrome for Android before
  * 148, WebViews), a Service Worker is the one context every tab of an origin can reach. The same
  * hub script (dist/worker.js) runs there (worker/runtimes/service-worker.ts); each tab transfers a
  * MessagePort to it and talks Comlink over it, as with a SharedWorker. The registration, version
  * handshake, keep-awake pings and hub-death signal are in service-worker/, behind one async seam
- * (`loadLink`), so that they can be loaded on demand like the in-page hub (issue 10's budget).
+ * (`loadLink`), so that they can be loaded on demand like the in-page hub (the client's 6 KiB budget, README Size).
  */
 import type { Endpoint } from 'comlink';
 import { lazyModule } from './lazy-module.js';

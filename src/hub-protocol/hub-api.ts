@@ -17,7 +17,7 @@ export type TransportOption = TransportKind | 'auto';
 export type HostKind = 'shared-worker' | 'service-worker' | 'leader' | 'direct';
 export type HostOption = HostKind | 'auto';
 
-/** The state every tab sees (`mux.state`), pinned in CONTRACT.md. */
+/** The state every tab sees (`mux.state`), documented in the README (Client API, States). */
 export type MuxState = 'connecting' | 'open' | 'paused' | 'closed';
 
 /** The hub's own, finer state (see the diagram in worker/hub-state.ts); shown by `debug()`. */
@@ -172,7 +172,7 @@ export interface HubApi {
   debug(): Promise<HubSnapshot>;
   /** A fresh token for the upstream and for publishing (after `token-needed`, or at any time). */
   setToken(token: string): Promise<void>;
-  /** This tab's page state (issue 6): visibility, keep-alive, pauseWhenHidden, saveData, online. */
+  /** This tab's page state (README, Battery and network): visibility, keep-alive, pauseWhenHidden, saveData, online. */
   lifecycle(report: TabLifecycle): Promise<void>;
   bye(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 /**
- * What a tab tells its hub about its page (issue 6, battery and network). Types only, shared by
+ * What a tab tells its hub about its page (README, Battery and network). Types only, shared by
  * the client (src/page-lifecycle.ts), the hub (worker/visibility.ts) and the unit tests.
  */
 
@@ -20,5 +20,5 @@ export interface TabLifecycle {
   readonly online: boolean;
 }
 
-/** Default `pauseWhenHidden` in seconds: the CONTRACT.md example value. */
+/** Default `pauseWhenHidden` in seconds: the README's documented default. */
 export const DEFAULT_PAUSE_WHEN_HIDDEN_S = 60;

@@ -1,4 +1,4 @@
-/** Channel names: 1–200 characters of `A-Z a-z 0-9 _ - : . / @` (CONTRACT.md). */
+/** Channel names: 1–200 characters of `A-Z a-z 0-9 _ - : . / @` (README, Endpoints). */
 export const MAX_CHANNEL_NAME_LENGTH = 200;
 
 const CHANNEL_NAME = /^[A-Za-z0-9_\-:./@]{1,200}$/;

@@ -1,6 +1,6 @@
 /**
  * The version of this build of tabmux, sent in the tab ↔ hub handshake so that a deploy with a
- * newer hub script takes over from an older one (issue 5). Kept equal to package.json's version by
+ * newer hub script takes over from an older one (README, Hosts: deploys). Kept equal to package.json's version by
  * test/unit/protocol.test.ts.
  */
 export const TABMUX_VERSION = '0.1.0';

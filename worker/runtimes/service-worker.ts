@@ -1,5 +1,5 @@
 /**
- * The hub as a Service Worker (issue 5), for browsers without SharedWorker: the same hub.ts, one
+ * The hub as a Service Worker (README, Hosts), for browsers without SharedWorker: the same hub.ts, one
  * per name, serving every tab over a MessagePort the tab transfers in a `connect` message.
  *
  * A Service Worker is stopped whenever the browser likes (Chromium: ~30 s after its last event;

@@ -2,7 +2,7 @@
  * The hub as a SharedWorker: every tab's `new SharedWorker(url, name)` lands here as a
  * `connect` event with its own port (WHATWG HTML §10.2.6.4).
  *
- * Deploys (issue 5, worker/hub-succession.ts): the hub waits for the upstream lock before it
+ * Deploys (README, Hosts; worker/hub-succession.ts): the hub waits for the upstream lock before it
  * opens, announces itself to other hubs of its name, and retires for a newer hub (another script
  * URL) or a newer tab (this URL now serves newer code): tabs get `moved`, the hub closes, and the
  * worker ends, which releases its life lock so the tabs re-attach from their cursors.

@@ -53,7 +53,7 @@ export interface UpstreamRequest {
   readonly openTimeoutMs: number;
   /** Long-poll: seconds the server holds a request. */
   readonly pollTimeoutS: number;
-  /** A JWT: `Authorization: Bearer` on HTTP, the `token` query parameter on the WebSocket upgrade. */
+  /** A JWT: `Authorization: Bearer` on HTTP; on a WebSocket, the first frame `{"op":"auth"}` (never the URL, which proxies log). */
   readonly token?: string;
 }
 
