@@ -2,7 +2,7 @@
 // same-origin iframes act as tabs.
 import { assert, assertEqual } from './assert.js';
 import { TabmuxError } from '../../src/index.js';
-import { metric, openTab, subscribeAll, waitUntil, type TestTab } from './tabs.js';
+import { metric, openTab, subscribeAll, waitUntil, type TestTab } from '../helpers/iframe-tabs.js';
 
 const opened: TestTab[] = [];
 async function tab(options?: Parameters<typeof openTab>[0]): Promise<TestTab> {

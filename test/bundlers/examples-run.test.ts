@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { readMetric, waitFor, withTimeout } from '../helpers/browser.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startRedisServer } from '../helpers/redis.js';
-import { json, openSse } from '../mount/probe.js';
+import { json, openSse } from '../helpers/mount-proof.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let browser: Browser;

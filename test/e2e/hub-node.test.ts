@@ -12,7 +12,7 @@ import { realTransports } from '../../worker/transports/index.js';
 import type { TransportOption } from '../../src/protocol/hub-api.js';
 import { startServer, type StartedServer } from '../helpers/server.js';
 import { range, readMetric, waitFor, withTimeout } from '../helpers/browser.js';
-import { FakeTab } from '../unit/hub-fakes.js';
+import { FakeTab } from '../helpers/hub-fakes.js';
 
 const platform: Platform = {
   fetch: (input, init) => fetch(input, init),

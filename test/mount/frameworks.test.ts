@@ -22,7 +22,7 @@ import Fastify from 'fastify';
 import Koa from 'koa';
 import { createPushServer, silentLogger } from '../../server/index.js';
 import type { PushServer } from '../../server/index.js';
-import { proveMount, stopServer } from './probe.js';
+import { proveMount, stopServer } from '../helpers/mount-proof.js';
 
 const options = { logger: silentLogger, closeTimeout: 2000 };
 

@@ -13,7 +13,7 @@ import { withTimeout } from '../helpers/browser.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/chromium.js';
 import { createPushServer, silentLogger } from '../../server/index.js';
 import { selfSignedCert } from './cert.js';
-import { stopServer } from './probe.js';
+import { stopServer } from '../helpers/mount-proof.js';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
   import { connect } from '/tabmux.js';

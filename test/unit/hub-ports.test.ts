@@ -9,7 +9,7 @@ import type { Hub } from '../../worker/hub.js';
 import type { HelloRequest, HubApi, HubBatch, HubEvent } from '../../src/protocol/hub-api.js';
 import { TABMUX_VERSION } from '../../src/protocol/version.js';
 import { retiresForTab } from '../../worker/hub-succession.js';
-import { makeHub } from './hub-fakes.js';
+import { makeHub } from '../helpers/hub-fakes.js';
 
 test('hello: the answer says the hub version; a tab newer than the hub gets `moved` and a closed hub, never an error', async (t) => {
   const { hub } = makeHub();

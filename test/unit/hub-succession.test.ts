@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { compareHubs, retiresForTab, startSuccession, tabVersionCheck, upstreamLock, type HubIdentity, type Succession } from '../../worker/hub-succession.js';
 import type { LocksLike, UpstreamGate } from '../../worker/platform.js';
 import { TABMUX_VERSION } from '../../src/protocol/version.js';
-import { flush, id, makeHub } from './hub-fakes.js';
+import { flush, id, makeHub } from '../helpers/hub-fakes.js';
 
 const OLD: HubIdentity = { version: '0.0.9', scriptUrl: 'http://app.test/v1/tabmux-worker.js', hubId: 'old' };
 const NEW: HubIdentity = { version: '0.1.0', scriptUrl: 'http://app.test/v2/tabmux-worker.js', hubId: 'new' };

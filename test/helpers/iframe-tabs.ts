@@ -1,6 +1,7 @@
 /**
- * Tabs for the browser tests: same-origin iframes, each with its own document, Web Locks holder
- * and SharedWorker connection, exactly as separate tabs would have.
+ * Tabs for the browser tests (test/browser, run by web-test-runner): same-origin iframes, each
+ * with its own document, Web Locks holder and SharedWorker connection, exactly as separate tabs
+ * would have.
  */
 import type { connect as connectFn, Mux } from '../../src/index.js';
 
@@ -23,7 +24,7 @@ let serverUrl: Promise<string> | undefined;
 /** URL of the push server the test runner started (push-server-plugin.js). */
 export function pushServerUrl(): Promise<string> {
   serverUrl ??= fetch('/__tabmux/server').then(async (response) => {
-    if (!response.ok) throw new Error('no push server: run these tests with test/browser/hub.wtr.config.js (push-server-plugin.js)');
+    if (!response.ok) throw new Error('no push server: run these tests with web-test-runner (web-test-runner.config.js loads push-server-plugin.js)');
     return ((await response.json()) as { url: string }).url;
   });
   return serverUrl;
