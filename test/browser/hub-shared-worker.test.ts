@@ -1,6 +1,6 @@
 // The client and the hub in real Chromium: real SharedWorker, real Web Locks, real push server;
 // same-origin iframes act as tabs.
-import { assert, assertEqual } from './assert.js';
+import { assert, assertEqual } from '../helpers/in-page-assert.js';
 import { TabmuxError } from '../../src/index.js';
 import { metric, openTab, subscribeAll, waitUntil, type TestTab } from '../helpers/iframe-tabs.js';
 

@@ -14,7 +14,7 @@ import { build } from 'vite';
 import { waitFor } from '../helpers/browser.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startServer } from '../helpers/server.js';
-import { serveDir } from './serve-dir.js';
+import { serveDir } from '../helpers/static-dir-server.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -15,7 +15,7 @@ import type { Browser } from 'playwright-core';
 import { withTimeout } from '../helpers/browser.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startServer } from '../helpers/server.js';
-import { proveDirectFallback } from './prove-page.js';
+import { proveDirectFallback } from '../helpers/bundled-page-proof.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { range, readMetric, waitFor, withTimeout } from '../helpers/browser.js';
 import { startPushAndChromium } from '../helpers/e2e-fixture.js';
-import { serveDir } from '../bundlers/serve-dir.js';
+import { serveDir } from '../helpers/static-dir-server.js';
 import type * as Client from '../../src/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

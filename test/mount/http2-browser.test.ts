@@ -12,7 +12,7 @@ import { chromium } from 'playwright-core';
 import { withTimeout } from '../helpers/browser.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/chromium.js';
 import { createPushServer, silentLogger } from '../../server/index.js';
-import { selfSignedCert } from './cert.js';
+import { selfSignedCert } from '../helpers/self-signed-cert.js';
 import { stopServer } from '../helpers/mount-proof.js';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">

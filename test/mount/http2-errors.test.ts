@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { createPushServer, silentLogger } from '../../server/index.js';
 import type { PushServer } from '../../server/index.js';
 import { withTimeout } from '../helpers/browser.js';
-import { selfSignedCert } from './cert.js';
+import { selfSignedCert } from '../helpers/self-signed-cert.js';
 
 const WAIT_MS = 10_000;
 /** RFC 9113 §8.2.2: connection-specific fields an HTTP/2 message must not carry. */
