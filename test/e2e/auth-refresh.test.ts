@@ -9,7 +9,8 @@ import type { Page } from 'playwright-core';
 import { SignJWT } from 'jose';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { debugOf } from '../helpers/page-debug.js';
-import { received, waitFor } from '../helpers/browser.js';
+import { received } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SECRET = 'auth-refresh-e2e-secret-of-32-bytes-or-more';
 const LIFETIME_S = 4;

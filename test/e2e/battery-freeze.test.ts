@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { readMetric, waitFor, withTimeout } from '../helpers/browser.js';
+import { readMetric } from '../helpers/browser.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { launchCdpChromium, openWindows, setMinimized } from '../helpers/cdp-chromium.js';
 

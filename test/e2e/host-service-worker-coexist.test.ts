@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import type { BrowserContext, Page } from 'playwright-core';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { debugOf } from '../helpers/page-debug.js';
-import { openTabs, range, readMetric, received, waitFor, withTimeout } from '../helpers/browser.js';
+import { openTabs, range, readMetric, received } from '../helpers/browser.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 
 const TABS = 3;
 const MESSAGES = 50;

@@ -11,7 +11,8 @@ import type { Page } from 'playwright-core';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { startForwardingFront } from '../helpers/forwarding-front.js';
 import { debugWithin } from '../helpers/page-debug.js';
-import { openTabs, range, readMetric, received, waitFor } from '../helpers/browser.js';
+import { openTabs, range, readMetric, received } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
 
 const OLD_TABS = 4;
 const MESSAGES = 150;

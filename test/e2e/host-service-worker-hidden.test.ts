@@ -9,7 +9,8 @@
 // idle for 70 s under playwright stays `running`; without, it stops after the 30 s idle timeout).
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { readMetric, startStaticServer, waitFor, withTimeout } from '../helpers/browser.js';
+import { readMetric, startStaticServer } from '../helpers/browser.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 import { spawnChromium } from '../helpers/cdp-chromium.js';
 import { rawCdp, type RawCdp } from '../helpers/raw-cdp.js';
 import { startServer } from '../helpers/server.js';

@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { debugWithin } from '../helpers/page-debug.js';
-import { openTabs, range, readMetric, received, waitFor } from '../helpers/browser.js';
+import { openTabs, range, readMetric, received } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TABS = 8;
 const MESSAGES = 200;

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { debugOf } from '../helpers/page-debug.js';
-import { range, received, waitFor, withTimeout } from '../helpers/browser.js';
+import { range, received } from '../helpers/browser.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 
 const SECRET = 'an-hs256-test-secret-of-32-bytes-at-least!';
 const sign = (expiresAt: number) =>

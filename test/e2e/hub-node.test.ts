@@ -11,7 +11,8 @@ import { realClock, type Platform, type WebSocketLike } from '../../worker/platf
 import { realTransports } from '../../worker/transports/index.js';
 import type { TransportOption } from '../../src/protocol/hub-api.js';
 import { startServer, type StartedServer } from '../helpers/server.js';
-import { range, readMetric, waitFor, withTimeout } from '../helpers/browser.js';
+import { range, readMetric } from '../helpers/browser.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 import { FakeTab } from '../helpers/hub-fakes.js';
 
 const platform: Platform = {

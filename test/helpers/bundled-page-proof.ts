@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { withTimeout } from './browser.js';
+import { withTimeout } from './wait.js';
 import { launchChromium } from './chromium.js';
 import { startServer } from './server.js';
 import type { PushServer } from '../../server/index.js';

@@ -13,7 +13,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createPushServer, silentLogger } from '../../server/index.js';
 import type { PushServer } from '../../server/index.js';
-import { withTimeout } from '../helpers/browser.js';
+import { withTimeout } from '../helpers/wait.js';
 import { selfSignedCert } from '../helpers/self-signed-cert.js';
 
 const WAIT_MS = 10_000;
