@@ -4,6 +4,7 @@
  * would have.
  */
 import type { connect as connectFn, Mux } from '../../src/index.js';
+import { waitFor } from './wait.js';
 
 export interface TestTab {
   readonly frame: HTMLIFrameElement;
@@ -46,7 +47,7 @@ export async function openTab(options: Partial<Parameters<typeof connectFn>[0]> 
   frame.src = '/test/browser/fixtures/tab.html';
   document.body.append(frame);
   const win = () => frame.contentWindow as unknown as TabWindow;
-  await waitUntil('the tab iframe to load', () => win()?.tabLoaded === true);
+  await waitFor('the tab iframe to load', () => win()?.tabLoaded === true, 10_000, 20);
   const mux = win().tab!.connect({ url: await pushServerUrl(), worker: '/dist/worker.js', ...options });
   const states: string[] = [];
   mux.on('state', (state) => states.push(state));
@@ -56,13 +57,4 @@ export async function openTab(options: Partial<Parameters<typeof connectFn>[0]> 
 export function subscribeAll(tab: TestTab, channel: string): Promise<void> {
   const list: unknown[] = (tab.received[channel] = []);
   return tab.mux.subscribe(channel, (message) => list.push(message.data)).ready;
-}
-
-/** Polls `check` every 20 ms; fails after `timeoutMs` naming what it waited for. */
-export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

@@ -14,6 +14,7 @@ import type { RedisServer } from '../helpers/redis.js';
 import { spawnRedisNode } from '../helpers/redis-node.js';
 import type { RedisNode } from '../helpers/redis-node.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface Received {
   readonly id: string;
@@ -128,13 +129,13 @@ async function get(url: string): Promise<{ status: number; text: string }> {
 
 /** /health has no push of its own: asked until it answers `status`, bounded. */
 async function healthBecomes(base: string, status: number, ms = 15_000): Promise<string> {
-  const deadline = Date.now() + ms;
-  for (;;) {
+  let last: number | undefined;
+  const answer = await waitFor(() => `${base}/health to answer ${status} (last ${last})`, async () => {
     const res = await get(`${base}/health`);
-    if (res.status === status) return res.text;
-    if (Date.now() > deadline) throw new Error(`${base}/health did not answer ${status} within ${ms} ms (last ${res.status})`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+    last = res.status;
+    return res.status === status && res;
+  }, ms, 25);
+  return answer.text;
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);

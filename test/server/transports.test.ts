@@ -9,7 +9,8 @@ import net from 'node:net';
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage } from 'eventsource-parser';
 import { startServer } from '../helpers/server.js';
-import { metric, openWs, publish, request, Waiter, withTimeout } from './clients.js';
+import { metric, openWs, publish, request, Waiter, WAIT_MS, withTimeout } from './clients.js';
+import { waitFor } from '../helpers/wait.js';
 
 test('WebSocket: subscribe, receive, publish with ack and ref, unsubscribe', async (t) => {
   const s = await startServer();
@@ -85,12 +86,7 @@ test('long-poll: waits for the next message without a cursor; chains by lastEven
   await publish(s.url, 'q', 'before');
   const waiting = request(`${s.url}/poll?channel=q&channel=r`);
   // Published once the poll holds a subscription (observable in /metrics), so it must be delivered live.
-  await withTimeout(
-    (async () => {
-      while ((await metric(s.url, 'tabmux_connections{transport="poll"}')) !== 1) await new Promise((r) => setImmediate(r));
-    })(),
-    'the poll to be pending',
-  );
+  await waitFor('the poll to be pending', async () => (await metric(s.url, 'tabmux_connections{transport="poll"}')) === 1, WAIT_MS, 0);
   const id = await publish(s.url, 'r', 'first');
   const first = await waiting;
   assert.equal(first.status, 200);

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { deferredLink } from '../../src/hosts/deferred-link.js';
 import { TabmuxError } from '../../src/errors.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** What a lazy module's own copy of TabmuxError looks like from the client: same name, another class. */
 class OtherCopyOfTabmuxError extends Error {
@@ -68,10 +69,6 @@ test('closed before the hub side is wired: what gets wired is closed at once', a
   });
   link.close();
   release();
-  await settle(
-    (async () => {
-      while (!closedWired) await new Promise((resolve) => setImmediate(resolve));
-    })(),
-  );
+  await waitFor('what got wired to be closed', () => closedWired, 5000, 0);
   assert.equal(closedWired, true);
 });
