@@ -10,7 +10,7 @@ import { createRedisBroker } from '../../server/broker/redis.js';
 import { parseEventId } from '../../src/protocol/event-id.js';
 import { startRedisServer } from '../helpers/redis.js';
 import type { RedisServer } from '../helpers/redis.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 
 /** Collects a listener's messages; `until` waits (bounded) for a condition on them. */
 function collector() {
@@ -281,12 +281,7 @@ describe('Redis broker: Redis stopped and restarted', () => {
       // close() is bounded even when Redis never answers QUIT.
       redis.freeze();
       const closing = Promise.all([a.close(), b.close()]);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        closing,
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('close() did not finish in 10 s with Redis frozen')), 10_000))),
-      ]);
-      clearTimeout(timer);
+      await withTimeout(closing, 10_000, 'close() to finish with Redis frozen');
     } finally {
       redis.thaw();
       await Promise.all([a.close(), b.close()]);

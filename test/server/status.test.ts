@@ -13,8 +13,8 @@ import { createPushServer, silentLogger } from '../../server/index.js';
 import { parseCli, HELP, UsageError } from '../../server/cli-args.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { openSse, openWs, publish, request, withTimeout } from './clients.js';
-import { waitFor } from '../helpers/wait.js';
+import { openSse, openWs, publish, request } from './clients.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 
 const KEY = 'status-test-publish-key';
 
@@ -203,7 +203,7 @@ test('tabmux-server --demo prints the status page URL, and it answers with the p
   const exited = new Promise((resolve) => child.on('exit', resolve));
   t.after(async () => {
     child.kill('SIGTERM');
-    await withTimeout(exited, 'tabmux-server to exit', 15_000);
+    await withTimeout(exited, 15_000, 'tabmux-server to exit');
   });
   let stdout = '';
   const url = await withTimeout(
@@ -214,8 +214,8 @@ test('tabmux-server --demo prints the status page URL, and it answers with the p
         if (match) resolve(match[1]!);
       });
     }),
-    'the status page line on stdout',
     15_000,
+    'the status page line on stdout',
   );
   assert.equal((await request(url)).status, 401);
   const page = await request(`${url}?key=${KEY}`);

@@ -7,12 +7,15 @@ import { compareHubs, retiresForTab, startSuccession, tabVersionCheck, upstreamL
 import type { LocksLike, UpstreamGate } from '../../worker/platform.js';
 import { TABMUX_VERSION } from '../../src/protocol/version.js';
 import { flush, id, makeHub } from '../helpers/hub-fakes.js';
+import { withTimeout } from '../helpers/wait.js';
 
 const OLD: HubIdentity = { version: '0.0.9', scriptUrl: 'http://app.test/v1/tabmux-worker.js', hubId: 'old' };
 const NEW: HubIdentity = { version: '0.1.0', scriptUrl: 'http://app.test/v2/tabmux-worker.js', hubId: 'new' };
 
-/** Resolves with what `retire` was called with; fails after `ms`. */
-function retirement(ms = 5000): { retire: (newer: HubIdentity) => void; retired: Promise<HubIdentity>; calls: HubIdentity[] } {
+const WAIT_MS = 5000;
+
+/** `retired` resolves with what `retire` was called with. */
+function retirement(): { retire: (newer: HubIdentity) => void; retired: Promise<HubIdentity>; calls: HubIdentity[] } {
   const calls: HubIdentity[] = [];
   let resolve!: (hub: HubIdentity) => void;
   const retired = new Promise<HubIdentity>((r) => (resolve = r));
@@ -22,21 +25,19 @@ function retirement(ms = 5000): { retire: (newer: HubIdentity) => void; retired:
       calls.push(newer);
       resolve(newer);
     },
-    retired: Promise.race([retired, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no retire within ${ms} ms`)), ms).unref())]),
+    retired,
   };
 }
 
 /** Resolves with the next message seen on `tabmux-hubs:<name>` of the given type; fails after 5 s. */
 function nextOnChannel(name: string, type: string): Promise<unknown> {
   const channel = new BroadcastChannel(`tabmux-hubs:${name}`);
-  return new Promise<unknown>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${type} on the channel within 5 s`)), 5000);
+  const next = new Promise<unknown>((resolve) => {
     channel.onmessage = (event: MessageEvent) => {
-      if ((event.data as { type?: string }).type !== type) return;
-      clearTimeout(timer);
-      resolve(event.data);
+      if ((event.data as { type?: string }).type === type) resolve(event.data);
     };
-  }).finally(() => channel.close());
+  });
+  return withTimeout(next, WAIT_MS, `a ${type} on the channel`).finally(() => channel.close());
 }
 
 function post(name: string, message: unknown): void {
@@ -83,7 +84,7 @@ test('an old hub running hears a newer one start, and retires for it; the newer 
   try {
     hubs.push(startSuccession({ name, self: OLD, retire: old.retire }));
     hubs.push(startSuccession({ name, self: NEW, retire: fresh.retire }));
-    assert.deepEqual(await old.retired, NEW, 'moved to the newer hub');
+    assert.deepEqual(await withTimeout(old.retired, WAIT_MS, 'the old hub to retire'), NEW, 'moved to the newer hub');
     assert.deepEqual(hubs[0]!.retiredFor, NEW);
     // Anything more the old hub would post arrives after its retire: one more round trip.
     const here = nextOnChannel(name, 'hub-here');
@@ -104,7 +105,7 @@ test('an old hub starting while a newer one runs is answered, and retires at onc
   try {
     hubs.push(startSuccession({ name, self: NEW, retire: fresh.retire }));
     hubs.push(startSuccession({ name, self: OLD, retire: old.retire }));
-    assert.deepEqual(await old.retired, NEW);
+    assert.deepEqual(await withTimeout(old.retired, WAIT_MS, 'the old hub to retire'), NEW);
     assert.deepEqual(fresh.calls, []);
   } finally {
     for (const hub of hubs) hub.close();
