@@ -33,6 +33,11 @@ function listen(server: http.Server): Promise<number> {
   });
 }
 
+/** The whole mount proof for a host app on 127.0.0.1:`port`, whose own route GET /app answers `app ok`. */
+function proveHost(port: number, prefix: string, push: PushServer, stopHost: () => Promise<void>): Promise<void> {
+  return proveMount({ target: { origin: `http://127.0.0.1:${port}`, prefix }, push, stopHost, hostRoute: { path: '/app', body: 'app ok' } });
+}
+
 /** Upgrades under `prefix` go to tabmux with the prefix stripped; any other upgrade is not ours. */
 function upgradeUnder(prefix: string, push: PushServer) {
   return (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -55,13 +60,7 @@ test('Express 5: app.use("/realtime", handleRequest) + upgrade under /realtime, 
   app.use('/realtime', (req, res, next) => push.handleRequest(req, res, next));
   const server = http.createServer(app);
   server.on('upgrade', upgradeUnder('/realtime', push));
-  const port = await listen(server);
-  await proveMount({
-    target: { origin: `http://127.0.0.1:${port}`, prefix: '/realtime' },
-    push,
-    stopHost: () => stopServer(server),
-    hostRoute: { path: '/app', body: 'app ok' },
-  });
+  await proveHost(await listen(server), '/realtime', push, () => stopServer(server));
 });
 
 test('Fastify 5: serverFactory hands tabmux its paths under basePath /realtime, next() for the rest; upgrade; graceful close', async () => {
@@ -77,13 +76,7 @@ test('Fastify 5: serverFactory hands tabmux its paths under basePath /realtime, 
   fastify.get('/app', async (_request, reply) => reply.type('text/plain').send('app ok'));
   await fastify.ready();
   await fastify.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = server!.address() as AddressInfo;
-  await proveMount({
-    target: { origin: `http://127.0.0.1:${port}`, prefix: '/realtime' },
-    push,
-    stopHost: () => fastify.close(),
-    hostRoute: { path: '/app', body: 'app ok' },
-  });
+  await proveHost((server!.address() as AddressInfo).port, '/realtime', push, () => fastify.close());
 });
 
 test('Koa 3: middleware with ctx.respond = false; upgrade; graceful close', async () => {
@@ -113,13 +106,7 @@ test('Koa 3: middleware with ctx.respond = false; upgrade; graceful close', asyn
   });
   const server = http.createServer(app.callback());
   server.on('upgrade', push.handleUpgrade);
-  const port = await listen(server);
-  await proveMount({
-    target: { origin: `http://127.0.0.1:${port}`, prefix: '' },
-    push,
-    stopHost: () => stopServer(server),
-    hostRoute: { path: '/app', body: 'app ok' },
-  });
+  await proveHost(await listen(server), '', push, () => stopServer(server));
 });
 
 test(
