@@ -49,6 +49,24 @@ function post(name: string, message: unknown): void {
 let names = 0;
 const uniqueName = () => `tabmux:sse:http://push.test/${names++}`;
 
+type Start = (self: HubIdentity, retire: (newer: HubIdentity) => void, name?: string) => Succession;
+
+/** Runs `body` with a fresh hub name and `start`, which starts a hub's succession on it (or on `name`); every hub started is closed after. */
+async function withHubs(body: (start: Start, name: string) => Promise<void>): Promise<void> {
+  const name = uniqueName();
+  const hubs: Succession[] = [];
+  const start: Start = (self, retire, other = name) => {
+    const hub = startSuccession({ name: other, self, retire });
+    hubs.push(hub);
+    return hub;
+  };
+  try {
+    await body(start, name);
+  } finally {
+    for (const hub of hubs) hub.close();
+  }
+}
+
 test('hubs order by version, then by script URL; the same identity is a tie', () => {
   assert.ok(compareHubs(NEW, OLD) > 0);
   assert.ok(compareHubs(OLD, NEW) < 0);
@@ -76,60 +94,46 @@ test('once a tab says acceptOlder (the URL served the old script again), the hub
   assert.equal(fresh({ version: '0.2.0' }), true, 'without that sign, a newer tab makes it retire');
 });
 
-test('an old hub running hears a newer one start, and retires for it; the newer one stays', async () => {
-  const name = uniqueName();
-  const old = retirement();
-  const fresh = retirement();
-  const hubs: Succession[] = [];
-  try {
-    hubs.push(startSuccession({ name, self: OLD, retire: old.retire }));
-    hubs.push(startSuccession({ name, self: NEW, retire: fresh.retire }));
+test('an old hub running hears a newer one start, and retires for it; the newer one stays', () =>
+  withHubs(async (start, name) => {
+    const old = retirement();
+    const fresh = retirement();
+    const oldHub = start(OLD, old.retire);
+    start(NEW, fresh.retire);
     assert.deepEqual(await withTimeout(old.retired, WAIT_MS, 'the old hub to retire'), NEW, 'moved to the newer hub');
-    assert.deepEqual(hubs[0]!.retiredFor, NEW);
+    assert.deepEqual(oldHub.retiredFor, NEW);
     // Anything more the old hub would post arrives after its retire: one more round trip.
     const here = nextOnChannel(name, 'hub-here');
     post(name, { type: 'hub-started', hub: { ...OLD, hubId: 'probe' } });
     assert.deepEqual(((await here) as { hub: HubIdentity }).hub, NEW, 'the newer hub answers a later old one');
     assert.deepEqual(fresh.calls, [], 'the newer hub never retires');
     assert.equal(old.calls.length, 1, 'retire is called once');
-  } finally {
-    for (const hub of hubs) hub.close();
-  }
-});
+  }));
 
-test('an old hub starting while a newer one runs is answered, and retires at once', async () => {
-  const name = uniqueName();
-  const fresh = retirement();
-  const old = retirement();
-  const hubs: Succession[] = [];
-  try {
-    hubs.push(startSuccession({ name, self: NEW, retire: fresh.retire }));
-    hubs.push(startSuccession({ name, self: OLD, retire: old.retire }));
+test('an old hub starting while a newer one runs is answered, and retires at once', () =>
+  withHubs(async (start) => {
+    const fresh = retirement();
+    const old = retirement();
+    start(NEW, fresh.retire);
+    start(OLD, old.retire);
     assert.deepEqual(await withTimeout(old.retired, WAIT_MS, 'the old hub to retire'), NEW);
     assert.deepEqual(fresh.calls, []);
-  } finally {
-    for (const hub of hubs) hub.close();
-  }
-});
+  }));
 
-test('equal hubs, other names and garbage on the channel retire nobody', async () => {
-  const name = uniqueName();
-  const a = retirement();
-  const b = retirement();
-  const hubs: Succession[] = [];
-  try {
-    hubs.push(startSuccession({ name, self: OLD, retire: a.retire }));
-    hubs.push(startSuccession({ name: uniqueName(), self: NEW, retire: a.retire }), startSuccession({ name, self: { ...OLD, hubId: 'twin' }, retire: b.retire }));
+test('equal hubs, other names and garbage on the channel retire nobody', () =>
+  withHubs(async (start, name) => {
+    const a = retirement();
+    const b = retirement();
+    start(OLD, a.retire);
+    start(NEW, a.retire, uniqueName());
+    start({ ...OLD, hubId: 'twin' }, b.retire);
     for (const junk of [null, 42, 'hub-started', { type: 'hub-started' }, { type: 'hub-started', hub: { version: 1 } }, { type: 'nope', hub: NEW }]) post(name, junk);
     // A lower hub's start is answered by OLD (and its twin): once the answer arrived, so had all of the above.
     const here = nextOnChannel(name, 'hub-here');
     post(name, { type: 'hub-started', hub: { ...OLD, version: '0.0.1' } });
     await here;
     assert.deepEqual([a.calls, b.calls], [[], []]);
-  } finally {
-    for (const hub of hubs) hub.close();
-  }
-});
+  }));
 
 /** Web Locks' exclusive FIFO semantics, for one name at a time, as the browser gives them. */
 function fifoLocks(): LocksLike & { held: () => number } {
