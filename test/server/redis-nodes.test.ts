@@ -127,6 +127,14 @@ async function get(url: string): Promise<{ status: number; text: string }> {
   });
 }
 
+/** A client of `url`, started, once its stream is open ($open seen; `what` names the wait). */
+async function openClient(url: () => string, what: string): Promise<ResumingSse> {
+  const client = new ResumingSse(url);
+  client.start();
+  await client.until(() => client.lastEventId !== undefined, what);
+  return client;
+}
+
 /** /health has no push of its own: asked until it answers `status`, bounded. */
 async function healthBecomes(base: string, status: number, ms = 15_000): Promise<string> {
   let last: number | undefined;
@@ -169,9 +177,7 @@ describe('scale-out over Redis: server processes on one redis-server', () => {
 
   it('subscriber on node A, publisher on node B: every message arrives, in order', async () => {
     const [a, b] = await Promise.all([node(), node()]);
-    const client = new ResumingSse(() => `${a.base}/sse?channel=feed1`);
-    client.start();
-    await client.until(() => client.lastEventId !== undefined, '$open on node A');
+    const client = await openClient(() => `${a.base}/sse?channel=feed1`, '$open on node A');
     for (const n of range(1, 200)) assert.equal((await post(b.base, 'feed1', n)).status, 200);
     await client.until(() => client.received.length >= 200, '200 messages');
     client.pause();
@@ -181,9 +187,7 @@ describe('scale-out over Redis: server processes on one redis-server', () => {
 
   it('an id from node A resumes a WebSocket and a long-poll on node B exactly (one currency across nodes)', async () => {
     const [a, b] = await Promise.all([node(), node()]);
-    const client = new ResumingSse(() => `${a.base}/sse?channel=cur`);
-    client.start();
-    await client.until(() => client.lastEventId !== undefined, '$open on node A');
+    const client = await openClient(() => `${a.base}/sse?channel=cur`, '$open on node A');
     for (const n of range(1, 20)) await post(a.base, 'cur', n);
     await client.until(() => client.received.length >= 20, '20 on node A');
     client.pause();
@@ -223,9 +227,7 @@ describe('scale-out over Redis: server processes on one redis-server', () => {
     const [a, b] = await Promise.all([node(), node()]);
     const proxy = await startTcpProxy(a.port);
     try {
-      const client = new ResumingSse(() => `http://127.0.0.1:${proxy.port}/sse?channel=feed2`);
-      client.start();
-      await client.until(() => client.lastEventId !== undefined, '$open through the proxy');
+      const client = await openClient(() => `http://127.0.0.1:${proxy.port}/sse?channel=feed2`, '$open through the proxy');
       const total = 300;
       const publishing = (async () => {
         for (const n of range(1, total)) assert.equal((await post(b.base, 'feed2', n)).status, 200);
@@ -248,9 +250,7 @@ describe('scale-out over Redis: server processes on one redis-server', () => {
     let [a, b] = await Promise.all([node(), node()]);
     const proxy = await startTcpProxy(a.port);
     try {
-      const client = new ResumingSse(() => `http://127.0.0.1:${proxy.port}/sse?channel=feed3`);
-      client.start();
-      await client.until(() => client.lastEventId !== undefined, '$open');
+      const client = await openClient(() => `http://127.0.0.1:${proxy.port}/sse?channel=feed3`, '$open');
       for (const n of range(1, 50)) await post(b.base, 'feed3', n);
       await client.until(() => client.received.length >= 50, 'the first 50');
       client.pause();
