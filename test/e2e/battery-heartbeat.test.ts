@@ -1,6 +1,6 @@
-// Issue 6 in Chromium: a connection that goes silent without closing (a proxy that stops
-// forwarding, as a mobile network that drops it silently) is taken as dead after the heartbeat
-// window (2 × the server's heartbeat + 5 s) and the hub reconnects and catches up.
+// In Chromium (README, "Battery and network"): a connection that goes silent without closing (a
+// proxy that stops forwarding, as a mobile network that drops it silently) is taken as dead after
+// the heartbeat window (2 × the server's heartbeat + 5 s) and the hub reconnects and catches up.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';

@@ -1,4 +1,4 @@
-// The service-worker host beside an app's own Service Worker (issue 5):
+// The service-worker host beside an app's own Service Worker:
 //  1. The app has its own worker controlling its pages (fetch handler, skipWaiting + claim):
 //     tabmux registers its hub under /__tabmux__/ and works; the app's worker stays registered,
 //     active, in control of the pages, and answers its own messages.

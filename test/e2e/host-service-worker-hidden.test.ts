@@ -1,8 +1,8 @@
-// The service-worker host and battery (issue 5 + 6): every tab really hidden (minimised windows)
-// → the tabs stop pinging, Chromium stops the idle hub worker, and nothing wakes it again while
-// they stay hidden; a hidden tab's publish wakes it (HUB_GONE once, then published); a tab shown
-// again gets a hub, one upstream, and every tab — the hidden ones too, re-attached on the new
-// hub's announcement — gets what was published meanwhile, once, in order.
+// The service-worker host and the battery rules (README, "Battery and network"): every tab really
+// hidden (minimised windows) → the tabs stop pinging, Chromium stops the idle hub worker, and
+// nothing wakes it again while they stay hidden; a hidden tab's publish wakes it (HUB_GONE once,
+// then published); a tab shown again gets a hub, one upstream, and every tab — the hidden ones too,
+// re-attached on the new hub's announcement — gets what was published meanwhile, once, in order.
 //
 // Driven over the raw DevTools protocol, not playwright: playwright attaches to every Service
 // Worker target, and Chromium never stops a worker with DevTools attached (measured: a worker

@@ -1,4 +1,4 @@
-// The service-worker host (issue 5) in real Chromium with a real push server: the same hub script
+// The service-worker host (README, section "Hosts") in real Chromium with a real push server: the same hub script
 // (dist/worker.js) registered as a Service Worker under /__tabmux__/, every tab forced to
 // `host: 'service-worker'`.
 //  1. 8 tabs → ONE upstream connection at the server (fetch-streamed SSE, or a WebSocket); 200

@@ -1,4 +1,4 @@
-// A deploy while tabs stream (issue 5, worker/hub-succession.ts), in real Chromium with real
+// A deploy while tabs stream (worker/hub-succession.ts), in real Chromium with real
 // SharedWorkers: old pages (an "old" build: the built files claiming an older TABMUX_VERSION) are
 // open and streaming when new pages of the new build open. Whether the new hub script lives at
 // another URL (the old hub hears the new one and retires) or at the SAME URL (the new page lands

@@ -5,8 +5,10 @@
  * (push.close(), then the framework's own close).
  *
  * - Express: `app.use('/realtime', …)` — Express strips the mount path from `req.url`, so the
- *   push server sees `/sse`; the upgrade listener strips it the same way. Mount BEFORE any body
- *   parser (express.json() would consume the POST /publish body).
+ *   push server sees `/sse`; the upgrade listener strips it the same way. A body parser mounted
+ *   before it may stay: POST /publish then uses the object express.json() left in `req.body`
+ *   (the last test here; server/publish.ts). Only a parser that read the body without leaving
+ *   an object there is refused with 400, asking to mount tabmux first.
  * - Fastify: `serverFactory` — tabmux answers its paths (under `basePath: '/realtime'`) first and
  *   passes every other request to Fastify through `next()`; Fastify never parses (consumes) a
  *   tabmux body.

@@ -1,5 +1,5 @@
 /**
- * The hostile-input suite (issue 7): one running server with JWT auth (RS256 public key), a
+ * The hostile-input suite (README, section "Auth and limits"): one running server with JWT auth (RS256 public key), a
  * publish key, an origin allow-list and tight limits, and a table of hostile or malformed
  * requests. Each case asserts its status or close code and JSON error code, that the answer
  * carries no stack trace and no token; after each case a well-behaved SSE subscriber and a

@@ -1,5 +1,5 @@
 /**
- * Scale-out end to end (issue 8): push-server PROCESSES on one real redis-server, an SSE client
+ * Scale-out over Redis end to end (README, section "Scaling out over Redis"): push-server PROCESSES on one real redis-server, an SSE client
  * that resumes with Last-Event-ID as a browser's EventSource does, and real faults — a node
  * SIGKILLed mid-stream, every node restarted, Redis stopped and restarted under load.
  */
