@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   { files: ['server/**', 'test/**', 'bench/**', '*.js', '.ci/**'], languageOptions: { globals: { ...globals.node } } },
-  { files: ['src/**', 'test/browser/**', 'server/demo/**'], languageOptions: { globals: { ...globals.browser } } },
+  { files: ['src/**', 'test/browser/**', 'test/helpers/iframe-tabs.ts', 'test/helpers/in-page-assert.ts', 'server/demo/**'], languageOptions: { globals: { ...globals.browser } } },
   { files: ['examples/**/*.{js,mjs,jsx}'], languageOptions: { globals: { ...globals.browser, ...globals.node } } },
   { files: ['worker/**'], languageOptions: { globals: { ...globals.worker, ...globals.serviceworker } } },
 );

@@ -1,8 +1,13 @@
 // The client and the hub in real Chromium: real SharedWorker, real Web Locks, real push server;
 // same-origin iframes act as tabs.
-import { assert, assertEqual } from './assert.js';
+import { assert, assertEqual } from '../helpers/in-page-assert.js';
 import { TabmuxError } from '../../src/index.js';
-import { metric, openTab, subscribeAll, waitUntil, type TestTab } from './tabs.js';
+import { metric, openTab, subscribeAll, type TestTab } from '../helpers/iframe-tabs.js';
+import { waitFor } from '../helpers/wait.js';
+
+/** Each wait's bound (well within the 20 s a test may take, web-test-runner.config.js) and how often it looks. */
+const WAIT_MS = 10_000;
+const EVERY_MS = 20;
 
 const opened: TestTab[] = [];
 async function tab(options?: Parameters<typeof openTab>[0]): Promise<TestTab> {
@@ -15,7 +20,7 @@ afterEach(async () => {
     t.mux.close();
     t.remove();
   }
-  await waitUntil('every upstream of the test to close', async () => (await metric('tabmux_connections')) === 0);
+  await waitFor('every upstream of the test to close', async () => (await metric('tabmux_connections')) === 0, WAIT_MS, EVERY_MS);
 });
 
 describe('SharedWorker hub', () => {
@@ -26,7 +31,7 @@ describe('SharedWorker hub', () => {
     const ids: string[] = [];
     for (let n = 0; n < 30; n++) ids.push((await tabs[n % 3]!.mux.publish('bt-chat', { n })).id);
     assertEqual(new Set(ids).size, 30, 'distinct ids');
-    await waitUntil('all tabs to get 30 messages', () => tabs.every((t) => t.received['bt-chat']!.length >= 30));
+    await waitFor('all tabs to get 30 messages', () => tabs.every((t) => t.received['bt-chat']!.length >= 30), WAIT_MS, EVERY_MS);
     for (const t of tabs) assertEqual(t.received['bt-chat'], Array.from({ length: 30 }, (_, n) => ({ n })), 'messages');
     const debug = await tabs[0]!.mux.debug();
     assertEqual([debug.host, debug.transport, debug.upstream, debug.tabs], ['shared-worker', 'sse', 'open', 3], 'debug()');
@@ -40,7 +45,7 @@ describe('SharedWorker hub', () => {
     const before = await metric('tabmux_messages_published_total');
     const { id } = await t.mux.publish('bt-ws', { hello: 'ws' });
     assert(/^[0-9a-z]+-[0-9a-z]+$/.test(id), `an id: ${id}`);
-    await waitUntil('the message to come back', () => t.received['bt-ws']!.length === 1);
+    await waitFor('the message to come back', () => t.received['bt-ws']!.length === 1, WAIT_MS, EVERY_MS);
     assertEqual(await metric('tabmux_messages_published_total'), before + 1, 'published once');
     assertEqual((await t.mux.debug()).transport, 'ws', 'transport');
   });
@@ -66,7 +71,7 @@ describe('SharedWorker hub', () => {
     const a = await tab();
     const b = await tab();
     await subscribeAll(a, 'bt-state');
-    await waitUntil('both tabs to see open', () => a.mux.state === 'open' && b.mux.state === 'open');
+    await waitFor('both tabs to see open', () => a.mux.state === 'open' && b.mux.state === 'open', WAIT_MS, EVERY_MS);
     a.mux.close();
     assertEqual(a.mux.state, 'closed', 'closed at once');
     assertEqual(a.states.at(-1), 'closed', 'event');
@@ -77,11 +82,11 @@ describe('SharedWorker hub', () => {
     const leave = await tab({ transport: 'sse' });
     await subscribeAll(stay, 'bt-stay');
     await subscribeAll(leave, 'bt-leave');
-    await waitUntil('two channels upstream', async () => (await metric('tabmux_subscriptions')) === 2);
+    await waitFor('two channels upstream', async () => (await metric('tabmux_subscriptions')) === 2, WAIT_MS, EVERY_MS);
     opened.splice(opened.indexOf(leave), 1);
     leave.remove(); // the iframe's document is destroyed: no close(), no bye
-    await waitUntil('the hub to count one tab', async () => (await stay.mux.debug()).tabs === 1);
-    await waitUntil('the upstream to drop the channel', async () => (await metric('tabmux_subscriptions')) === 1);
+    await waitFor('the hub to count one tab', async () => (await stay.mux.debug()).tabs === 1, WAIT_MS, EVERY_MS);
+    await waitFor('the upstream to drop the channel', async () => (await metric('tabmux_subscriptions')) === 1, WAIT_MS, EVERY_MS);
     assertEqual(Object.keys((await stay.mux.debug()).channels), ['bt-stay'], 'channels');
   });
 });
@@ -91,7 +96,7 @@ describe('hosts', () => {
     const t = await tab({ host: 'direct', transport: 'sse' });
     await subscribeAll(t, 'bt-direct');
     await t.mux.publish('bt-direct', 1);
-    await waitUntil('delivery', () => t.received['bt-direct']!.length === 1);
+    await waitFor('delivery', () => t.received['bt-direct']!.length === 1, WAIT_MS, EVERY_MS);
     assertEqual((await t.mux.debug()).host, 'direct', 'host');
   });
 

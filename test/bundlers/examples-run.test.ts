@@ -11,10 +11,11 @@ import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { readMetric, waitFor, withTimeout } from '../helpers/browser.js';
+import { readMetric } from '../helpers/browser.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startRedisServer } from '../helpers/redis.js';
-import { json, openSse } from '../mount/probe.js';
+import { json, openSse } from '../helpers/mount-proof.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let browser: Browser;
@@ -70,72 +71,63 @@ async function runExample(script: string, env: Record<string, string> = {}): Pro
   };
 }
 
-async function twoTabs(url: string): Promise<Page[]> {
-  const context = await browser.newContext();
-  const pages = [await context.newPage(), await context.newPage()];
-  for (const page of pages) await page.goto(url);
-  return pages;
+/**
+ * Runs the example `script`, opens two tabs of one browser context at its `/`, and runs `prove`
+ * on them; then closes the tabs and stops the example.
+ */
+async function inTwoTabs(script: string, prove: (pages: Page[], url: string) => Promise<void>): Promise<void> {
+  const example = await runExample(script);
+  try {
+    const context = await browser.newContext();
+    const pages = [await context.newPage(), await context.newPage()];
+    for (const page of pages) await page.goto(`${example.url}/`);
+    await prove(pages, example.url);
+    await context.close();
+  } finally {
+    await example.stop();
+  }
+}
+
+/** What every example with tabs promises: the push server at `base` holds one upstream connection for the two. */
+async function assertOneUpstream(base: string): Promise<void> {
+  assert.equal(await readMetric(base, 'tabmux_connections'), 1, 'two tabs, one upstream connection');
 }
 
 const items = (page: Page, selector: string) => page.locator(selector).allTextContents();
 
-test('01-basic: ticks reach two tabs over one upstream connection', async () => {
-  const example = await runExample('examples/01-basic/server.js');
-  try {
-    const pages = await twoTabs(`${example.url}/`);
+test('01-basic: ticks reach two tabs over one upstream connection', () =>
+  inTwoTabs('examples/01-basic/server.js', async (pages, url) => {
     for (const [i, page] of pages.entries()) await waitFor(`tab ${i} to list ticks`, async () => (await items(page, '#log li')).length >= 2);
-    assert.equal(await readMetric(example.url, 'tabmux_connections'), 1, 'two tabs, one upstream connection');
-    await pages[0]!.context().close();
-  } finally {
-    await example.stop();
-  }
-});
+    await assertOneUpstream(url);
+  }));
 
-test('02-dashboard: simulated prices fill the demo widgets of two tabs over one upstream connection', async () => {
-  const example = await runExample('examples/02-dashboard/server.js');
-  try {
-    const pages = await twoTabs(`${example.url}/`);
+test('02-dashboard: simulated prices fill the demo widgets of two tabs over one upstream connection', () =>
+  inTwoTabs('examples/02-dashboard/server.js', async (pages, url) => {
     for (const [i, page] of pages.entries()) {
       await waitFor(`tab ${i} to show an AAPL price`, async () => /^\d+\.\d\d$/.test((await page.locator('[data-symbol="AAPL"] .price').textContent()) ?? ''));
     }
-    assert.equal(await readMetric(example.url, 'tabmux_connections'), 1, 'two tabs, one upstream connection');
-    await pages[0]!.context().close();
-  } finally {
-    await example.stop();
-  }
-});
+    await assertOneUpstream(url);
+  }));
 
-test('03-chat: a message published from one tab reaches both', async () => {
-  const example = await runExample('examples/03-chat/server.js');
-  try {
-    const pages = await twoTabs(`${example.url}/`);
+test('03-chat: a message published from one tab reaches both', () =>
+  inTwoTabs('examples/03-chat/server.js', async (pages, url) => {
     await waitFor('both tabs to be open', async () => (await Promise.all(pages.map((p) => p.locator('#state').textContent()))).every((s) => s === 'open'));
     await pages[0]!.fill('input[name=name]', 'ann');
     await pages[0]!.fill('input[name=text]', 'hello, tabs');
     await pages[0]!.click('button');
     for (const [i, page] of pages.entries()) await waitFor(`tab ${i} to show the message`, async () => (await items(page, '#log li')).includes('ann: hello, tabs'));
-    assert.equal(await readMetric(example.url, 'tabmux_connections'), 1, 'two tabs, one upstream connection');
-    await pages[0]!.context().close();
-  } finally {
-    await example.stop();
-  }
-});
+    await assertOneUpstream(url);
+  }));
 
-test('04-express-mount: an order posted to the Express app reaches both tabs through /realtime', async () => {
-  const example = await runExample('examples/04-express-mount/server.js');
-  try {
-    const pages = await twoTabs(`${example.url}/`);
+test('04-express-mount: an order posted to the Express app reaches both tabs through /realtime', () =>
+  inTwoTabs('examples/04-express-mount/server.js', async (pages, url) => {
     // The page subscribes at load; wait until the upstream carries the channel before posting.
-    await waitFor('the upstream to subscribe to orders', async () => (await readMetric(`${example.url}/realtime`, 'tabmux_subscriptions')) >= 1);
-    const answer = await fetch(`${example.url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ item: 'tea' }) });
+    await waitFor('the upstream to subscribe to orders', async () => (await readMetric(`${url}/realtime`, 'tabmux_subscriptions')) >= 1);
+    const answer = await fetch(`${url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ item: 'tea' }) });
     assert.equal(answer.status, 200);
     for (const [i, page] of pages.entries()) await waitFor(`tab ${i} to list the order`, async () => (await items(page, '#orders li')).some((t) => t.includes('tea')));
-    assert.equal(await readMetric(`${example.url}/realtime`, 'tabmux_connections'), 1, 'two tabs, one upstream connection');
-    await pages[0]!.context().close();
-  } finally {
-    await example.stop();
-  }
-});
+    await assertOneUpstream(`${url}/realtime`);
+  }));
 
 test('05-redis-two-nodes: published on node A, delivered on node B, a poll on A resumes after the id B delivered', async () => {
   const redis = await startRedisServer();
@@ -165,15 +157,9 @@ test('05-redis-two-nodes: published on node A, delivered on node B, a poll on A 
   }
 });
 
-test('06-shared-event-source: two tabs, one request to a plain SSE route', async () => {
-  const example = await runExample('examples/06-shared-event-source/server.js');
-  try {
-    const pages = await twoTabs(`${example.url}/`);
+test('06-shared-event-source: two tabs, one request to a plain SSE route', () =>
+  inTwoTabs('examples/06-shared-event-source/server.js', async (pages, url) => {
     for (const [i, page] of pages.entries()) await waitFor(`tab ${i} to list ticks`, async () => (await items(page, '#log li')).length >= 2);
-    const { upstreams } = (await (await fetch(`${example.url}/stats`)).json()) as { upstreams: number };
+    const { upstreams } = (await (await fetch(`${url}/stats`)).json()) as { upstreams: number };
     assert.equal(upstreams, 1, 'two tabs, one upstream request');
-    await pages[0]!.context().close();
-  } finally {
-    await example.stop();
-  }
-});
+  }));

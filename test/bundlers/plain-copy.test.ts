@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { provePage } from './prove-page.js';
+import { provePage } from '../helpers/bundled-page-proof.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -11,10 +11,10 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { build } from 'vite';
-import { waitFor } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startServer } from '../helpers/server.js';
-import { serveDir } from './serve-dir.js';
+import { serveDir } from '../helpers/static-dir-server.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -12,10 +12,10 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'vite';
 import type { Browser } from 'playwright-core';
-import { withTimeout } from '../helpers/browser.js';
+import { withTimeout } from '../helpers/wait.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startServer } from '../helpers/server.js';
-import { proveDirectFallback } from './prove-page.js';
+import { proveDirectFallback } from '../helpers/bundled-page-proof.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 

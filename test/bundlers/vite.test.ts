@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
-import { provePage } from './prove-page.js';
+import { provePage } from '../helpers/bundled-page-proof.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -12,8 +12,8 @@ import { test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import webpack from 'webpack';
 import type { Configuration, Stats } from 'webpack';
-import { withTimeout } from '../helpers/browser.js';
-import { provePage } from './prove-page.js';
+import { withTimeout } from '../helpers/wait.js';
+import { provePage } from '../helpers/bundled-page-proof.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 

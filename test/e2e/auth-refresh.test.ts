@@ -1,4 +1,4 @@
-// Token refresh in the hub (issue 7), in real Chromium: 4 tabs share one hub whose tokens live
+// Token refresh in the hub, in real Chromium: 4 tabs share one hub whose tokens live
 // 4 s. The token function is called by ONE tab per token (single flight across the tabs, before
 // expiry), the server ends each stream when its token ends, and every tab still receives every
 // message, in order, none twice. A token function that gives nothing puts every tab in a clear
@@ -9,7 +9,8 @@ import type { Page } from 'playwright-core';
 import { SignJWT } from 'jose';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { debugOf } from '../helpers/page-debug.js';
-import { received, waitFor } from '../helpers/browser.js';
+import { received } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SECRET = 'auth-refresh-e2e-secret-of-32-bytes-or-more';
 const LIFETIME_S = 4;

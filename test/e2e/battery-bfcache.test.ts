@@ -1,11 +1,12 @@
-// Issue 6 in Chromium: a page holding a tabmux connection stays eligible for the back/forward
-// cache (it says bye and closes its ports on `pagehide` persisted: Chromium evicts a cached page
-// that a SharedWorker messages, reason "SharedWorkerMessage"), and on `pageshow` persisted it
-// re-attaches and catches up from its cursor: the message published while it was cached arrives once.
+// In Chromium (README, "Battery and network"): a page holding a tabmux connection stays eligible
+// for the back/forward cache (it says bye and closes its ports on `pagehide` persisted: Chromium
+// evicts a cached page that a SharedWorker messages, reason "SharedWorkerMessage"), and on
+// `pageshow` persisted it re-attaches and catches up from its cursor: the message published while
+// it was cached arrives once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { waitFor, withTimeout } from '../helpers/browser.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { debugOf } from '../helpers/page-debug.js';
 import { launchCdpChromium, openWindows } from '../helpers/cdp-chromium.js';

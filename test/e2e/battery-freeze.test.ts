@@ -1,10 +1,12 @@
-// Issue 6 in Chromium: Page Lifecycle freezing (CDP `Page.setWebLifecycleState`). A frozen page
-// counts as asleep: with every tab frozen the hub pauses (0 upstream connections at the server);
-// `resume` on one reconnects and the messages published meanwhile arrive once, in order.
+// In Chromium (README, "Battery and network"): Page Lifecycle freezing (CDP
+// `Page.setWebLifecycleState`). A frozen page counts as asleep: with every tab frozen the hub
+// pauses (0 upstream connections at the server); `resume` on one reconnects and the messages
+// published meanwhile arrive once, in order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { readMetric, waitFor, withTimeout } from '../helpers/browser.js';
+import { readMetric } from '../helpers/browser.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { launchCdpChromium, openWindows, setMinimized } from '../helpers/cdp-chromium.js';
 

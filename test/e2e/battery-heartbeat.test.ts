@@ -1,10 +1,10 @@
-// Issue 6 in Chromium: a connection that goes silent without closing (a proxy that stops
-// forwarding, as a mobile network that drops it silently) is taken as dead after the heartbeat
-// window (2 × the server's heartbeat + 5 s) and the hub reconnects and catches up.
+// In Chromium (README, "Battery and network"): a connection that goes silent without closing (a
+// proxy that stops forwarding, as a mobile network that drops it silently) is taken as dead after
+// the heartbeat window (2 × the server's heartbeat + 5 s) and the hub reconnects and catches up.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { waitFor, withTimeout } from '../helpers/browser.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { debugOf } from '../helpers/page-debug.js';
 import { launchCdpChromium, openWindows } from '../helpers/cdp-chromium.js';

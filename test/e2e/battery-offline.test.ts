@@ -1,10 +1,11 @@
-// Issue 6 in Chromium: with the network emulated offline (the SharedWorker hub's target and the
-// pages, verified through `navigator.onLine`), no request reaches the server however long the
-// backoff runs; back online, exactly one reconnect, and the message published meanwhile arrives.
+// In Chromium (README, "Battery and network"): with the network emulated offline (the SharedWorker
+// hub's target and the pages, verified through `navigator.onLine`), no request reaches the server
+// however long the backoff runs; back online, exactly one reconnect, and the message published
+// meanwhile arrives.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { waitFor, withTimeout } from '../helpers/browser.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { debugOf } from '../helpers/page-debug.js';
 import { launchCdpChromium, openWindows } from '../helpers/cdp-chromium.js';

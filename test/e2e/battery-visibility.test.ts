@@ -1,10 +1,12 @@
-// Issue 6 in Chromium: every tab hidden (minimised windows, verified `hidden` in the pages) →
-// 0 upstream connections at the server after a short pauseWhenHidden; one tab shown again →
-// reconnected at once and every message published meanwhile delivered once, in order.
+// In Chromium (README, "Battery and network"): every tab hidden (minimised windows, verified
+// `hidden` in the pages) → 0 upstream connections at the server after a short pauseWhenHidden; one
+// tab shown again → reconnected at once and every message published meanwhile delivered once, in
+// order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { readMetric, waitFor, withTimeout } from '../helpers/browser.js';
+import { readMetric } from '../helpers/browser.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { debugOf } from '../helpers/page-debug.js';
 import { launchCdpChromium, openWindows, setMinimized, visibilityOf } from '../helpers/cdp-chromium.js';

@@ -1,6 +1,6 @@
 /**
  * The `direct` host's hub is not in the client module: the client imports it on demand from next
- * to itself (`./tabmux-in-page-hub.js`, issue 10's size budget). These tests prove that the push
+ * to itself (`./tabmux-in-page-hub.js`, so that pages that do not need it do not load it). These tests prove that the push
  * server serves that module wherever it serves the client, so `import('/tabmux.js')` +
  * `host: 'direct'` works against the real server — at its root, and under `basePath` with the
  * demo page's Content-Security-Policy in force — and that a deployment which forgets the module
@@ -13,9 +13,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { range, readMetric, waitFor, withTimeout } from '../helpers/browser.js';
+import { range, readMetric } from '../helpers/browser.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 import { startPushAndChromium } from '../helpers/e2e-fixture.js';
-import { serveDir } from '../bundlers/serve-dir.js';
+import { serveDir } from '../helpers/static-dir-server.js';
 import type * as Client from '../../src/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -74,7 +75,7 @@ test('the push server serves the lazily loaded in-page hub: /tabmux.js with host
   const page = await browser.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
-  // A page of the server's own origin (the CONTRACT's "a page on the server's origin can import /tabmux.js").
+  // A page of the server's own origin, which can import the client from /tabmux.js (README, "Endpoints").
   await page.goto(`${push.url}/health`);
   await connectDirect(page, '/tabmux.js', push.url, 'direct-root');
   await proveDirect(page, (n) => push.server.publish('direct-root', { n }), 'at the root');

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { debugOf } from '../helpers/page-debug.js';
-import { openTabs, range, received, waitFor } from '../helpers/browser.js';
+import { openTabs, range, received } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
 import { startVersionedStatic } from '../helpers/versioned-static.js';
 import type { DebugSnapshot, HostKind } from '../../src/hub-protocol/hub-api.js';
 

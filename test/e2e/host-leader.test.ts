@@ -15,7 +15,8 @@ import { launchCdpChromium, openWindows } from '../helpers/cdp-chromium.js';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { debugWithin } from '../helpers/page-debug.js';
 import { TABMUX_VERSION } from '../../src/protocol/version.js';
-import { range, readMetric, received, waitFor, withTimeout } from '../helpers/browser.js';
+import { range, readMetric, received } from '../helpers/browser.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 
 const TABS = 8;
 const MESSAGES = 200;

@@ -1,4 +1,4 @@
-// The service-worker host beside an app's own Service Worker (issue 5):
+// The service-worker host beside an app's own Service Worker:
 //  1. The app has its own worker controlling its pages (fetch handler, skipWaiting + claim):
 //     tabmux registers its hub under /__tabmux__/ and works; the app's worker stays registered,
 //     active, in control of the pages, and answers its own messages.
@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import type { BrowserContext, Page } from 'playwright-core';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { debugOf } from '../helpers/page-debug.js';
-import { openTabs, range, readMetric, received, waitFor, withTimeout } from '../helpers/browser.js';
+import { openTabs, range, readMetric, received } from '../helpers/browser.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 
 const TABS = 3;
 const MESSAGES = 50;
@@ -42,30 +43,28 @@ const appPing = (page: Page) =>
 const host = (page: Page) => debugOf<{ host: string; tabs: number }>(page);
 
 /**
- * The first tab registers the app's worker (claimed by it); the others navigate once it is active,
- * so they are controlled from the start, as an app's returning visitors are.
+ * Opens TABS tabs at `url` and proves tabmux serves them all: one SSE upstream, every message of
+ * `channel` once and in order in every tab, one service-worker hub counting every tab. The first
+ * tab registers the app's worker (claimed by it); the others navigate once it is active, so they
+ * are controlled from the start, as an app's returning visitors are.
  */
-async function openAfterFirst(context: BrowserContext, url: string): Promise<Page[]> {
+async function openServedTabs(context: BrowserContext, url: string, channel: string): Promise<Page[]> {
   const first = await openTabs(context, 1, () => url);
-  return [...first, ...(await openTabs(context, TABS - 1, () => url))];
-}
-
-async function deliversToAll(tabs: Page[], channel: string): Promise<void> {
+  const tabs = [...first, ...(await openTabs(context, TABS - 1, () => url))];
   await waitFor('one SSE upstream for every tab', async () => (await readMetric(push.url, 'tabmux_connections', SSE)) === 1, 20_000);
   for (const n of range(MESSAGES)) await push.server.publish(channel, { n });
   await waitFor(`every tab to have ${MESSAGES} messages`, async () => (await Promise.all(tabs.map(received))).every((r) => (r[channel]?.length ?? 0) >= MESSAGES), 30_000);
   for (const [i, tab] of tabs.entries()) assert.deepEqual((await received(tab))[channel], range(MESSAGES), `tab ${i}: every message once, in order`);
+  const d = await host(tabs[0]!);
+  assert.deepEqual({ host: d.host, tabs: d.tabs }, { host: 'service-worker', tabs: TABS });
+  return tabs;
 }
 
 test("an app's own Service Worker controls the pages: tabmux's hub registers beside it, both work", { timeout: 120_000 }, async () => {
   const channel = 'sw-coexist';
   const context = await browser.newContext();
   try {
-    const url = `${pages.url}/pages/sw-tab.html?server=${encodeURIComponent(push.url)}&channels=${channel}&appSw=/pages/sw-app.js`;
-    const tabs = await openAfterFirst(context, url);
-    await deliversToAll(tabs, channel);
-    const d = await host(tabs[0]!);
-    assert.deepEqual({ host: d.host, tabs: d.tabs }, { host: 'service-worker', tabs: TABS });
+    const tabs = await openServedTabs(context, `${pages.url}/pages/sw-tab.html?server=${encodeURIComponent(push.url)}&channels=${channel}&appSw=/pages/sw-app.js`, channel);
     assert.deepEqual(
       await registrations(tabs[0]!),
       [
@@ -91,11 +90,7 @@ test("the hub imported into the app's own worker (importScripts): one registrati
   const context = await browser.newContext();
   try {
     const appSw = '/pages/sw-app-with-hub.js';
-    const url = `${pages.url}/pages/sw-tab.html?server=${encodeURIComponent(push.url)}&channels=${channel}&appSw=${appSw}&worker=${appSw}`;
-    const tabs = await openAfterFirst(context, url);
-    await deliversToAll(tabs, channel);
-    const d = await host(tabs[0]!);
-    assert.deepEqual({ host: d.host, tabs: d.tabs }, { host: 'service-worker', tabs: TABS });
+    const tabs = await openServedTabs(context, `${pages.url}/pages/sw-tab.html?server=${encodeURIComponent(push.url)}&channels=${channel}&appSw=${appSw}&worker=${appSw}`, channel);
     assert.deepEqual(
       await registrations(tabs[0]!),
       [{ scope: `${pages.url}/pages/`, active: `${pages.url}${appSw}`, state: 'activated' }],

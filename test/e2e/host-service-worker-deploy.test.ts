@@ -1,4 +1,4 @@
-// A deploy under the service-worker host (issue 5): tabs of the old build run on the old hub
+// A deploy under the service-worker host: tabs of the old build run on the old hub
 // worker; the server starts serving a new build (client and hub script, TABMUX_VERSION 0.1.0 →
 // 9.0.0) while messages flow; a page of the new build opens. Its version handshake finds the
 // worker older than itself and asks the registration to update: the new script installs and
@@ -11,7 +11,8 @@ import type { Page } from 'playwright-core';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { startForwardingFront } from '../helpers/forwarding-front.js';
 import { debugWithin } from '../helpers/page-debug.js';
-import { openTabs, range, readMetric, received, waitFor } from '../helpers/browser.js';
+import { openTabs, range, readMetric, received } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
 
 const OLD_TABS = 4;
 const MESSAGES = 150;

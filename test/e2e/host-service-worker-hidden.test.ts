@@ -1,15 +1,16 @@
-// The service-worker host and battery (issue 5 + 6): every tab really hidden (minimised windows)
-// → the tabs stop pinging, Chromium stops the idle hub worker, and nothing wakes it again while
-// they stay hidden; a hidden tab's publish wakes it (HUB_GONE once, then published); a tab shown
-// again gets a hub, one upstream, and every tab — the hidden ones too, re-attached on the new
-// hub's announcement — gets what was published meanwhile, once, in order.
+// The service-worker host and the battery rules (README, "Battery and network"): every tab really
+// hidden (minimised windows) → the tabs stop pinging, Chromium stops the idle hub worker, and
+// nothing wakes it again while they stay hidden; a hidden tab's publish wakes it (HUB_GONE once,
+// then published); a tab shown again gets a hub, one upstream, and every tab — the hidden ones too,
+// re-attached on the new hub's announcement — gets what was published meanwhile, once, in order.
 //
 // Driven over the raw DevTools protocol, not playwright: playwright attaches to every Service
 // Worker target, and Chromium never stops a worker with DevTools attached (measured: a worker
 // idle for 70 s under playwright stays `running`; without, it stops after the 30 s idle timeout).
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { readMetric, startStaticServer, waitFor, withTimeout } from '../helpers/browser.js';
+import { readMetric, startStaticServer } from '../helpers/browser.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 import { spawnChromium } from '../helpers/cdp-chromium.js';
 import { rawCdp, type RawCdp } from '../helpers/raw-cdp.js';
 import { startServer } from '../helpers/server.js';

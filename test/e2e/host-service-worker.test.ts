@@ -1,4 +1,4 @@
-// The service-worker host (issue 5) in real Chromium with a real push server: the same hub script
+// The service-worker host (README, section "Hosts") in real Chromium with a real push server: the same hub script
 // (dist/worker.js) registered as a Service Worker under /__tabmux__/, every tab forced to
 // `host: 'service-worker'`.
 //  1. 8 tabs → ONE upstream connection at the server (fetch-streamed SSE, or a WebSocket); 200
@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { debugWithin } from '../helpers/page-debug.js';
-import { openTabs, range, readMetric, received, waitFor } from '../helpers/browser.js';
+import { openTabs, range, readMetric, received } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TABS = 8;
 const MESSAGES = 200;

@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
-import { readMetric, received, waitFor, withTimeout } from '../helpers/browser.js';
+import { readMetric, received } from '../helpers/browser.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 import { startVersionedStatic } from '../helpers/versioned-static.js';
 import type { DebugSnapshot } from '../../src/hub-protocol/hub-api.js';
 

@@ -1,4 +1,4 @@
-// A deploy while tabs stream (issue 5, worker/hub-succession.ts), in real Chromium with real
+// A deploy while tabs stream (worker/hub-succession.ts), in real Chromium with real
 // SharedWorkers: old pages (an "old" build: the built files claiming an older TABMUX_VERSION) are
 // open and streaming when new pages of the new build open. Whether the new hub script lives at
 // another URL (the old hub hears the new one and retires) or at the SAME URL (the new page lands
@@ -12,7 +12,8 @@ import { sharedWorkers } from '../helpers/cdp-targets.js';
 import { startCountingFront } from '../helpers/counting-front.js';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { debugOf } from '../helpers/page-debug.js';
-import { openTabs, range, readMetric, received, waitFor } from '../helpers/browser.js';
+import { openTabs, range, readMetric, received } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
 import { startVersionedStatic } from '../helpers/versioned-static.js';
 import type { DebugSnapshot } from '../../src/hub-protocol/hub-api.js';
 import { TABMUX_VERSION } from '../../src/protocol/version.js';
@@ -136,6 +137,22 @@ async function assertOneHub(t: TestContext, transport: Transport, channel: strin
   t.diagnostic(`most ${transport} upstreams seen open at once during the hand-over: ${front.peak[transport]}`);
 }
 
+/** The hub script URL of the same-URL deploys: both builds' pages load it; `pages.swap` picks the build served there. */
+const SWAP_WORKER = '/swap/tabmux-worker.js';
+const swapLoads = () => pages.workerStarts.get(SWAP_WORKER) ?? 0;
+
+/**
+ * A handover where the old and the new pages load their hub script from the same URL
+ * (SWAP_WORKER), checked with assertOneHub (`version`: the hub every tab must end on). `loads()`
+ * counts the worker loads of that script since the handover began.
+ */
+async function sameUrlHandover(t: TestContext, context: BrowserContext, transport: Transport, channel: string, beforeNew: () => void, version?: string) {
+  const loadsBefore = swapLoads();
+  const { oldTabs, newTabs } = await handover(context, transport, channel, { client: '/old/tabmux.js', worker: SWAP_WORKER }, { client: '/new/tabmux.js', worker: SWAP_WORKER }, beforeNew);
+  await assertOneHub(t, transport, channel, oldTabs, newTabs, version);
+  return { oldTabs, newTabs, loads: () => swapLoads() - loadsBefore };
+}
+
 for (const transport of ['sse', 'ws'] as const) {
   test(`${transport}: a new hub script at another URL: the old hub retires for it; one upstream, 0 lost, 0 dup`, async (t) => {
     const channel = `skew-other-url-${transport}`;
@@ -160,14 +177,9 @@ for (const transport of ['sse', 'ws'] as const) {
     pages.swap('old');
     const context = await browser.newContext();
     try {
-      const old = { client: '/old/tabmux.js', worker: '/swap/tabmux-worker.js' };
-      const fresh = { client: '/new/tabmux.js', worker: '/swap/tabmux-worker.js' };
-      const fetchedBefore = pages.workerStarts.get('/swap/tabmux-worker.js') ?? 0;
-      const { oldTabs, newTabs } = await handover(context, transport, channel, old, fresh, () => pages.swap('new'));
-      await assertOneHub(t, transport, channel, oldTabs, newTabs);
-      const fetches = (pages.workerStarts.get('/swap/tabmux-worker.js') ?? 0) - fetchedBefore;
+      const fetches = (await sameUrlHandover(t, context, transport, channel, () => pages.swap('new'))).loads();
       assert.ok(fetches >= 2, `a worker loaded the script again after the swap (${fetches} worker loads)`);
-      const swapWorkers = async () => (await sharedWorkerUrls(earlier)).filter((path) => path === old.worker);
+      const swapWorkers = async () => (await sharedWorkerUrls(earlier)).filter((path) => path === SWAP_WORKER);
       assert.equal(await waitFor('one SharedWorker instance left at the URL', async () => ((await swapWorkers()).length === 1 ? 1 : 0), 20_000), 1);
       t.diagnostic(`worker loads of the script: ${fetches}`);
     } finally {
@@ -182,13 +194,9 @@ test('the SAME URL keeps serving the old script (a stale HTTP cache): new pages 
   pages.swap('old');
   const context = await browser.newContext();
   try {
-    const old = { client: '/old/tabmux.js', worker: '/swap/tabmux-worker.js' };
-    const fresh = { client: '/new/tabmux.js', worker: '/swap/tabmux-worker.js' };
-    const fetchedBefore = pages.workerStarts.get('/swap/tabmux-worker.js') ?? 0;
     // No swap: the new pages' retire brings the old script back.
-    const { oldTabs, newTabs } = await handover(context, 'sse', channel, old, fresh, () => undefined);
-    await assertOneHub(t, 'sse', channel, oldTabs, newTabs, pages.oldVersion);
-    const fetches = (pages.workerStarts.get('/swap/tabmux-worker.js') ?? 0) - fetchedBefore;
+    const { oldTabs, newTabs, loads } = await sameUrlHandover(t, context, 'sse', channel, () => undefined, pages.oldVersion);
+    const fetches = loads();
     // One start, then at most one retire per new page (a page moved once accepts the old hub,
     // and so does the hub once such a page attached): a loop would fetch on and on.
     assert.ok(fetches >= 2 && fetches <= 1 + NEW_TABS, `workers loaded the script ${fetches} times: one retire, then settled`);
@@ -196,7 +204,7 @@ test('the SAME URL keeps serving the old script (a stale HTTP cache): new pages 
     await push.server.publish(channel, { n: MESSAGES });
     await waitFor('the next message in every tab', async () => (await Promise.all([...oldTabs, ...newTabs].map(received))).every((r) => r[channel]?.at(-1) === MESSAGES), 20_000);
     assert.equal((await debugOf(newTabs[0]!)).hubId, hubId, 'the same hub still serves: settled');
-    assert.equal((pages.workerStarts.get('/swap/tabmux-worker.js') ?? 0) - fetchedBefore, fetches, 'no further restart');
+    assert.equal(loads(), fetches, 'no further restart');
     t.diagnostic(`worker loads of the script: ${fetches}`);
   } finally {
     await context.close();

@@ -1,12 +1,13 @@
-// Tokens (CONTRACT.md `token`): the hub sends the tab's JWT upstream (Authorization on SSE and
-// long-poll, the token query parameter on the WebSocket upgrade, Authorization on publish), and
-// on a 401 asks the tabs for a fresh one and reconnects with it at once.
+// Tokens (`connect({ token })`, README section "Tokens in the browser"): the hub sends the tab's
+// JWT upstream (Authorization on SSE, long-poll and publish; the first frame, {"op":"auth"}, on
+// the WebSocket), and on a 401 asks the tabs for a fresh one and reconnects with it at once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { debugOf } from '../helpers/page-debug.js';
-import { range, received, waitFor, withTimeout } from '../helpers/browser.js';
+import { range, received } from '../helpers/browser.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 
 const SECRET = 'an-hs256-test-secret-of-32-bytes-at-least!';
 const sign = (expiresAt: number) =>

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { debugOf } from '../helpers/page-debug.js';
-import { openTabs, readMetric, waitFor } from '../helpers/browser.js';
+import { openTabs, readMetric } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TABS = 30;
 

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { startPushAndChromium } from '../helpers/e2e-fixture.js';
-import { readMetric, waitFor } from '../helpers/browser.js';
+import { readMetric } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
 import { startPriceSimulator } from '../../server/demo/simulator.js';
 
 test('the demo in 12 tabs: prices and chat in every tab over one connection', async (t) => {

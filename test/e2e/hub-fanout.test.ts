@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { debugOf } from '../helpers/page-debug.js';
-import { openTabs, range, readMetric, received, waitFor } from '../helpers/browser.js';
+import { openTabs, range, readMetric, received } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TABS = 12;
 const MESSAGES = 200;

@@ -15,7 +15,8 @@ import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { startForwardingFront } from '../helpers/forwarding-front.js';
 import type { LocalServer } from '../helpers/local-http.js';
 import { debugOf } from '../helpers/page-debug.js';
-import { openTabs, range, received, waitFor } from '../helpers/browser.js';
+import { openTabs, range, received } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
 
 const MESSAGES = 50;
 const WORKER = '/pages/lost-connect-worker.js';

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { debugOf } from '../helpers/page-debug.js';
 import { sharedWorkers } from '../helpers/cdp-targets.js';
-import { openTabs, range, received, waitFor } from '../helpers/browser.js';
+import { openTabs, range, received } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TABS = 5;
 const MESSAGES = 200;

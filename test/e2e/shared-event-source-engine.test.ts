@@ -18,7 +18,7 @@ import { SSE_FIXTURES } from '../fixtures/sse-streams.js';
 import { startFixtureServer, type FixtureServer } from '../helpers/sse-fixture-server.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startServer, type StartedServer } from '../helpers/server.js';
-import { waitFor } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
 import type * as Client from '../../src/index.js';
 
 const ENGINE = '/tabmux-event-source.js';

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { startFixtureServer, type FixtureServer } from '../helpers/sse-fixture-server.js';
 import { launchChromium } from '../helpers/chromium.js';
-import { waitFor } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
 import { sharedWorkers } from '../helpers/cdp-targets.js';
 import { closeSource, logOf, startSource, waitOpen } from '../helpers/sse-fixture-page.js';
 

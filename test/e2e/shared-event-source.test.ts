@@ -12,6 +12,7 @@ import { SSE_FIXTURES } from '../fixtures/sse-streams.js';
 import { startFixtureServer, type FixtureServer } from '../helpers/sse-fixture-server.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { closeSource, finishSource, logOf, startSource, waitOpen } from '../helpers/sse-fixture-page.js';
+import { waitFor } from '../helpers/wait.js';
 
 const FINISH_MS = 15_000;
 let server: FixtureServer;
@@ -82,7 +83,7 @@ test('reconnect: both tabs see error, then the missed events; Last-Event-ID is s
   await waitForLog([tabA, tabB], 'live', (log) => log.length === 2);
   server.cutLive();
   server.sendLive('id: 2\ndata: missed\n\n'); // published while no stream is open
-  await waitFor(() => server.liveRequests().length === 2, 'the reconnect request');
+  await waitFor('the reconnect request', () => server.liveRequests().length === 2, 10_000, 20);
   await Promise.all([waitOpen(tabA, 'live'), waitOpen(tabB, 'live')]);
   server.sendLive('id: 3\ndata: after\n\n');
   const expected = [
@@ -146,26 +147,18 @@ test('8 tabs on one SSE URL: one upstream request at the server; all 8 get every
   // just close (no word to the hub: it learns from their Web Locks).
   for (const tab of [tabA, tabB]) await closeSource(tab, 'eight');
   for (const tab of tabs.slice(2)) await tab.close();
-  await waitFor(() => server.openLive() === 0, 'the upstream to close after the last tab went away');
+  await waitFor('the upstream to close after the last tab went away', () => server.openLive() === 0, 10_000, 20);
 });
 
-async function waitFor(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
+/** Until `check` holds for the log of `key` in each tab, tab after tab (a tab that passed is not read again), within one bound. */
 async function waitForLog(tabs: Page[], key: string, check: (log: unknown[]) => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (const tab of tabs) {
-    for (;;) {
-      if (check(await logOf(tab, key))) break;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${key} events: ${JSON.stringify(await logOf(tab, key))}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
+  let passed = 0;
+  let last: unknown[] = [];
+  const what = () => `${key} events in tab ${passed} of ${tabs.length}, which logged ${JSON.stringify(last)}`;
+  await waitFor(what, async () => {
+    while (passed < tabs.length && check((last = await logOf(tabs[passed]!, key)))) passed++;
+    return passed === tabs.length;
+  }, ms, 20);
 }
 
 test('cross-origin with CORS: withCredentials sends cookies like the native one; events and reconnect match', async () => {
@@ -184,7 +177,7 @@ test('cross-origin with CORS: withCredentials sends cookies like the native one;
     await waitForLog([tabA], 'xn', (log) => log.length === 2);
     await waitForLog([tabA, tabB], 'xs', (log) => log.length === 2);
     other.cutLive();
-    await waitFor(() => other.liveRequests().length === 6, 'the three reconnects');
+    await waitFor('the three reconnects', () => other.liveRequests().length === 6, 10_000, 20);
     for (const [tab, key] of [[tabA, 'xn'], [tabA, 'xs'], [tabB, 'xs']] as const) await waitOpen(tab, key);
     other.sendLive('id: 2\ndata: two\n\n');
     await waitForLog([tabA], 'xn', (log) => log.length === 5);

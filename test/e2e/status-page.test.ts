@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
-import { openTabs, range, received, waitFor } from '../helpers/browser.js';
+import { openTabs, range, received } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
 
 const KEY = 'e2e-status-publish-key';
 const VIEWPORT = { width: 1200, height: 800 };

@@ -1,7 +1,7 @@
 /**
  * Browser-side helpers for the end-to-end tests: a static server for the test pages and the
  * built bundles (another origin than the push server, as in most deployments), opening N tabs,
- * reading the push server's /metrics, and bounded waits that fail with a clear message.
+ * and reading the push server's /metrics. The bounded waits are in wait.ts.
  */
 import http from 'node:http';
 import { existsSync } from 'node:fs';
@@ -9,6 +9,10 @@ import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { listenLocal, sendFile, type LocalServer } from './local-http.js';
+import { withTimeout } from './wait.js';
+
+// bench/ imports the waits from here; they are defined once, in wait.ts.
+export { waitFor, withTimeout } from './wait.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const ROUTES: Record<string, string> = {
@@ -42,19 +46,6 @@ export async function startStaticServer(): Promise<StaticServer> {
     await sendFile(res, join(root, file));
   });
   return listenLocal(server);
-}
-
-/** Polls `check` until it returns a truthy value; fails after `timeoutMs` with `what` and the last value seen. */
-type Falsy = undefined | null | false | 0 | '';
-export async function waitFor<T>(what: string, check: () => Promise<T | Falsy> | T | Falsy, timeoutMs = 15_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | Falsy;
-  for (;;) {
-    last = await check();
-    if (last) return last;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
 }
 
 /** One gauge/counter of the push server's Prometheus text, summed over its labels (or one label set). */
@@ -92,16 +83,6 @@ export async function openTabs(context: BrowserContext, count: number, url: (ind
     }),
   );
   return pages;
-}
-
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** What a test tab page recorded: per channel, the `n` of every message in arrival order. */

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';
-import { withTimeout } from './browser.js';
+import { withTimeout } from './wait.js';
 
 export interface CdpChromium {
   readonly browser: Browser;

@@ -1,7 +1,7 @@
 /** The hub's own view, read from a tab: `mux.debug()` of the tabmux client a test page exposes. */
 import type { Page } from 'playwright-core';
 import type { DebugSnapshot } from '../../src/hub-protocol/hub-api.js';
-import { withTimeout } from './browser.js';
+import { withTimeout } from './wait.js';
 
 /** `T` narrows the snapshot to the fields a test reads (pages of other hosts answer a subset). */
 export function debugOf<T = DebugSnapshot>(page: Page): Promise<T> {

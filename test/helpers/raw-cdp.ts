@@ -4,7 +4,7 @@
  * sends commands on that session, and hands out the protocol's events.
  */
 import WebSocket from 'ws';
-import { withTimeout } from './browser.js';
+import { withTimeout } from './wait.js';
 
 interface TargetInfo {
   readonly targetId: string;

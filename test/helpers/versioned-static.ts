@@ -1,6 +1,6 @@
 /**
- * A static server holding two deploys of tabmux at once, for the version handshake tests
- * (issue 5): the BUILT bundles as the new deploy, and an "old" deploy = the very same files with
+ * A static server holding two deploys of tabmux at once, for the tests of a deploy while tabs
+ * are open (the version handshake and the hub handover): the BUILT bundles as the new deploy, and an "old" deploy = the very same files with
  * the TABMUX_VERSION literal replaced by an older version.
  *
  *   /new/<file>   dist/<file> as built (tabmux.js = dist/index.js, tabmux-worker.js = dist/worker.js)

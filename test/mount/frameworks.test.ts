@@ -5,8 +5,10 @@
  * (push.close(), then the framework's own close).
  *
  * - Express: `app.use('/realtime', …)` — Express strips the mount path from `req.url`, so the
- *   push server sees `/sse`; the upgrade listener strips it the same way. Mount BEFORE any body
- *   parser (express.json() would consume the POST /publish body).
+ *   push server sees `/sse`; the upgrade listener strips it the same way. A body parser mounted
+ *   before it may stay: POST /publish then uses the object express.json() left in `req.body`
+ *   (the last test here; server/publish.ts). Only a parser that read the body without leaving
+ *   an object there is refused with 400, asking to mount tabmux first.
  * - Fastify: `serverFactory` — tabmux answers its paths (under `basePath: '/realtime'`) first and
  *   passes every other request to Fastify through `next()`; Fastify never parses (consumes) a
  *   tabmux body.
@@ -22,7 +24,7 @@ import Fastify from 'fastify';
 import Koa from 'koa';
 import { createPushServer, silentLogger } from '../../server/index.js';
 import type { PushServer } from '../../server/index.js';
-import { proveMount, stopServer } from './probe.js';
+import { proveMount, stopServer } from '../helpers/mount-proof.js';
 
 const options = { logger: silentLogger, closeTimeout: 2000 };
 
@@ -31,6 +33,11 @@ function listen(server: http.Server): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
   });
+}
+
+/** The whole mount proof for a host app on 127.0.0.1:`port`, whose own route GET /app answers `app ok`. */
+function proveHost(port: number, prefix: string, push: PushServer, stopHost: () => Promise<void>): Promise<void> {
+  return proveMount({ target: { origin: `http://127.0.0.1:${port}`, prefix }, push, stopHost, hostRoute: { path: '/app', body: 'app ok' } });
 }
 
 /** Upgrades under `prefix` go to tabmux with the prefix stripped; any other upgrade is not ours. */
@@ -55,13 +62,7 @@ test('Express 5: app.use("/realtime", handleRequest) + upgrade under /realtime, 
   app.use('/realtime', (req, res, next) => push.handleRequest(req, res, next));
   const server = http.createServer(app);
   server.on('upgrade', upgradeUnder('/realtime', push));
-  const port = await listen(server);
-  await proveMount({
-    target: { origin: `http://127.0.0.1:${port}`, prefix: '/realtime' },
-    push,
-    stopHost: () => stopServer(server),
-    hostRoute: { path: '/app', body: 'app ok' },
-  });
+  await proveHost(await listen(server), '/realtime', push, () => stopServer(server));
 });
 
 test('Fastify 5: serverFactory hands tabmux its paths under basePath /realtime, next() for the rest; upgrade; graceful close', async () => {
@@ -77,13 +78,7 @@ test('Fastify 5: serverFactory hands tabmux its paths under basePath /realtime, 
   fastify.get('/app', async (_request, reply) => reply.type('text/plain').send('app ok'));
   await fastify.ready();
   await fastify.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = server!.address() as AddressInfo;
-  await proveMount({
-    target: { origin: `http://127.0.0.1:${port}`, prefix: '/realtime' },
-    push,
-    stopHost: () => fastify.close(),
-    hostRoute: { path: '/app', body: 'app ok' },
-  });
+  await proveHost((server!.address() as AddressInfo).port, '/realtime', push, () => fastify.close());
 });
 
 test('Koa 3: middleware with ctx.respond = false; upgrade; graceful close', async () => {
@@ -113,13 +108,7 @@ test('Koa 3: middleware with ctx.respond = false; upgrade; graceful close', asyn
   });
   const server = http.createServer(app.callback());
   server.on('upgrade', push.handleUpgrade);
-  const port = await listen(server);
-  await proveMount({
-    target: { origin: `http://127.0.0.1:${port}`, prefix: '' },
-    push,
-    stopHost: () => stopServer(server),
-    hostRoute: { path: '/app', body: 'app ok' },
-  });
+  await proveHost(await listen(server), '', push, () => stopServer(server));
 });
 
 test(

@@ -9,11 +9,11 @@ import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { withTimeout } from '../helpers/browser.js';
+import { withTimeout } from '../helpers/wait.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/chromium.js';
 import { createPushServer, silentLogger } from '../../server/index.js';
-import { selfSignedCert } from './cert.js';
-import { stopServer } from './probe.js';
+import { selfSignedCert } from '../helpers/self-signed-cert.js';
+import { stopServer } from '../helpers/mount-proof.js';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
   import { connect } from '/tabmux.js';

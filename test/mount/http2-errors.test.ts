@@ -13,8 +13,8 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createPushServer, silentLogger } from '../../server/index.js';
 import type { PushServer } from '../../server/index.js';
-import { withTimeout } from '../helpers/browser.js';
-import { selfSignedCert } from './cert.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
+import { selfSignedCert } from '../helpers/self-signed-cert.js';
 
 const WAIT_MS = 10_000;
 /** RFC 9113 §8.2.2: connection-specific fields an HTTP/2 message must not carry. */
@@ -124,11 +124,7 @@ test('over HTTP/2, shutting down: poll and publish 503, SSE a clean come-back-la
   t.after(() => s.close());
   // A poll waiting for messages when close() begins is answered at once (poll.ts, shutting down).
   const pending = s.ask('/poll?channel=a&timeout=30');
-  const deadline = Date.now() + WAIT_MS;
-  while (!/tabmux_connections\{transport="poll"\} 1/.test((await s.ask('/metrics')).body)) {
-    assert.ok(Date.now() < deadline, 'the poll to be open at the server');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  await waitFor('the poll to be open at the server', async () => /tabmux_connections\{transport="poll"\} 1/.test((await s.ask('/metrics')).body), WAIT_MS, 25);
   const closing = s.push.close();
   const pendingAnswer = await pending;
   assert.ok(pendingAnswer.status === 200 || pendingAnswer.status === 503, `the pending poll is answered (got ${pendingAnswer.status})`);

@@ -12,8 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createPushServer, silentLogger } from '../../server/index.js';
-import { selfSignedCert } from './cert.js';
-import { json, openWs, proveMount, stopServer } from './probe.js';
+import { selfSignedCert } from '../helpers/self-signed-cert.js';
+import { json, openWs, proveMount, stopServer } from '../helpers/mount-proof.js';
 
 const options = { logger: silentLogger, closeTimeout: 2000 };
 

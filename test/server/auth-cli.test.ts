@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exportJWK, SignJWT } from 'jose';
-import { request, withTimeout } from './clients.js';
+import { request } from './clients.js';
+import { withTimeout } from '../helpers/wait.js';
 
 const CLI = fileURLToPath(new URL('../../server/cli.ts', import.meta.url));
 const SPAWN_MS = 15_000;
@@ -33,8 +34,8 @@ function run(args: string[], env: Record<string, string> = {}) {
       child.stdout.on('data', check);
       check();
     }),
-    'the server to listen',
     SPAWN_MS,
+    'the server to listen',
   );
   return { child, exited, listening, err: () => stderr };
 }
@@ -51,7 +52,7 @@ test('--jwt-public-key with a JWKS file: tokens required, no open-server warning
   assert.equal((await request(`${url}/poll?channel=x&timeout=0`, { headers: { Authorization: `Bearer ${token}` } })).status, 200);
   assert.doesNotMatch(p.err(), /OPEN|SUBSCRIBE/);
   p.child.kill('SIGTERM');
-  assert.equal(await withTimeout(p.exited, 'exit on SIGTERM', SPAWN_MS), 0);
+  assert.equal(await withTimeout(p.exited, SPAWN_MS, 'exit on SIGTERM'), 0);
 });
 
 test('TABMUX_JWT_SECRET from the environment; a short secret or an unreadable/private key file exits 2', async (t) => {
@@ -61,7 +62,7 @@ test('TABMUX_JWT_SECRET from the environment; a short secret or an unreadable/pr
   assert.equal((await request(`${url}/poll?channel=x&timeout=0`)).status, 401);
   assert.doesNotMatch(p.err(), /OPEN|SUBSCRIBE/, 'not open: subscribing and publishing both need a token');
   p.child.kill('SIGTERM');
-  await withTimeout(p.exited, 'exit', SPAWN_MS);
+  await withTimeout(p.exited, SPAWN_MS, 'exit');
 
   const priv = join(dir, 'private.pem');
   writeFileSync(priv, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
@@ -71,7 +72,7 @@ test('TABMUX_JWT_SECRET from the environment; a short secret or an unreadable/pr
     [['--jwt-public-key', priv], {}, /PUBLIC key/],
   ] as const) {
     const bad = run([...args], { ...env });
-    assert.equal(await withTimeout(bad.exited, `exit for ${args.join(' ')}`, SPAWN_MS), 2);
+    assert.equal(await withTimeout(bad.exited, SPAWN_MS, `exit for ${args.join(' ')}`), 2);
     assert.match(bad.err(), reason);
     assert.doesNotMatch(bad.err(), /\n\s+at /);
   }

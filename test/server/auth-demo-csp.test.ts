@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchChromium } from '../helpers/chromium.js';
 import { startServer } from '../helpers/server.js';
-import { assertBuilt, waitFor } from '../helpers/browser.js';
+import { assertBuilt } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
 import { startPriceSimulator } from '../../server/demo/simulator.js';
 import { request } from './clients.js';
 

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { exportJWK, SignJWT } from 'jose';
 import { startServer } from '../helpers/server.js';
-import { openSse, openWs, publish, request, withTimeout } from './clients.js';
+import { openSse, openWs, publish, request } from './clients.js';
+import { withTimeout } from '../helpers/wait.js';
 
 const KEY = 'auth-test-publish-key';
 const SECRET = 'an-hs256-secret-of-at-least-32-bytes!';
@@ -72,7 +73,7 @@ test('SSE ends when its token expires; reconnecting with a fresh token and Last-
   await first.until((x) => x.events.some((e) => e.event === '$open'), '$open');
   await publish(s.url, 'news', 1, bearer(KEY));
   await first.until((x) => x.messages().length === 1, 'message 1');
-  await withTimeout(first.ended, 'the stream to end at the token expiry', 4000);
+  await withTimeout(first.ended, 4000, 'the stream to end at the token expiry');
   await publish(s.url, 'news', 2, bearer(KEY));
   await publish(s.url, 'news', 3, bearer(KEY));
   const lastId = first.events.filter((e) => e.id).at(-1)!.id!;

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startServer } from '../helpers/server.js';
-import { openSse, openWs, publish, request, withTimeout } from './clients.js';
+import { openSse, openWs, publish, request, WAIT_MS } from './clients.js';
+import { withTimeout } from '../helpers/wait.js';
 import type { SseClient } from './clients.js';
 
 const KEY = 'test-publish-key';
@@ -27,6 +28,7 @@ function raw(port: number, text: string | Buffer): Promise<{ status: number; hea
         resolve({ status: Number(head.split(' ')[1]), headers: head, body });
       });
     }),
+    WAIT_MS,
     'raw response',
   );
 }
@@ -204,7 +206,7 @@ test('a broker that cannot replay: poll 503, WebSocket op:error, SSE cut (so Eve
   await ws.until((c) => c.frames.some((f) => f.op === 'error'), 'op:error');
   assert.equal(ws.frames[0].code, 'TABMUX_ERR_UNAVAILABLE');
   const sse = await openSse(`${s.url}/sse?channel=x`);
-  await withTimeout(sse.ended, 'the SSE stream to be cut');
+  await withTimeout(sse.ended, WAIT_MS, 'the SSE stream to be cut');
   assert.equal(sse.status, 200, 'headers first: a cut stream, which an EventSource retries');
   const metrics = (await request(`${s.url}/metrics`)).text;
   assert.match(metrics, /^tabmux_subscriptions 1$/m, 'only the sentinel holds a subscription');

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { request, withTimeout } from './clients.js';
+import { request } from './clients.js';
+import { withTimeout } from '../helpers/wait.js';
 
 const CLI = fileURLToPath(new URL('../../server/cli.ts', import.meta.url));
 const SPAWN_MS = 15_000;
@@ -25,15 +26,15 @@ function run(args: string[]) {
         child[stream].on('data', check);
         check();
       }),
-      `${pattern} on ${stream}`,
       SPAWN_MS,
+      `${pattern} on ${stream}`,
     );
   return { child, exited, out: () => stdout, err: () => stderr, waitFor };
 }
 
 test('--help lists every contract option', async () => {
   const p = run(['--help']);
-  assert.equal(await withTimeout(p.exited, 'tabmux-server --help', SPAWN_MS), 0);
+  assert.equal(await withTimeout(p.exited, SPAWN_MS, 'tabmux-server --help'), 0);
   for (const flag of ['--port', '--host', '--redis', '--jwt-secret', '--jwt-public-key', '--publish-key', '--allow-origin', '--history', '--heartbeat', '--max-message-size']) {
     assert.ok(p.out().includes(flag), `--help mentions ${flag}`);
   }
@@ -42,7 +43,7 @@ test('--help lists every contract option', async () => {
 test('a bad flag or value is a clear message and exit code 2', async () => {
   for (const args of [['--bogus'], ['--port', 'eighty'], ['--history', '-1'], ['--allow-origin', 'not-an-origin'], ['--jwt-secret', 's'], ['--heartbeat', '60']]) {
     const p = run(args);
-    assert.equal(await withTimeout(p.exited, `tabmux-server ${args.join(' ')}`, SPAWN_MS), 2, args.join(' '));
+    assert.equal(await withTimeout(p.exited, SPAWN_MS, `tabmux-server ${args.join(' ')}`), 2, args.join(' '));
     assert.match(p.err(), /^tabmux-server: [\s\S]+\nRun tabmux-server --help/, args.join(' '));
     assert.doesNotMatch(p.err(), /\n\s+at /, 'no stack trace');
   }
@@ -58,7 +59,7 @@ test('starts, prints its URL, warns loudly when open, and closes gracefully on S
     const cors = await request(`${url}/poll?channel=a&timeout=0`, { headers: { Origin: 'https://b.example' } });
     assert.equal(cors.headers['access-control-allow-origin'], 'https://b.example', 'repeated --allow-origin all apply');
     p.child.kill('SIGTERM');
-    assert.equal(await withTimeout(p.exited, 'exit after SIGTERM', SPAWN_MS), 0);
+    assert.equal(await withTimeout(p.exited, SPAWN_MS, 'exit after SIGTERM'), 0);
   } finally {
     if (p.child.exitCode === null) p.child.kill('SIGKILL');
   }
@@ -73,7 +74,7 @@ test('with --publish-key there is no open-server warning and publishing needs th
     const ok = await request(`${url}/publish`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer k3y' }, body });
     assert.equal(ok.status, 200);
     p.child.kill('SIGINT');
-    assert.equal(await withTimeout(p.exited, 'exit after SIGINT', SPAWN_MS), 0);
+    assert.equal(await withTimeout(p.exited, SPAWN_MS, 'exit after SIGINT'), 0);
     assert.doesNotMatch(p.err(), /OPEN/);
   } finally {
     if (p.child.exitCode === null) p.child.kill('SIGKILL');
@@ -91,7 +92,7 @@ test('--demo publishes simulated prices for the demo page; without it nothing is
       if (demo) assert.equal(messages[0]?.data.symbol, 'AAPL');
       else assert.deepEqual(messages, [], 'no made-up prices without --demo');
       p.child.kill('SIGTERM');
-      assert.equal(await withTimeout(p.exited, 'exit after SIGTERM', SPAWN_MS), 0);
+      assert.equal(await withTimeout(p.exited, SPAWN_MS, 'exit after SIGTERM'), 0);
     } finally {
       if (p.child.exitCode === null) p.child.kill('SIGKILL');
     }

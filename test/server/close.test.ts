@@ -6,11 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { setImmediate as turn } from 'node:timers/promises';
 import { createPushServer } from '../../server/index.js';
 import { mountPushServer } from '../helpers/mounted-server.js';
 import { startServer } from '../helpers/server.js';
-import { openSse, openWs, publish, request, withTimeout } from './clients.js';
+import { openSse, openWs, publish, request, WAIT_MS } from './clients.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 
 test('close(): SSE gets a short retry and ends, WS closes 1012, a pending poll answers, new requests are refused', async () => {
   const s = await startServer({ retry: 5000 });
@@ -23,24 +23,19 @@ test('close(): SSE gets a short retry and ends, WS closes 1012, a pending poll a
   await sse.until((c) => c.messages().length === 1, 'one message');
   const pendingPoll = request(`${s.url}/poll?channel=a&lastEventId=${cursor}&timeout=60`, {}, 10_000);
   // The poll is pending once the server counts it (scraped until then, bounded).
-  await withTimeout(
-    (async () => {
-      while (!/tabmux_connections\{transport="poll"\} 1/.test((await request(`${s.url}/metrics`)).text)) await turn();
-    })(),
-    'the poll to be pending',
-  );
+  await waitFor('the poll to be pending', async () => /tabmux_connections\{transport="poll"\} 1/.test((await request(`${s.url}/metrics`)).text), WAIT_MS, 0);
 
   const closing = s.close();
-  await withTimeout(sse.ended, 'the SSE stream to end');
+  await withTimeout(sse.ended, WAIT_MS, 'the SSE stream to end');
   assert.equal(sse.retries.length, 2, 'a second retry: hint before the end');
   assert.ok(sse.retries[1]! >= 500 && sse.retries[1]! <= 2000, `short jittered retry, got ${sse.retries[1]}`);
-  const { code } = await withTimeout(ws.closed, 'the WebSocket close');
+  const { code } = await withTimeout(ws.closed, WAIT_MS, 'the WebSocket close');
   assert.equal(code, 1012);
   const poll = await pendingPoll;
   assert.equal(poll.status, 200);
   assert.deepEqual(poll.json.messages, []);
   assert.equal(poll.json.lastEventId, cursor);
-  await withTimeout(closing, 'close() to resolve');
+  await withTimeout(closing, WAIT_MS, 'close() to resolve');
   const refused = net.connect(s.port, '127.0.0.1');
   await assert.rejects(new Promise((resolve, reject) => refused.once('connect', resolve).once('error', reject)), /ECONNREFUSED/);
 });
@@ -51,12 +46,12 @@ test('close() finishes within closeTimeout even when a client never leaves', asy
   const socket = net.connect(s.port, '127.0.0.1');
   // A full request first, so the server has surely accepted the connection.
   socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
-  await withTimeout(new Promise((resolve) => socket.once('data', resolve)), 'the /health answer');
+  await withTimeout(new Promise((resolve) => socket.once('data', resolve)), WAIT_MS, 'the /health answer');
   socket.write('POST /publish HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"chan');
   const socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   socket.on('error', () => {});
-  await withTimeout(s.close(), 'close() despite a stuck client', 5000);
-  await withTimeout(socketClosed, 'the stuck client to be cut');
+  await withTimeout(s.close(), 5000, 'close() despite a stuck client');
+  await withTimeout(socketClosed, WAIT_MS, 'the stuck client to be cut');
 });
 
 test('handleRequest/handleUpgrade mount on an existing http.Server; unknown paths go to next()', async (t) => {
@@ -80,7 +75,7 @@ test('while closing (mounted): a new SSE request is told to come back (200 + ret
   t.after(close);
   await push.close();
   const sse = await openSse(`${base}/sse?channel=a`);
-  await withTimeout(sse.ended, 'the come-back stream to end');
+  await withTimeout(sse.ended, WAIT_MS, 'the come-back stream to end');
   assert.equal(sse.status, 200);
   assert.equal(sse.retries.length, 1);
   assert.ok(sse.retries[0]! >= 500 && sse.retries[0]! <= 2000, `short jittered retry, got ${sse.retries[0]}`);

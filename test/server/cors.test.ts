@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { startServer } from '../helpers/server.js';
-import { openWs, request, withTimeout } from './clients.js';
+import { openWs, request, WAIT_MS } from './clients.js';
+import { withTimeout } from '../helpers/wait.js';
 
 const APP = 'https://app.example.com';
 
@@ -66,6 +67,7 @@ test('a WebSocket upgrade from a disallowed origin is refused with a JSON 403; a
       });
       refused.on('error', () => {});
     }),
+    WAIT_MS,
     'the refused upgrade',
   );
   assert.equal(response.status, 403);

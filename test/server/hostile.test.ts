@@ -1,5 +1,5 @@
 /**
- * The hostile-input suite (issue 7): one running server with JWT auth (RS256 public key), a
+ * The hostile-input suite (README, section "Auth and limits"): one running server with JWT auth (RS256 public key), a
  * publish key, an origin allow-list and tight limits, and a table of hostile or malformed
  * requests. Each case asserts its status or close code and JSON error code, that the answer
  * carries no stack trace and no token; after each case a well-behaved SSE subscriber and a
@@ -16,7 +16,8 @@ import WebSocket from 'ws';
 import { createMemoryBroker } from '../../server/broker/memory.js';
 import type { Logger } from '../../server/index.js';
 import { startServer } from '../helpers/server.js';
-import { metric, openSse, openWs, publish, request, withTimeout } from './clients.js';
+import { metric, openSse, openWs, publish, request, WAIT_MS } from './clients.js';
+import { withTimeout } from '../helpers/wait.js';
 import type { SseClient, WsClient } from './clients.js';
 
 const KEY = 'hostile-publish-key-0123456789';
@@ -70,7 +71,7 @@ async function wsCase(url: string, token: string | undefined, act: (ws: WsClient
     act(ws);
     await ws.until((c) => c.frames.some((f) => f.op === 'error'), 'an op:error frame');
     const error = ws.frames.find((f) => f.op === 'error');
-    const close = expectClose ? (await withTimeout(ws.closed, 'the server to close the socket')).code : undefined;
+    const close = expectClose ? (await withTimeout(ws.closed, WAIT_MS, 'the server to close the socket')).code : undefined;
     return { close, code: error.code, body: JSON.stringify(error) };
   } finally {
     ws.close();
@@ -115,7 +116,7 @@ const CASES: Case[] = [
   { name: 'WS oversized frame (over maxPayload)', expect: { close: 1009, code: 'none' }, run: async (u) => {
     const ws = await openWs(u, { Origin: ORIGIN });
     ws.socket.send('x'.repeat(8192));
-    const { code } = await withTimeout(ws.closed, 'close 1009');
+    const { code } = await withTimeout(ws.closed, WAIT_MS, 'close 1009');
     return { close: code, code: 'none', body: JSON.stringify(ws.frames) };
   } },
   // ── publish ──
@@ -186,6 +187,7 @@ function rawHttp(port: number, text: string, trickle?: string): Promise<{ status
         resolve({ status: Number(head.split(' ')[1]), body });
       });
     }),
+    WAIT_MS,
     'the server to answer and close',
   );
 }
@@ -211,6 +213,7 @@ function tryWs(url: string, headers: Record<string, string>): Promise<Outcome> {
         });
       });
     }),
+    WAIT_MS,
     'the upgrade to be refused',
   );
 }
@@ -256,7 +259,7 @@ test('hostile inputs: every case is refused cleanly while well-behaved subscribe
   let sent = 0;
   for (const c of CASES) {
     await t.test(c.name, async () => {
-      const out = await withTimeout(c.run(s.url, s.port), c.name, 8000);
+      const out = await withTimeout(c.run(s.url, s.port), 8000, c.name);
       if (c.expect.status !== undefined) assert.equal(out.status, c.expect.status, out.body);
       if (c.expect.close !== undefined) assert.equal(out.close, c.expect.close, out.body);
       assert.equal(out.code, c.expect.code, out.body);

@@ -10,6 +10,7 @@ import { createRedisBroker } from '../../server/broker/redis.js';
 import { parseEventId } from '../../src/protocol/event-id.js';
 import { startRedisServer } from '../helpers/redis.js';
 import type { RedisServer } from '../helpers/redis.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 
 /** Collects a listener's messages; `until` waits (bounded) for a condition on them. */
 function collector() {
@@ -100,7 +101,8 @@ describe('Redis broker (two nodes, one redis-server)', () => {
     await Promise.all(listeners.map((l) => l.until((all) => all.length === 1, 'the message on each listener')));
     // Last listener gone: the node's subscription goes too.
     for (const l of listeners) b.unsubscribe('fan', l.listener);
-    await waitUntil(async () => ((await admin.pubsub('NUMSUB', 't2:live:0:fan')) as [string, number])[1] === 1, 'node B to unsubscribe');
+    // PUBSUB NUMSUB has no event of its own: asked again until it holds.
+    await waitFor('node B to unsubscribe', async () => ((await admin.pubsub('NUMSUB', 't2:live:0:fan')) as [string, number])[1] === 1, 5_000, 20);
   });
 
   it('keeps deployments on two databases of one Redis apart (pub/sub spans databases)', async () => {
@@ -220,15 +222,6 @@ describe('Redis broker (two nodes, one redis-server)', () => {
   });
 });
 
-async function waitUntil(check: () => Promise<boolean>, what: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  // Polls Redis state that has no event of its own (PUBSUB NUMSUB), bounded.
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe('Redis broker: Redis stopped and restarted', () => {
   for (const persist of [true, false]) {
     it(`health goes false then true, publishes reject during, subscribers resume without loss (${persist ? 'AOF' : 'no persistence: new epoch'})`, async () => {
@@ -288,12 +281,7 @@ describe('Redis broker: Redis stopped and restarted', () => {
       // close() is bounded even when Redis never answers QUIT.
       redis.freeze();
       const closing = Promise.all([a.close(), b.close()]);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        closing,
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('close() did not finish in 10 s with Redis frozen')), 10_000))),
-      ]);
-      clearTimeout(timer);
+      await withTimeout(closing, 10_000, 'close() to finish with Redis frozen');
     } finally {
       redis.thaw();
       await Promise.all([a.close(), b.close()]);

@@ -8,18 +8,20 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { startRedisServer } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
 
 const cli = fileURLToPath(new URL('../../server/cli.ts', import.meta.url));
 
-async function waitForStatus(url: string, status: number, what: string, ms = 15_000): Promise<Response> {
-  const deadline = Date.now() + ms;
-  for (;;) {
+/** The answer of `url` once it is `status` (asked every 100 ms, bounded); its body is left unread. */
+function waitForStatus(url: string, status: number, what: string, ms = 15_000): Promise<Response> {
+  let last: number | undefined;
+  return waitFor(() => `${what} (last status ${last})`, async () => {
     const response = await fetch(url);
     if (response.status === status) return response;
+    last = response.status;
     await response.body?.cancel();
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last status ${response.status})`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+    return undefined;
+  }, ms, 100);
 }
 
 test('tabmux-server --redis: publishes through Redis, /health follows Redis down and up', async () => {

@@ -1,5 +1,5 @@
 /**
- * Scale-out end to end (issue 8): push-server PROCESSES on one real redis-server, an SSE client
+ * Scale-out over Redis end to end (README, section "Scaling out over Redis"): push-server PROCESSES on one real redis-server, an SSE client
  * that resumes with Last-Event-ID as a browser's EventSource does, and real faults — a node
  * SIGKILLed mid-stream, every node restarted, Redis stopped and restarted under load.
  */
@@ -14,6 +14,7 @@ import type { RedisServer } from '../helpers/redis.js';
 import { spawnRedisNode } from '../helpers/redis-node.js';
 import type { RedisNode } from '../helpers/redis-node.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface Received {
   readonly id: string;
@@ -126,15 +127,23 @@ async function get(url: string): Promise<{ status: number; text: string }> {
   });
 }
 
+/** A client of `url`, started, once its stream is open ($open seen; `what` names the wait). */
+async function openClient(url: () => string, what: string): Promise<ResumingSse> {
+  const client = new ResumingSse(url);
+  client.start();
+  await client.until(() => client.lastEventId !== undefined, what);
+  return client;
+}
+
 /** /health has no push of its own: asked until it answers `status`, bounded. */
 async function healthBecomes(base: string, status: number, ms = 15_000): Promise<string> {
-  const deadline = Date.now() + ms;
-  for (;;) {
+  let last: number | undefined;
+  const answer = await waitFor(() => `${base}/health to answer ${status} (last ${last})`, async () => {
     const res = await get(`${base}/health`);
-    if (res.status === status) return res.text;
-    if (Date.now() > deadline) throw new Error(`${base}/health did not answer ${status} within ${ms} ms (last ${res.status})`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+    last = res.status;
+    return res.status === status && res;
+  }, ms, 25);
+  return answer.text;
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -168,9 +177,7 @@ describe('scale-out over Redis: server processes on one redis-server', () => {
 
   it('subscriber on node A, publisher on node B: every message arrives, in order', async () => {
     const [a, b] = await Promise.all([node(), node()]);
-    const client = new ResumingSse(() => `${a.base}/sse?channel=feed1`);
-    client.start();
-    await client.until(() => client.lastEventId !== undefined, '$open on node A');
+    const client = await openClient(() => `${a.base}/sse?channel=feed1`, '$open on node A');
     for (const n of range(1, 200)) assert.equal((await post(b.base, 'feed1', n)).status, 200);
     await client.until(() => client.received.length >= 200, '200 messages');
     client.pause();
@@ -180,9 +187,7 @@ describe('scale-out over Redis: server processes on one redis-server', () => {
 
   it('an id from node A resumes a WebSocket and a long-poll on node B exactly (one currency across nodes)', async () => {
     const [a, b] = await Promise.all([node(), node()]);
-    const client = new ResumingSse(() => `${a.base}/sse?channel=cur`);
-    client.start();
-    await client.until(() => client.lastEventId !== undefined, '$open on node A');
+    const client = await openClient(() => `${a.base}/sse?channel=cur`, '$open on node A');
     for (const n of range(1, 20)) await post(a.base, 'cur', n);
     await client.until(() => client.received.length >= 20, '20 on node A');
     client.pause();
@@ -222,9 +227,7 @@ describe('scale-out over Redis: server processes on one redis-server', () => {
     const [a, b] = await Promise.all([node(), node()]);
     const proxy = await startTcpProxy(a.port);
     try {
-      const client = new ResumingSse(() => `http://127.0.0.1:${proxy.port}/sse?channel=feed2`);
-      client.start();
-      await client.until(() => client.lastEventId !== undefined, '$open through the proxy');
+      const client = await openClient(() => `http://127.0.0.1:${proxy.port}/sse?channel=feed2`, '$open through the proxy');
       const total = 300;
       const publishing = (async () => {
         for (const n of range(1, total)) assert.equal((await post(b.base, 'feed2', n)).status, 200);
@@ -247,9 +250,7 @@ describe('scale-out over Redis: server processes on one redis-server', () => {
     let [a, b] = await Promise.all([node(), node()]);
     const proxy = await startTcpProxy(a.port);
     try {
-      const client = new ResumingSse(() => `http://127.0.0.1:${proxy.port}/sse?channel=feed3`);
-      client.start();
-      await client.until(() => client.lastEventId !== undefined, '$open');
+      const client = await openClient(() => `http://127.0.0.1:${proxy.port}/sse?channel=feed3`, '$open');
       for (const n of range(1, 50)) await post(b.base, 'feed3', n);
       await client.until(() => client.received.length >= 50, 'the first 50');
       client.pause();

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { EventSource } from 'eventsource';
 import { startServer } from '../helpers/server.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
-import { openSse, openWs, publish, request, Waiter, withTimeout } from './clients.js';
+import { openSse, openWs, publish, request, WAIT_MS, Waiter } from './clients.js';
+import { withTimeout } from '../helpers/wait.js';
 
 const CHANNELS_3 = ['alpha', 'beta', 'gamma'];
 
@@ -26,7 +27,7 @@ for (const channels of [['solo'], CHANNELS_3]) {
     }
     await first.until((c) => c.messages().length === 6, 'six messages before the cut');
     first.close();
-    await withTimeout(first.ended, 'the first stream to end');
+    await withTimeout(first.ended, WAIT_MS, 'the first stream to end');
     const lastId = first.messages().at(-1)!.id!;
     // Away: these must all come back, and also traffic on a channel the stream does not hold.
     for (let i = 0; i < 7; i++) {

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { setImmediate as turn } from 'node:timers/promises';
 import { startServer } from '../helpers/server.js';
-import { metric, openSse, openWs, request, Waiter, withTimeout } from './clients.js';
+import { metric, openSse, openWs, request, WAIT_MS, Waiter } from './clients.js';
+import { withTimeout } from '../helpers/wait.js';
 import type { SseClient } from './clients.js';
 
 const BOUND = 256 * 1024;
@@ -33,6 +34,7 @@ function stalledSse(port: number, path: string): Promise<net.Socket> {
       socket.on('data', onData);
       socket.on('error', reject);
     }),
+    WAIT_MS,
     'the stalled client to open',
   );
 }

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventSource } from 'eventsource';
 import { startServer } from '../helpers/server.js';
-import { dataOf, metric, openSse, publish, Waiter, withTimeout } from './clients.js';
+import { dataOf, metric, openSse, publish, WAIT_MS, Waiter } from './clients.js';
+import { withTimeout } from '../helpers/wait.js';
 
 test('SSE: a published message reaches a raw-http subscriber as one event (id, event, data)', async (t) => {
   const s = await startServer();
@@ -38,7 +39,7 @@ test('SSE: the `eventsource` package (WHATWG EventSource) receives channel event
       waiter.changed();
     });
   }
-  await withTimeout(new Promise((resolve) => es.addEventListener('$open', resolve, { once: true })), '$open');
+  await withTimeout(new Promise((resolve) => es.addEventListener('$open', resolve, { once: true })), WAIT_MS, '$open');
   const a = await publish(s.url, 'chat:lobby', { text: 'hi' });
   const b = await publish(s.url, 'news', [1, 2, 3]);
   await publish(s.url, 'other', 'not subscribed');

@@ -7,17 +7,7 @@ import assert from 'node:assert/strict';
 import { startRedisServer } from '../helpers/redis.js';
 import { startServer } from '../helpers/server.js';
 import { request } from './clients.js';
-
-/** Re-reads `check` every 50 ms until it holds; fails after `ms` saying what it waited for. */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what} (last: ${JSON.stringify(value)})`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { waitFor } from '../helpers/wait.js';
 
 test('with --redis the page says redis, and shows it down (with a reason) during an outage, then healthy', async (t) => {
   const redis = await startRedisServer();
@@ -26,14 +16,21 @@ test('with --redis the page says redis, and shows it down (with a reason) during
     await push.close();
     await redis.dispose();
   });
-  const broker = async () => (await request(`${push.url}/status.json`)).json.broker as { kind: string; ok: boolean; reason?: string };
-  assert.deepEqual(await eventually(broker, (b) => b.ok, 'the Redis broker to be healthy'), { kind: 'redis', ok: true });
+  type Broker = { kind: string; ok: boolean; reason?: string };
+  let last: Broker | undefined;
+  /** The broker of /status.json once its health is `ok`, read every 50 ms. */
+  const brokerOk = (ok: boolean, what: string) =>
+    waitFor(() => `${what} (last: ${JSON.stringify(last)})`, async () => {
+      last = (await request(`${push.url}/status.json`)).json.broker as Broker;
+      return last.ok === ok && last;
+    }, 20_000);
+  assert.deepEqual(await brokerOk(true, 'the Redis broker to be healthy'), { kind: 'redis', ok: true });
   await redis.stop();
-  const down = await eventually(broker, (b) => !b.ok, 'the status to show Redis down');
+  const down = await brokerOk(false, 'the status to show Redis down');
   assert.equal(down.kind, 'redis');
   assert.ok(down.reason && !/127\.0\.0\.1|\d{4,5}/.test(down.reason), `a reason without addresses: ${down.reason}`);
   const html = (await request(`${push.url}/status`)).text;
   assert.match(html, /id="broker-health" class="bad">down: /, 'the page shows it in red, with the reason');
   await redis.start();
-  assert.deepEqual(await eventually(broker, (b) => b.ok, 'Redis to be healthy again'), { kind: 'redis', ok: true });
+  assert.deepEqual(await brokerOk(true, 'Redis to be healthy again'), { kind: 'redis', ok: true });
 });

@@ -13,7 +13,8 @@ import { createPushServer, silentLogger } from '../../server/index.js';
 import { parseCli, HELP, UsageError } from '../../server/cli-args.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { openSse, openWs, publish, request, withTimeout } from './clients.js';
+import { openSse, openWs, publish, request } from './clients.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 
 const KEY = 'status-test-publish-key';
 
@@ -94,15 +95,6 @@ test('the page is self-contained and CSP-strict: no script, one hashed style, me
   assert.match(res.text, /<meta http-equiv="refresh" content="\d+">/);
 });
 
-/** Re-reads `check` every 25 ms until it holds; fails after `ms` saying what it waited for. */
-async function eventually(check: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 /** The text of the element with `id` in the page. */
 function byId(html: string, id: string): string {
   const match = new RegExp(`id="${id}"[^>]*>([^<]*)<`).exec(html);
@@ -132,7 +124,7 @@ test('after real traffic over SSE, WebSocket and poll, the JSON and the page sho
   clients.push({ close: () => poll.destroy() });
   const status = async () => (await request(`${push.url}/status.json`)).json;
   // No event says the server has taken the poll in: read the status until it counts it.
-  await eventually(async () => (await status()).connections.total === 4, 'the poll to be counted as open');
+  await waitFor('the poll to be counted as open', async () => (await status()).connections.total === 4, 15_000, 25);
 
   for (let n = 0; n < 30; n++) await publish(push.url, 'hot', { n });
   for (let n = 0; n < 10; n++) await publish(push.url, 'cold', { n });
@@ -179,7 +171,7 @@ test('after real traffic over SSE, WebSocket and poll, the JSON and the page sho
 
   // Clients leave: the counts follow.
   for (const c of clients) c.close();
-  await eventually(async () => (await status()).connections.total === 0, 'connections to drop to 0 after the clients left');
+  await waitFor('connections to drop to 0 after the clients left', async () => (await status()).connections.total === 0, 15_000, 25);
 });
 
 test('under a basePath the page lives at <basePath>/status', async (t) => {
@@ -211,7 +203,7 @@ test('tabmux-server --demo prints the status page URL, and it answers with the p
   const exited = new Promise((resolve) => child.on('exit', resolve));
   t.after(async () => {
     child.kill('SIGTERM');
-    await withTimeout(exited, 'tabmux-server to exit', 15_000);
+    await withTimeout(exited, 15_000, 'tabmux-server to exit');
   });
   let stdout = '';
   const url = await withTimeout(
@@ -222,8 +214,8 @@ test('tabmux-server --demo prints the status page URL, and it answers with the p
         if (match) resolve(match[1]!);
       });
     }),
-    'the status page line on stdout',
     15_000,
+    'the status page line on stdout',
   );
   assert.equal((await request(url)).status, 401);
   const page = await request(`${url}?key=${KEY}`);

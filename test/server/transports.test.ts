@@ -9,7 +9,8 @@ import net from 'node:net';
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage } from 'eventsource-parser';
 import { startServer } from '../helpers/server.js';
-import { metric, openWs, publish, request, Waiter, withTimeout } from './clients.js';
+import { metric, openWs, publish, request, WAIT_MS, Waiter } from './clients.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 
 test('WebSocket: subscribe, receive, publish with ack and ref, unsubscribe', async (t) => {
   const s = await startServer();
@@ -72,10 +73,11 @@ test('WebSocket: a peer that never answers pings is cut (dead-peer detection)', 
   let head = '';
   await withTimeout(
     new Promise<void>((resolve) => socket.on('data', (c: Buffer) => (head += c.toString('latin1')).includes('\r\n\r\n') && resolve())),
+    WAIT_MS,
     'the 101 answer',
   );
   assert.match(head, /^HTTP\/1\.1 101/);
-  await withTimeout(new Promise((resolve) => socket.once('close', resolve)), 'the server to cut the silent peer');
+  await withTimeout(new Promise((resolve) => socket.once('close', resolve)), WAIT_MS, 'the server to cut the silent peer');
   assert.equal(await metric(s.url, 'tabmux_connections{transport="ws"}'), 0);
 });
 
@@ -85,12 +87,7 @@ test('long-poll: waits for the next message without a cursor; chains by lastEven
   await publish(s.url, 'q', 'before');
   const waiting = request(`${s.url}/poll?channel=q&channel=r`);
   // Published once the poll holds a subscription (observable in /metrics), so it must be delivered live.
-  await withTimeout(
-    (async () => {
-      while ((await metric(s.url, 'tabmux_connections{transport="poll"}')) !== 1) await new Promise((r) => setImmediate(r));
-    })(),
-    'the poll to be pending',
-  );
+  await waitFor('the poll to be pending', async () => (await metric(s.url, 'tabmux_connections{transport="poll"}')) === 1, WAIT_MS, 0);
   const id = await publish(s.url, 'r', 'first');
   const first = await waiting;
   assert.equal(first.status, 200);
@@ -129,5 +126,5 @@ test('curl -N receives the stream as it is written', async (t) => {
   await waiter.until(() => events.filter((e) => e.event === 'c').length === 2, 'curl to see two events');
   assert.deepEqual(events.filter((e) => e.event === 'c').map((e) => JSON.parse(e.data)), [{ hello: 'curl' }, [1]]);
   curl.kill();
-  await withTimeout(exited, 'curl to exit');
+  await withTimeout(exited, WAIT_MS, 'curl to exit');
 });

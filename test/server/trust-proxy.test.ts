@@ -13,7 +13,8 @@ import { startServer } from '../helpers/server.js';
 import { clientAddress } from '../../server/client-address.js';
 import { createPushServer, silentLogger } from '../../server/index.js';
 import { parseCli, HELP, UsageError } from '../../server/cli-args.js';
-import { openSse, withTimeout } from './clients.js';
+import { openSse, WAIT_MS } from './clients.js';
+import { withTimeout } from '../helpers/wait.js';
 import type { SseClient } from './clients.js';
 
 /** An SSE stream "forwarded" for a client: its status (200 or 429), kept open until closed. */
@@ -34,7 +35,7 @@ async function budgets(trustProxy: boolean | number | undefined, pairs: [string,
       out.push([a.status, b.status]);
       a.close();
       b.close();
-      await withTimeout(Promise.all([a.ended, b.ended]), 'both streams to end');
+      await withTimeout(Promise.all([a.ended, b.ended]), WAIT_MS, 'both streams to end');
     }
     return out;
   } finally {
@@ -74,6 +75,7 @@ test('WebSocket upgrades count by the forwarded address too', async (t) => {
         ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
         ws.on('error', () => {});
       }),
+      WAIT_MS,
       `WebSocket for ${xff}`,
     );
   assert.equal(await open('203.0.113.7'), 101);

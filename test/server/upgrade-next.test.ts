@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createPushServer, silentLogger } from '../../server/index.js';
 import type { PushServer } from '../../server/index.js';
-import { withTimeout } from './clients.js';
+import { WAIT_MS } from './clients.js';
+import { withTimeout } from '../helpers/wait.js';
 
 interface Setup {
   readonly base: string;
@@ -57,6 +58,7 @@ function connect(url: string): Promise<{ ws: WebSocket } | { status: number; bod
       });
       ws.once('error', reject);
     }),
+    WAIT_MS,
     `WebSocket ${url}`,
   );
 }
@@ -67,6 +69,7 @@ function reply(ws: WebSocket, send: string): Promise<string> {
       ws.once('message', (data) => resolve(data.toString()));
       ws.send(send);
     }),
+    WAIT_MS,
     `a reply to ${send}`,
   );
 }
@@ -82,9 +85,9 @@ test('with next(): the other app\'s WebSocket path reaches it, tabmux\'s /ws sti
   const ours = await connect(`${s.base}/ws`);
   assert.ok('ws' in ours, 'tabmux /ws opened');
   ours.ws.send(JSON.stringify({ op: 'subscribe', channel: 'news' }));
-  const subscribed = await withTimeout(new Promise<string>((resolve) => ours.ws.once('message', (d) => resolve(d.toString()))), 'subscribed');
+  const subscribed = await withTimeout(new Promise<string>((resolve) => ours.ws.once('message', (d) => resolve(d.toString()))), WAIT_MS, 'subscribed');
   assert.equal(JSON.parse(subscribed).op, 'subscribed');
-  const message = withTimeout(new Promise<string>((resolve) => ours.ws.once('message', (d) => resolve(d.toString()))), 'the message');
+  const message = withTimeout(new Promise<string>((resolve) => ours.ws.once('message', (d) => resolve(d.toString()))), WAIT_MS, 'the message');
   await s.push.publish('news', { n: 1 });
   assert.deepEqual(JSON.parse(await message).data, { n: 1 });
   ours.ws.close();

@@ -1,12 +1,12 @@
 /**
- * Type tests of `tabmux` (the browser client, CONTRACT.md "The client"). Positive cases must
+ * Type tests of `tabmux` (the browser client, README section "Client API"). Positive cases must
  * compile; every `@ts-expect-error` line must NOT compile (tsc fails if one ever does).
  */
 import { connect, TabmuxError } from 'tabmux';
 import { ERROR_CODES, channelNameProblem, parseEventId } from 'tabmux/protocol';
 // The protocol's types stay on the root entry (they cost a page nothing); its values moved to `tabmux/protocol`.
 import type { ErrorCode, EventId, WireMessage } from 'tabmux';
-// @ts-expect-error the protocol helpers' values are `tabmux/protocol`, not the root entry (issue 10's client budget)
+// @ts-expect-error the protocol helpers' values are `tabmux/protocol`, not the root entry (kept out of the client's size budget)
 import { isValidChannelName as _notOnTheRoot } from 'tabmux';
 import type { ClientErrorCode, ConnectOptions, DebugSnapshot, HostKind, HostOption, Message, Mux, MuxState, Subscription } from 'tabmux';
 

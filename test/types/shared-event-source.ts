@@ -1,5 +1,5 @@
 /**
- * Type tests of `SharedEventSource`, the drop-in for `EventSource` (CONTRACT.md "The client").
+ * Type tests of `SharedEventSource`, the drop-in for `EventSource` (README, section "SharedEventSource").
  * Imported by package name, as users do.
  */
 import { SharedEventSource } from 'tabmux';

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { deferredLink } from '../../src/hosts/deferred-link.js';
 import { TabmuxError } from '../../src/errors.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 
 /** What a lazy module's own copy of TabmuxError looks like from the client: same name, another class. */
 class OtherCopyOfTabmuxError extends Error {
@@ -21,8 +22,7 @@ class OtherCopyOfTabmuxError extends Error {
   }
 }
 
-const settle = <T>(promise: Promise<T>, ms = 5000): Promise<T> =>
-  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms).unref())]);
+const WAIT_MS = 5000;
 
 test('a message posted before the hub side is wired reaches it once wired', async () => {
   let wire!: (port: MessagePort) => void;
@@ -35,8 +35,8 @@ test('a message posted before the hub side is wired reaches it once wired', asyn
   });
   (link.endpoint as MessagePort).postMessage('hello before wiring');
   release();
-  const port = await settle(wiredPort);
-  const first = await settle(new Promise<unknown>((resolve) => (port.onmessage = (event) => resolve(event.data))));
+  const port = await withTimeout(wiredPort, WAIT_MS, 'the hub side to be wired');
+  const first = await withTimeout(new Promise<unknown>((resolve) => (port.onmessage = (event) => resolve(event.data))), WAIT_MS, 'the message posted before wiring');
   assert.equal(first, 'hello before wiring');
   link.close();
 });
@@ -45,7 +45,7 @@ test("a lazy module's TabmuxError (another copy of the class) fails the link as 
   const link = deferredLink('leader', async () => {
     throw new OtherCopyOfTabmuxError('TABMUX_ERR_NO_HOST', 'Web Locks refused this page');
   });
-  const error = await settle(link.failed.then(() => undefined, (e: unknown) => e));
+  const error = await withTimeout(link.failed.then(() => undefined, (e: unknown) => e), WAIT_MS, 'the link to fail');
   assert.ok(error instanceof TabmuxError, `a TabmuxError of the client (got ${String(error)})`);
   assert.equal(error.code, 'TABMUX_ERR_NO_HOST');
   assert.equal(error.message, 'Web Locks refused this page');
@@ -55,7 +55,7 @@ test("a lazy module's TabmuxError (another copy of the class) fails the link as 
 test('a failure after wiring (the wired `failed`) fails the link; other errors pass through unchanged', async () => {
   const plain = new TypeError('Failed to fetch dynamically imported module');
   const link = deferredLink('service-worker', async (port) => ({ failed: Promise.reject(plain), close: () => port.close() }));
-  assert.equal(await settle(link.failed.then(() => undefined, (e: unknown) => e)), plain);
+  assert.equal(await withTimeout(link.failed.then(() => undefined, (e: unknown) => e), WAIT_MS, 'the link to fail'), plain);
   link.close();
 });
 
@@ -68,10 +68,6 @@ test('closed before the hub side is wired: what gets wired is closed at once', a
   });
   link.close();
   release();
-  await settle(
-    (async () => {
-      while (!closedWired) await new Promise((resolve) => setImmediate(resolve));
-    })(),
-  );
+  await waitFor('what got wired to be closed', () => closedWired, WAIT_MS, 0);
   assert.equal(closedWired, true);
 });

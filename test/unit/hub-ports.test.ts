@@ -9,7 +9,8 @@ import type { Hub } from '../../worker/hub.js';
 import type { HelloRequest, HubApi, HubBatch, HubEvent } from '../../src/hub-protocol/hub-api.js';
 import { TABMUX_VERSION } from '../../src/protocol/version.js';
 import { retiresForTab } from '../../worker/hub-succession.js';
-import { makeHub } from './hub-fakes.js';
+import { makeHub } from '../helpers/hub-fakes.js';
+import { withTimeout } from '../helpers/wait.js';
 
 test('hello: the answer says the hub version; a tab newer than the hub gets `moved` and a closed hub, never an error', async (t) => {
   const { hub } = makeHub();
@@ -43,7 +44,7 @@ test('hello: the answer says the hub version; a tab newer than the hub gets `mov
   assert.equal(answer.version, TABMUX_VERSION);
   assert.equal(answer.state, 'closed', 'the hub retired before answering');
   assert.deepEqual(seen, [{ tabs: 1, version: '99.0.0' }], 'onHello saw the tab attached');
-  await Promise.race([moved, new Promise((_, reject) => setTimeout(() => reject(new Error('no moved event within 5 s')), 5000).unref())]);
+  await withTimeout(moved, 5000, 'the moved event');
   assert.deepEqual(events.filter((e) => e.type === 'moved'), [{ type: 'moved', workerUrl: 'http://app.test/tabmux-worker.js' }]);
   const result = await api.subscribe('prices');
   assert.deepEqual(result.ok ? 'ok' : result.code, 'TABMUX_ERR_CLOSED', 'a retired hub answers subscribe with a code (the client waits for the next hub)');

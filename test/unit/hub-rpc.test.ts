@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { expose, releaseProxy, type Endpoint, type Remote } from 'comlink';
 import { proxy, transfer, wrap } from '../../src/hub-rpc.js';
+import { withTimeout } from '../helpers/wait.js';
 
-const settle = <T>(promise: Promise<T>, ms = 5000): Promise<T> =>
-  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms).unref())]);
+const WAIT_MS = 5000;
 
 interface Api {
   add(a: number, b: number): Promise<number>;
@@ -43,9 +43,9 @@ test('a call carries its arguments and resolves with the answer; calls in flight
     echo: (value: unknown) => value,
   });
   try {
-    const answers = await settle(Promise.all([client.add(30, 1), client.add(0, 2), client.echo({ nested: [1, 'two', null] })]));
+    const answers = await withTimeout(Promise.all([client.add(30, 1), client.add(0, 2), client.echo({ nested: [1, 'two', null] })]), WAIT_MS, 'the three answers');
     assert.deepEqual(answers, [31, 2, { nested: [1, 'two', null] }]);
-    assert.equal(await settle(client.echo(undefined)), undefined);
+    assert.equal(await withTimeout(client.echo(undefined), WAIT_MS, 'echo(undefined)'), undefined);
   } finally {
     close();
   }
@@ -61,8 +61,8 @@ test('a rejection on the hub rejects the call: an Error keeps its message and na
     },
   });
   try {
-    await assert.rejects(settle(client.fails()), (error: Error) => error instanceof Error && error.message === 'hello first' && error.name === 'TypeError');
-    await assert.rejects(settle(client.failsWithValue()), (error: unknown) => (error as { code?: string }).code === 'X');
+    await assert.rejects(withTimeout(client.fails(), WAIT_MS, 'fails()'), (error: Error) => error instanceof Error && error.message === 'hello first' && error.name === 'TypeError');
+    await assert.rejects(withTimeout(client.failsWithValue(), WAIT_MS, 'failsWithValue()'), (error: unknown) => (error as { code?: string }).code === 'X');
   } finally {
     close();
   }
@@ -82,7 +82,7 @@ test('transfer(): the listed ports travel with the argument, usable on the hub s
   try {
     const answer = client.viaPort(transfer({ port: data.port2 }, [data.port2 as unknown as Transferable]));
     data.port1.postMessage('through the transferred port');
-    assert.equal(await settle(answer), 'through the transferred port');
+    assert.equal(await withTimeout(answer, WAIT_MS, 'viaPort()'), 'through the transferred port');
   } finally {
     data.port1.close();
     close();
@@ -99,7 +99,7 @@ test('proxy(): the hub calls the function back (as the token provider) and gets 
     },
   });
   try {
-    const answer = await settle(client.callBack(proxy(async () => `token${++calls}`)));
+    const answer = await withTimeout(client.callBack(proxy(async () => `token${++calls}`)), WAIT_MS, 'callBack()');
     assert.equal(answer, 'token1+token2');
   } finally {
     close();
@@ -117,9 +117,9 @@ test('proxy(): a function that throws rejects the hub side call with its message
     const failing = proxy(async (): Promise<string> => {
       throw new Error('no token today');
     });
-    await settle(client.keep(failing as unknown as Remote<() => Promise<string>>));
+    await withTimeout(client.keep(failing as unknown as Remote<() => Promise<string>>), WAIT_MS, 'keep()');
     assert.ok(kept);
-    await assert.rejects(settle(kept()), /no token today/);
+    await assert.rejects(withTimeout(kept(), WAIT_MS, 'the kept function'), /no token today/);
     kept[releaseProxy]();
   } finally {
     close();
@@ -133,15 +133,15 @@ test("proxy(): comlink's RELEASE of the function (releaseProxy, or its proxy col
   try {
     const call = new Promise<{ id: string; argumentList: Array<{ type: string; name?: string; value: unknown }> }>((resolve) => (port2.onmessage = (event) => resolve(event.data)));
     void client.keep(proxy(() => 'token'));
-    const { argumentList } = await settle(call);
+    const { argumentList } = await withTimeout(call, WAIT_MS, 'the keep() call at the hub side');
     assert.equal(argumentList[0]!.type, 'HANDLER');
     assert.equal(argumentList[0]!.name, 'proxy');
     const fnPort = argumentList[0]!.value as MessagePort;
     const closed = new Promise<void>((resolve) => (fnPort as unknown as NodeJS.EventEmitter).once('close', () => resolve()));
     const answer = new Promise<unknown>((resolve) => (fnPort.onmessage = (event) => resolve(event.data)));
     fnPort.postMessage({ id: 'release-1', type: 'RELEASE' });
-    assert.deepEqual(await settle(answer), { type: 'RAW', value: undefined, id: 'release-1' });
-    await settle(closed);
+    assert.deepEqual(await withTimeout(answer, WAIT_MS, 'the RELEASE answer'), { type: 'RAW', value: undefined, id: 'release-1' });
+    await withTimeout(closed, WAIT_MS, "the function's port to close");
   } finally {
     port1.close();
     port2.close();
@@ -151,9 +151,9 @@ test("proxy(): comlink's RELEASE of the function (releaseProxy, or its proxy col
 test('the stub is not a thenable: it can be resolved through a promise as itself', async () => {
   const { client, close } = pair({ echo: (value: unknown) => value });
   try {
-    const same = await settle(Promise.resolve({ api: client }).then(({ api }) => api));
+    const same = await withTimeout(Promise.resolve({ api: client }).then(({ api }) => api), WAIT_MS, 'the stub through a promise');
     assert.equal(same, client);
-    assert.equal(await settle(same.echo(7)), 7);
+    assert.equal(await withTimeout(same.echo(7), WAIT_MS, 'echo(7)'), 7);
   } finally {
     close();
   }

@@ -6,13 +6,16 @@ import assert from 'node:assert/strict';
 import { compareHubs, retiresForTab, startSuccession, tabVersionCheck, upstreamLock, type HubIdentity, type Succession } from '../../worker/hub-succession.js';
 import type { LocksLike, UpstreamGate } from '../../worker/platform.js';
 import { TABMUX_VERSION } from '../../src/protocol/version.js';
-import { flush, id, makeHub } from './hub-fakes.js';
+import { flush, id, makeHub } from '../helpers/hub-fakes.js';
+import { withTimeout } from '../helpers/wait.js';
 
 const OLD: HubIdentity = { version: '0.0.9', scriptUrl: 'http://app.test/v1/tabmux-worker.js', hubId: 'old' };
 const NEW: HubIdentity = { version: '0.1.0', scriptUrl: 'http://app.test/v2/tabmux-worker.js', hubId: 'new' };
 
-/** Resolves with what `retire` was called with; fails after `ms`. */
-function retirement(ms = 5000): { retire: (newer: HubIdentity) => void; retired: Promise<HubIdentity>; calls: HubIdentity[] } {
+const WAIT_MS = 5000;
+
+/** `retired` resolves with what `retire` was called with. */
+function retirement(): { retire: (newer: HubIdentity) => void; retired: Promise<HubIdentity>; calls: HubIdentity[] } {
   const calls: HubIdentity[] = [];
   let resolve!: (hub: HubIdentity) => void;
   const retired = new Promise<HubIdentity>((r) => (resolve = r));
@@ -22,21 +25,19 @@ function retirement(ms = 5000): { retire: (newer: HubIdentity) => void; retired:
       calls.push(newer);
       resolve(newer);
     },
-    retired: Promise.race([retired, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no retire within ${ms} ms`)), ms).unref())]),
+    retired,
   };
 }
 
 /** Resolves with the next message seen on `tabmux-hubs:<name>` of the given type; fails after 5 s. */
 function nextOnChannel(name: string, type: string): Promise<unknown> {
   const channel = new BroadcastChannel(`tabmux-hubs:${name}`);
-  return new Promise<unknown>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${type} on the channel within 5 s`)), 5000);
+  const next = new Promise<unknown>((resolve) => {
     channel.onmessage = (event: MessageEvent) => {
-      if ((event.data as { type?: string }).type !== type) return;
-      clearTimeout(timer);
-      resolve(event.data);
+      if ((event.data as { type?: string }).type === type) resolve(event.data);
     };
-  }).finally(() => channel.close());
+  });
+  return withTimeout(next, WAIT_MS, `a ${type} on the channel`).finally(() => channel.close());
 }
 
 function post(name: string, message: unknown): void {
@@ -47,6 +48,24 @@ function post(name: string, message: unknown): void {
 
 let names = 0;
 const uniqueName = () => `tabmux:sse:http://push.test/${names++}`;
+
+type Start = (self: HubIdentity, retire: (newer: HubIdentity) => void, name?: string) => Succession;
+
+/** Runs `body` with a fresh hub name and `start`, which starts a hub's succession on it (or on `name`); every hub started is closed after. */
+async function withHubs(body: (start: Start, name: string) => Promise<void>): Promise<void> {
+  const name = uniqueName();
+  const hubs: Succession[] = [];
+  const start: Start = (self, retire, other = name) => {
+    const hub = startSuccession({ name: other, self, retire });
+    hubs.push(hub);
+    return hub;
+  };
+  try {
+    await body(start, name);
+  } finally {
+    for (const hub of hubs) hub.close();
+  }
+}
 
 test('hubs order by version, then by script URL; the same identity is a tie', () => {
   assert.ok(compareHubs(NEW, OLD) > 0);
@@ -75,60 +94,46 @@ test('once a tab says acceptOlder (the URL served the old script again), the hub
   assert.equal(fresh({ version: '0.2.0' }), true, 'without that sign, a newer tab makes it retire');
 });
 
-test('an old hub running hears a newer one start, and retires for it; the newer one stays', async () => {
-  const name = uniqueName();
-  const old = retirement();
-  const fresh = retirement();
-  const hubs: Succession[] = [];
-  try {
-    hubs.push(startSuccession({ name, self: OLD, retire: old.retire }));
-    hubs.push(startSuccession({ name, self: NEW, retire: fresh.retire }));
-    assert.deepEqual(await old.retired, NEW, 'moved to the newer hub');
-    assert.deepEqual(hubs[0]!.retiredFor, NEW);
+test('an old hub running hears a newer one start, and retires for it; the newer one stays', () =>
+  withHubs(async (start, name) => {
+    const old = retirement();
+    const fresh = retirement();
+    const oldHub = start(OLD, old.retire);
+    start(NEW, fresh.retire);
+    assert.deepEqual(await withTimeout(old.retired, WAIT_MS, 'the old hub to retire'), NEW, 'moved to the newer hub');
+    assert.deepEqual(oldHub.retiredFor, NEW);
     // Anything more the old hub would post arrives after its retire: one more round trip.
     const here = nextOnChannel(name, 'hub-here');
     post(name, { type: 'hub-started', hub: { ...OLD, hubId: 'probe' } });
     assert.deepEqual(((await here) as { hub: HubIdentity }).hub, NEW, 'the newer hub answers a later old one');
     assert.deepEqual(fresh.calls, [], 'the newer hub never retires');
     assert.equal(old.calls.length, 1, 'retire is called once');
-  } finally {
-    for (const hub of hubs) hub.close();
-  }
-});
+  }));
 
-test('an old hub starting while a newer one runs is answered, and retires at once', async () => {
-  const name = uniqueName();
-  const fresh = retirement();
-  const old = retirement();
-  const hubs: Succession[] = [];
-  try {
-    hubs.push(startSuccession({ name, self: NEW, retire: fresh.retire }));
-    hubs.push(startSuccession({ name, self: OLD, retire: old.retire }));
-    assert.deepEqual(await old.retired, NEW);
+test('an old hub starting while a newer one runs is answered, and retires at once', () =>
+  withHubs(async (start) => {
+    const fresh = retirement();
+    const old = retirement();
+    start(NEW, fresh.retire);
+    start(OLD, old.retire);
+    assert.deepEqual(await withTimeout(old.retired, WAIT_MS, 'the old hub to retire'), NEW);
     assert.deepEqual(fresh.calls, []);
-  } finally {
-    for (const hub of hubs) hub.close();
-  }
-});
+  }));
 
-test('equal hubs, other names and garbage on the channel retire nobody', async () => {
-  const name = uniqueName();
-  const a = retirement();
-  const b = retirement();
-  const hubs: Succession[] = [];
-  try {
-    hubs.push(startSuccession({ name, self: OLD, retire: a.retire }));
-    hubs.push(startSuccession({ name: uniqueName(), self: NEW, retire: a.retire }), startSuccession({ name, self: { ...OLD, hubId: 'twin' }, retire: b.retire }));
+test('equal hubs, other names and garbage on the channel retire nobody', () =>
+  withHubs(async (start, name) => {
+    const a = retirement();
+    const b = retirement();
+    start(OLD, a.retire);
+    start(NEW, a.retire, uniqueName());
+    start({ ...OLD, hubId: 'twin' }, b.retire);
     for (const junk of [null, 42, 'hub-started', { type: 'hub-started' }, { type: 'hub-started', hub: { version: 1 } }, { type: 'nope', hub: NEW }]) post(name, junk);
     // A lower hub's start is answered by OLD (and its twin): once the answer arrived, so had all of the above.
     const here = nextOnChannel(name, 'hub-here');
     post(name, { type: 'hub-started', hub: { ...OLD, version: '0.0.1' } });
     await here;
     assert.deepEqual([a.calls, b.calls], [[], []]);
-  } finally {
-    for (const hub of hubs) hub.close();
-  }
-});
+  }));
 
 /** Web Locks' exclusive FIFO semantics, for one name at a time, as the browser gives them. */
 function fifoLocks(): LocksLike & { held: () => number } {

@@ -1,7 +1,7 @@
 // The hub's logic (worker/hub.ts) in Node, with a fake clock and a fake upstream playing the server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeTab, flush, id, makeHub } from './hub-fakes.js';
+import { FakeTab, flush, id, makeHub } from '../helpers/hub-fakes.js';
 
 /** Tracks whether a promise has settled, without awaiting it. */
 function settled(promise: Promise<unknown>): () => boolean {

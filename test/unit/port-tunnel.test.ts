@@ -10,7 +10,7 @@ import { createPortTunnel, type PortTunnel } from '../../src/hosts/leader/port-t
 import { createFollower } from '../../src/hosts/leader/follower.js';
 import { startAcceptor, type Acceptor } from '../../src/hosts/leader/acceptor.js';
 import { isEnvelope, type LinkEnvelope } from '../../src/hosts/leader/protocol.js';
-import { waitFor, withTimeout } from '../helpers/browser.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 
 interface Api {
   add(a: number, b: number): number;

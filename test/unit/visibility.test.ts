@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SAVE_DATA_FACTOR, Visibility } from '../../worker/visibility.js';
 import type { TabLifecycle } from '../../src/hub-protocol/lifecycle.js';
-import { FakeClock, flush, id, makeHub } from './hub-fakes.js';
+import { FakeClock, flush, id, makeHub } from '../helpers/hub-fakes.js';
 
 const shown: TabLifecycle = { visible: true, keepAlive: false, pauseAfterMs: 5000, saveData: false, online: true };
 const hidden: TabLifecycle = { ...shown, visible: false };

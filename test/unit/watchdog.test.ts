@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HeartbeatWatchdog, heartbeatWindowMs } from '../../worker/heartbeat-watchdog.js';
-import { FakeClock, flush, id, makeHub } from './hub-fakes.js';
+import { FakeClock, flush, id, makeHub } from '../helpers/hub-fakes.js';
 
 test('window: 2 × the server heartbeat + 5 s; default server heartbeat 25 s', () => {
   assert.equal(heartbeatWindowMs(), 55_000);

@@ -9,11 +9,11 @@
  */
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { withTimeout } from '../helpers/browser.js';
-import { launchChromium } from '../helpers/chromium.js';
-import { startServer } from '../helpers/server.js';
+import { withTimeout } from './wait.js';
+import { launchChromium } from './chromium.js';
+import { startServer } from './server.js';
 import type { PushServer } from '../../server/index.js';
-import { serveDir } from './serve-dir.js';
+import { serveDir } from './static-dir-server.js';
 
 interface PageGlobals {
   tabReady: Promise<void>;

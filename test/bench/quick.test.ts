@@ -1,5 +1,6 @@
 // `npm run bench -- --quick` runs end to end (real server processes, real Chromium) and produces
-// every figure of issue 9 and the battery table of issue 6. Nothing here checks a time or a
+// every figure of bench/RESULTS.md: server throughput, latency, memory, catch-up and slow
+// consumers, the browser tabs, hop and data-plane figures, and the battery table. Nothing here checks a time or a
 // target: benchmarks never fail the suite on a time, only on a figure that was not produced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

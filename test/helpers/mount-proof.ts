@@ -16,7 +16,7 @@ import type { Readable } from 'node:stream';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import WebSocket from 'ws';
 import type { PushServer } from '../../server/index.js';
-import { withTimeout } from '../helpers/browser.js';
+import { withTimeout } from './wait.js';
 
 const WAIT_MS = 10_000;
 

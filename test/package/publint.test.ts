@@ -1,5 +1,5 @@
 /**
- * `publint` on the package as npm would pack it (issue 10): the `exports`, `types`, `bin` and
+ * `publint` on the package as npm would pack it: the `exports`, `types`, `bin` and
  * `files` a user installs must point at files that exist and are of the right format. Runs on the
  * built package (`npm pack` file list), so a missing build fails here rather than passing blind.
  * Errors fail the test; warnings and suggestions are printed as diagnostics for the maintainers.

@@ -1,8 +1,10 @@
 /**
- * Tabs for the browser tests: same-origin iframes, each with its own document, Web Locks holder
- * and SharedWorker connection, exactly as separate tabs would have.
+ * Tabs for the browser tests (test/browser, run by web-test-runner): same-origin iframes, each
+ * with its own document, Web Locks holder and SharedWorker connection, exactly as separate tabs
+ * would have.
  */
 import type { connect as connectFn, Mux } from '../../src/index.js';
+import { waitFor } from './wait.js';
 
 export interface TestTab {
   readonly frame: HTMLIFrameElement;
@@ -23,7 +25,7 @@ let serverUrl: Promise<string> | undefined;
 /** URL of the push server the test runner started (push-server-plugin.js). */
 export function pushServerUrl(): Promise<string> {
   serverUrl ??= fetch('/__tabmux/server').then(async (response) => {
-    if (!response.ok) throw new Error('no push server: run these tests with test/browser/hub.wtr.config.js (push-server-plugin.js)');
+    if (!response.ok) throw new Error('no push server: run these tests with web-test-runner (web-test-runner.config.js loads push-server-plugin.js)');
     return ((await response.json()) as { url: string }).url;
   });
   return serverUrl;
@@ -45,7 +47,7 @@ export async function openTab(options: Partial<Parameters<typeof connectFn>[0]> 
   frame.src = '/test/browser/fixtures/tab.html';
   document.body.append(frame);
   const win = () => frame.contentWindow as unknown as TabWindow;
-  await waitUntil('the tab iframe to load', () => win()?.tabLoaded === true);
+  await waitFor('the tab iframe to load', () => win()?.tabLoaded === true, 10_000, 20);
   const mux = win().tab!.connect({ url: await pushServerUrl(), worker: '/dist/worker.js', ...options });
   const states: string[] = [];
   mux.on('state', (state) => states.push(state));
@@ -55,13 +57,4 @@ export async function openTab(options: Partial<Parameters<typeof connectFn>[0]> 
 export function subscribeAll(tab: TestTab, channel: string): Promise<void> {
   const list: unknown[] = (tab.received[channel] = []);
   return tab.mux.subscribe(channel, (message) => list.push(message.data)).ready;
-}
-
-/** Polls `check` every 20 ms; fails after `timeoutMs` naming what it waited for. */
-export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

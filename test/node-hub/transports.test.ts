@@ -11,8 +11,9 @@ import { realClock, type Platform, type WebSocketLike } from '../../worker/platf
 import { realTransports } from '../../worker/transports/index.js';
 import type { TransportOption } from '../../src/hub-protocol/hub-api.js';
 import { startServer, type StartedServer } from '../helpers/server.js';
-import { range, readMetric, waitFor, withTimeout } from '../helpers/browser.js';
-import { FakeTab } from '../unit/hub-fakes.js';
+import { range, readMetric } from '../helpers/browser.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
+import { FakeTab } from '../helpers/hub-fakes.js';
 
 const platform: Platform = {
   fetch: (input, init) => fetch(input, init),

@@ -1,5 +1,5 @@
 /**
- * Gzip size budget of what pages pay for (issue 10, STYLE.md habit 7): the client module
+ * Gzip size budget of what pages pay for (README, section "Size"): the client module
  * (dist/index.js, every page), the hub script (dist/worker.js) and the modules the client imports
  * on demand (dist/tabmux-*.js: the in-page hub of the `direct`/`leader` hosts). Measured on the
  * BUILT files, exactly as shipped, with node:zlib at level 9 (what a CDN or `gzip -9` serves). A
@@ -27,7 +27,7 @@ interface Budget {
 }
 
 /**
- * Budgets from issue 10: a client small enough for any page, a hub well under one round trip.
+ * The budgets: a client small enough for any page, a hub well under one round trip.
  * The in-page hub is the same hub as the worker (without its SharedWorker host): the same budget.
  */
 const BUDGETS: readonly Budget[] = [
@@ -76,7 +76,7 @@ function staticImports(file: string): string[] {
 }
 
 test('every module the client imports on demand is built, served next to /tabmux.js, and budgeted', (t) => {
-  // The CONTRACT serves the client "as one ES module at /tabmux.js": nothing it needs up front may be another file.
+  // The client is one ES module at /tabmux.js (README, "Endpoints"): nothing it needs up front may be another file.
   assert.deepEqual(staticImports('dist/index.js'), [], 'dist/index.js imports no other file statically');
   const seen = new Set<string>();
   const queue = lazyImports('dist/index.js');
