@@ -18,7 +18,7 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 const nodeExternal = [...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...Object.keys(pkg.dependencies)];
 const ts = (target) => esbuild({ target, tsconfig: 'tsconfig.base.json', legalComments: 'none' });
 // Browser bundles are minified (with source maps): their gzip size is budgeted
-// (test/unit/size-budget.test.ts); the server is not, so its stack traces stay readable. Terser,
+// (test/package/size-budget.test.ts); the server is not, so its stack traces stay readable. Terser,
 // not esbuild's minifier: 4–5 % smaller gzipped here (11.2 vs 11.7 KiB for the client at this
 // writing), as its compressor inlines and folds across the whole bundle. Names are not kept:
 // nothing here depends on a function or class name (TabmuxError sets its `name` itself).

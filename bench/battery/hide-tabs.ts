@@ -7,7 +7,7 @@
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { setMinimized, visibilityOf } from '../../test/helpers/cdp-chromium.js';
-import { waitFor } from '../../test/helpers/browser.js';
+import { waitFor } from '../../test/helpers/wait.js';
 
 export interface HiddenTabs {
   /** Shows the tabs again (the user switching back). */

@@ -6,7 +6,7 @@
  * to freeze (hide-tabs.ts) and measures what the hub really does then, with whatever the tabs saw.
  */
 import type { BrowserContext, Page } from 'playwright-core';
-import { waitFor, withTimeout } from '../../test/helpers/browser.js';
+import { waitFor, withTimeout } from '../../test/helpers/wait.js';
 import type { BatteryPlan } from './plan.js';
 import { startBatteryServer } from './battery-server.js';
 import { startCountingProxy } from './counting-proxy.js';

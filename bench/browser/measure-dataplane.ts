@@ -6,7 +6,7 @@
 import type { Browser } from 'playwright-core';
 import { summarize } from '../lib/stats.js';
 import type { Summary } from '../lib/stats.js';
-import { waitFor, withTimeout } from '../../test/helpers/browser.js';
+import { waitFor, withTimeout } from '../../test/helpers/wait.js';
 import type { DataPlaneMode, DataPlaneResult, DataPlaneRun } from './dataplane/protocol.js';
 import type { BrowserPlan } from './plan.js';
 

@@ -8,7 +8,7 @@
 import type { Browser } from 'playwright-core';
 import { summarize } from '../lib/stats.js';
 import type { Summary } from '../lib/stats.js';
-import { waitFor, withTimeout } from '../../test/helpers/browser.js';
+import { waitFor, withTimeout } from '../../test/helpers/wait.js';
 import type { ServerHandle } from '../server/server-handle.js';
 import type { BrowserPlan } from './plan.js';
 import { upstreams } from './measure-tabs.js';

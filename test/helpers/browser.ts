@@ -11,8 +11,6 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { listenLocal, sendFile, type LocalServer } from './local-http.js';
 import { withTimeout } from './wait.js';
 
-// bench/ imports the waits from here; they are defined once, in wait.ts.
-export { waitFor, withTimeout } from './wait.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const ROUTES: Record<string, string> = {
