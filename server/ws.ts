@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
 import { channelNameProblem } from '../src/protocol/channel-name.js';
+import { CLOSE_SERVICE_RESTART, CLOSE_UNAUTHORIZED } from '../src/protocol/close-codes.js';
 import { formatEventId } from '../src/protocol/event-id.js';
 import type { WsServerFrame } from '../src/protocol/wire.js';
 import type { Connection, ServerContext } from './context.js';
@@ -25,17 +26,6 @@ import { clientAddress } from './client-address.js';
 import { ENVELOPE_BYTES, admitPublish, publishValue } from './publish.js';
 import { resetNotice } from './sse.js';
 import { parseCursor } from './stream-request.js';
-
-/** RFC 6455 §7.4.1: 1012 "service restart" — the client should reconnect (elsewhere). */
-export const CLOSE_SERVICE_RESTART = 1012;
-/** RFC 6455 §7.4.1: 1008 "policy violation" — used when a slow consumer is dropped. */
-export const CLOSE_POLICY = 1008;
-/**
- * RFC 6455 §7.4.2 leaves 4000–4999 to applications. 4001 (like HTTP 401): no valid token — none
- * sent within authTimeout, a bad one, or it expired. Preceded by an `op:error`
- * TABMUX_ERR_UNAUTHORIZED frame saying which; reconnect with a fresh token.
- */
-export const CLOSE_UNAUTHORIZED = 4001;
 
 type Ref = string | number | undefined;
 
