@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exportJWK, SignJWT } from 'jose';
-import { request, withTimeout } from './clients.js';
+import { request, withTimeout } from '../helpers/server-clients.js';
 
 const CLI = fileURLToPath(new URL('../../server/cli.ts', import.meta.url));
 const SPAWN_MS = 15_000;

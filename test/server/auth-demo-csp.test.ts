@@ -9,7 +9,7 @@ import { launchChromium } from '../helpers/chromium.js';
 import { startServer } from '../helpers/server.js';
 import { assertBuilt, waitFor } from '../helpers/browser.js';
 import { startPriceSimulator } from '../../server/demo/simulator.js';
-import { request } from './clients.js';
+import { request } from '../helpers/server-clients.js';
 
 test('the demo works under its CSP (no violations) and is served with security headers', async (t) => {
   assertBuilt();

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { exportJWK, SignJWT } from 'jose';
 import { startServer } from '../helpers/server.js';
-import { openSse, openWs, publish, request, withTimeout } from './clients.js';
+import { openSse, openWs, publish, request, withTimeout } from '../helpers/server-clients.js';
 
 const KEY = 'auth-test-publish-key';
 const SECRET = 'an-hs256-secret-of-at-least-32-bytes!';

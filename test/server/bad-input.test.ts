@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startServer } from '../helpers/server.js';
-import { openSse, openWs, publish, request, withTimeout } from './clients.js';
-import type { SseClient } from './clients.js';
+import { openSse, openWs, publish, request, withTimeout } from '../helpers/server-clients.js';
+import type { SseClient } from '../helpers/server-clients.js';
 
 const KEY = 'test-publish-key';
 const AUTH = { Authorization: `Bearer ${KEY}` };

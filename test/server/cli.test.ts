@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { request, withTimeout } from './clients.js';
+import { request, withTimeout } from '../helpers/server-clients.js';
 
 const CLI = fileURLToPath(new URL('../../server/cli.ts', import.meta.url));
 const SPAWN_MS = 15_000;

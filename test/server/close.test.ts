@@ -10,7 +10,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { createPushServer } from '../../server/index.js';
 import { mountPushServer } from '../helpers/mounted-server.js';
 import { startServer } from '../helpers/server.js';
-import { openSse, openWs, publish, request, withTimeout } from './clients.js';
+import { openSse, openWs, publish, request, withTimeout } from '../helpers/server-clients.js';
 
 test('close(): SSE gets a short retry and ends, WS closes 1012, a pending poll answers, new requests are refused', async () => {
   const s = await startServer({ retry: 5000 });

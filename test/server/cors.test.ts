@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { startServer } from '../helpers/server.js';
-import { openWs, request, withTimeout } from './clients.js';
+import { openWs, request, withTimeout } from '../helpers/server-clients.js';
 
 const APP = 'https://app.example.com';
 

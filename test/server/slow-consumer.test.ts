@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { setImmediate as turn } from 'node:timers/promises';
 import { startServer } from '../helpers/server.js';
-import { metric, openSse, openWs, request, Waiter, withTimeout } from './clients.js';
-import type { SseClient } from './clients.js';
+import { metric, openSse, openWs, request, Waiter, withTimeout } from '../helpers/server-clients.js';
+import type { SseClient } from '../helpers/server-clients.js';
 
 const BOUND = 256 * 1024;
 const BULK = 'x'.repeat(60 * 1024);

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedisServer } from '../helpers/redis.js';
 import { startServer } from '../helpers/server.js';
-import { request } from './clients.js';
+import { request } from '../helpers/server-clients.js';
 
 /** Re-reads `check` every 50 ms until it holds; fails after `ms` saying what it waited for. */
 async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, ms = 20_000): Promise<T> {

@@ -9,7 +9,7 @@ import net from 'node:net';
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage } from 'eventsource-parser';
 import { startServer } from '../helpers/server.js';
-import { metric, openWs, publish, request, Waiter, withTimeout } from './clients.js';
+import { metric, openWs, publish, request, Waiter, withTimeout } from '../helpers/server-clients.js';
 
 test('WebSocket: subscribe, receive, publish with ack and ref, unsubscribe', async (t) => {
   const s = await startServer();

@@ -13,8 +13,8 @@ import { startServer } from '../helpers/server.js';
 import { clientAddress } from '../../server/client-address.js';
 import { createPushServer, silentLogger } from '../../server/index.js';
 import { parseCli, HELP, UsageError } from '../../server/cli-args.js';
-import { openSse, withTimeout } from './clients.js';
-import type { SseClient } from './clients.js';
+import { openSse, withTimeout } from '../helpers/server-clients.js';
+import type { SseClient } from '../helpers/server-clients.js';
 
 /** An SSE stream "forwarded" for a client: its status (200 or 429), kept open until closed. */
 async function sse(url: string, xff?: string): Promise<SseClient> {

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createPushServer, silentLogger } from '../../server/index.js';
 import type { PushServer } from '../../server/index.js';
-import { withTimeout } from './clients.js';
+import { withTimeout } from '../helpers/server-clients.js';
 
 interface Setup {
   readonly base: string;
