@@ -10,21 +10,20 @@ import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
 import { channelNameProblem } from '../src/protocol/channel-name.js';
 import { CLOSE_SERVICE_RESTART, CLOSE_UNAUTHORIZED } from '../src/protocol/close-codes.js';
-import { formatEventId } from '../src/protocol/event-id.js';
 import type { WsServerFrame } from '../src/protocol/wire.js';
 import type { Connection, ServerContext } from './context.js';
 import { counted, overBufferBound } from './context.js';
 import { authenticate, checkSubscribe, msUntilExpiry, verifyToken } from './auth.js';
 import type { Credentials } from './auth.js';
 import { matchesAny } from './channel-patterns.js';
-import { EncodedMessage } from './encode.js';
 import { PushError, toPushError, urlTooLong, writeRawError } from './errors.js';
 import { originAllowed } from './cors.js';
 import { Feed } from './feed.js';
 import { stripBasePath } from './base-path.js';
 import { clientAddress } from './client-address.js';
 import { ENVELOPE_BYTES, admitPublish, publishValue } from './publish.js';
-import { resetNotice } from './sse.js';
+import { ConnectionTeardown } from './connection-teardown.js';
+import { resetNotice, sendPaced, writeReplay } from './replay.js';
 import { parseCursor } from './stream-request.js';
 
 type Ref = string | number | undefined;
@@ -64,18 +63,18 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
   function accept(ws: WebSocket, req: IncomingMessage, initial: Credentials): void {
     const feeds = new Map<string, Feed>();
     let credentials = initial;
-    let gone = false;
+    const teardown = new ConnectionTeardown(context);
     let authTimer: NodeJS.Timeout | undefined;
     let expiryTimer: NodeJS.Timeout | undefined;
     /** An `auth` frame being verified: later frames wait for it, so they see its outcome. */
     let authPending: Promise<void> | undefined;
 
     const send = (frame: WsServerFrame | Buffer): void => {
-      if (gone || ws.readyState !== ws.OPEN) return;
+      if (teardown.ended || ws.readyState !== ws.OPEN) return;
       ws.send(Buffer.isBuffer(frame) ? frame : JSON.stringify(frame), { binary: false });
       if (overBufferBound(context, ws.bufferedAmount)) {
         // A reader that stopped reading: cut it (a close frame would queue behind the backlog).
-        cleanup();
+        teardown.end();
         ws.terminate();
       }
     };
@@ -84,55 +83,50 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
       if (e.code === 'TABMUX_ERR_INTERNAL') context.options.logger.error('websocket frame failed', { error });
       send({ op: 'error', code: e.code, message: e.message, ...(ref !== undefined ? { ref } : {}), ...(channel ? { channel } : {}) });
     };
-    const cleanup = (): void => {
-      if (gone) return;
-      gone = true;
-      clearTimeout(authTimer);
-      clearTimeout(expiryTimer);
+    teardown.onEnd(() => {
       for (const feed of feeds.values()) feed.close();
       feeds.clear();
       alive.delete(ws);
-      context.connections.delete(connection);
-    };
+    });
     const connection: Connection = {
       transport: 'ws',
       subscriptions: () => feeds.size,
       shutdown: () => ws.close(CLOSE_SERVICE_RESTART, 'server restart: reconnect'),
       destroy: () => {
-        cleanup();
+        teardown.end();
         ws.terminate();
       },
     };
-    context.connections.add(connection);
+    teardown.track(connection);
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));
-    ws.on('close', cleanup);
+    ws.on('close', () => teardown.end());
     ws.on('error', (error: Error & { code?: string }) => {
       // `ws` closes with 1009 itself; we count it.
       if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') context.metrics.limitRefusals.ws_payload++;
-      cleanup();
+      teardown.end();
     });
 
     const closeUnauthorized = (message: string): void => {
       context.metrics.authRefusals.unauthorized++;
       send({ op: 'error', code: 'TABMUX_ERR_UNAUTHORIZED', message });
-      cleanup();
+      teardown.end();
       ws.close(CLOSE_UNAUTHORIZED, 'unauthorized');
     };
     const scheduleExpiry = (): void => {
-      clearTimeout(expiryTimer);
+      teardown.cancel(expiryTimer);
       const ms = msUntilExpiry(credentials.grant);
       if (ms === undefined) return;
-      expiryTimer = setTimeout(() => closeUnauthorized('the token has expired: reconnect with a fresh one, or send {"op":"auth"} before it ends'), ms);
+      expiryTimer = teardown.timer(ms, () => closeUnauthorized('the token has expired: reconnect with a fresh one, or send {"op":"auth"} before it ends'));
       expiryTimer.unref();
     };
     scheduleExpiry();
     if (context.auth.jwt && !credentials.grant && !credentials.publishKey) {
       // An unauthenticated socket costs memory and a descriptor: it gets authTimeout to send a token.
-      authTimer = setTimeout(() => {
+      authTimer = teardown.timer(options.authTimeoutMs, () => {
         context.metrics.limitRefusals.auth_timeout++;
         closeUnauthorized(`no token within ${options.authTimeoutMs / 1000} s: send {"op":"auth","token":"…"} first`);
-      }, options.authTimeoutMs);
+      });
       authTimer.unref();
     }
 
@@ -147,9 +141,9 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
         closeUnauthorized(toPushError(error).message);
         return;
       }
-      if (gone) return;
+      if (teardown.ended) return;
       credentials = { publishKey: credentials.publishKey, grant };
-      clearTimeout(authTimer);
+      teardown.cancel(authTimer);
       scheduleExpiry();
       // A narrower token: channels it no longer allows are dropped, each with a 403.
       for (const [channel, feed] of feeds) {
@@ -194,19 +188,14 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
         if (feeds.get(channel) === feed) feeds.delete(channel);
         throw error;
       }
-      if (feed.closed || gone) return;
-      for (const gap of result.gaps) send({ op: 'reset', ...resetNotice(gap) });
-      // Replay at the client's pace (see sse.ts): wait for the socket once the backlog is large.
-      for (const message of result.messages) {
-        if (gone || feed.closed) return;
-        const frame = new EncodedMessage(message).wireBuffer;
-        context.metrics.delivered++;
-        if (ws.bufferedAmount < options.maxBufferedBytes / 2) ws.send(frame, { binary: false });
-        else await new Promise<void>((resolve) => ws.send(frame, { binary: false }, () => resolve()));
-      }
-      if (gone || feed.closed) return;
-      send({ op: 'subscribed', channel, id: formatEventId(result.head.epoch, result.head.seq) });
-      feed.goLive();
+      await writeReplay(context, feed, result, {
+        ended: () => teardown.ended,
+        reset: (gap) => send({ op: 'reset', ...resetNotice(gap) }),
+        // Past half the bound, wait for the socket: the other half is room for this socket's other
+        // channels, live meanwhile, before it counts as a slow consumer.
+        write: (message) => sendPaced(ws, message.wireBuffer, options.maxBufferedBytes / 2),
+        opened: (head) => send({ op: 'subscribed', channel, id: head }),
+      });
     }
 
     async function onFrame(data: RawData, isBinary: boolean): Promise<void> {
@@ -231,7 +220,7 @@ export function createWsEndpoint(context: ServerContext): WsEndpoint {
         return;
       }
       if (authPending) await authPending.catch(() => {});
-      if (gone) return;
+      if (teardown.ended) return;
       const ref: Ref = typeof f.ref === 'string' || typeof f.ref === 'number' ? f.ref : undefined;
       const channel = typeof f.channel === 'string' ? f.channel : undefined;
       try {
