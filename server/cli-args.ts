@@ -56,35 +56,23 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** The flags that take a value, kept as text: `numeric` checks the numbers among them. */
+const VALUE_FLAGS = [
+  'port', 'host', 'redis', 'jwt-secret', 'jwt-public-key', 'publish-key', 'base-path', 'history', 'heartbeat',
+  'max-message-size', 'max-channels-per-stream', 'max-buffered-bytes', 'retry', 'jwt-clock-tolerance', 'auth-timeout',
+  'max-connections-per-ip', 'publish-rate', 'publish-burst', 'max-header-size', 'max-url-length', 'headers-timeout',
+  'request-timeout',
+  /** `--trust-proxy=<n>` arrives here (see parseCli): a boolean flag cannot take a value. */
+  'trust-proxy-hops',
+  'node-id',
+] as const;
+
 const OPTIONS = {
-  port: { type: 'string' },
-  host: { type: 'string' },
-  redis: { type: 'string' },
-  'jwt-secret': { type: 'string' },
-  'jwt-public-key': { type: 'string' },
-  'publish-key': { type: 'string' },
+  // Object.fromEntries types its keys as string: the cast restores them, for parseArgs's `values`.
+  ...(Object.fromEntries(VALUE_FLAGS.map((flag) => [flag, { type: 'string' }])) as Record<(typeof VALUE_FLAGS)[number], { type: 'string' }>),
   'allow-origin': { type: 'string', multiple: true },
-  'base-path': { type: 'string' },
-  history: { type: 'string' },
-  heartbeat: { type: 'string' },
-  'max-message-size': { type: 'string' },
-  'max-channels-per-stream': { type: 'string' },
-  'max-buffered-bytes': { type: 'string' },
-  retry: { type: 'string' },
-  'jwt-clock-tolerance': { type: 'string' },
-  'auth-timeout': { type: 'string' },
-  'max-connections-per-ip': { type: 'string' },
-  'publish-rate': { type: 'string' },
-  'publish-burst': { type: 'string' },
-  'max-header-size': { type: 'string' },
-  'max-url-length': { type: 'string' },
-  'headers-timeout': { type: 'string' },
-  'request-timeout': { type: 'string' },
   status: { type: 'boolean' },
   'trust-proxy': { type: 'boolean' },
-  /** `--trust-proxy=<n>` arrives here (see parseCli): a boolean flag cannot take a value. */
-  'trust-proxy-hops': { type: 'string' },
-  'node-id': { type: 'string' },
   demo: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;

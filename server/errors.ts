@@ -2,12 +2,13 @@
  * HTTP side of the error catalog (src/protocol/errors.ts): which status each code answers with,
  * and the one way errors are written, `{"error":{"code","message"}}`. Messages are written for
  * the client; a stack never reaches a response (internal errors are logged, then answered with a
- * fixed sentence).
+ * fixed sentence). A broker's errors (broker/errors.ts) are turned into answers here too.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import type { ErrorBody, ErrorCode } from '../src/protocol/errors.js';
+import { BrokerError } from './broker/errors.js';
 
 export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   TABMUX_ERR_BAD_REQUEST: 400,
@@ -55,9 +56,22 @@ export function errorJson(code: ErrorCode, message: string): string {
 
 const INTERNAL_MESSAGE = 'internal server error (logged on the server)';
 
-/** The client-safe code and message of anything thrown: a PushError as is, anything else as 500. */
+/**
+ * A broker's error as the answer a client gets; anything else as it is. Unavailable: 503 with
+ * `Retry-After`, as the server's own refusals while it cannot serve (the client comes back).
+ */
+export function fromBrokerError(error: unknown): unknown {
+  if (!(error instanceof BrokerError)) return error;
+  return new PushError(error.code, error.message, error.code === 'TABMUX_ERR_UNAVAILABLE' ? { 'Retry-After': '1' } : {});
+}
+
+/**
+ * The client-safe code and message of anything thrown: a PushError as is, a broker's error as
+ * `fromBrokerError` answers it, anything else as 500.
+ */
 export function toPushError(error: unknown): PushError {
-  return error instanceof PushError ? error : new PushError('TABMUX_ERR_INTERNAL', INTERNAL_MESSAGE);
+  const answer = fromBrokerError(error);
+  return answer instanceof PushError ? answer : new PushError('TABMUX_ERR_INTERNAL', INTERNAL_MESSAGE);
 }
 
 /** Answers an error on a response whose head is not sent yet; otherwise ends the response. */

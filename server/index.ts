@@ -12,7 +12,7 @@ import type { Broker } from './broker/broker.js';
 import { createMemoryBroker } from './broker/memory.js';
 import { createRedisBroker } from './broker/redis.js';
 import type { ServerContext } from './context.js';
-import { PushError, writeRawError } from './errors.js';
+import { PushError, fromBrokerError, writeRawError } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { resolveOptions } from './options.js';
 import type { PushServerOptions } from './options.js';
@@ -73,15 +73,21 @@ function clientErrorAnswer(error: NodeJS.ErrnoException, metrics: ServerContext[
   }
 }
 
+/** The broker of its own a server runs: Redis when given a URL, else the embedded one. */
+function brokerFor(redis: string | undefined, history: number): Broker {
+  try {
+    return redis !== undefined ? createRedisBroker(redis, { history }) : createMemoryBroker({ history });
+  } catch (error) {
+    // A Redis URL that resolveOptions let through but the broker refuses: a bad option like any other.
+    throw fromBrokerError(error);
+  }
+}
+
 export function createPushServer(options: PushServerOptions = {}): PushServer {
   const resolved = resolveOptions(options);
   const { logger } = resolved;
   const ownBroker = options.broker === undefined;
-  const broker: Broker =
-    options.broker ??
-    (options.redis !== undefined
-      ? createRedisBroker(options.redis, { history: resolved.history })
-      : createMemoryBroker({ history: resolved.history }));
+  const broker: Broker = options.broker ?? brokerFor(options.redis, resolved.history);
   const metrics = createMetrics();
   const brokerKind: BrokerKind = options.broker !== undefined ? 'custom' : options.redis !== undefined ? 'redis' : 'memory';
   const rates = resolved.status

@@ -4,7 +4,6 @@
  * `lastEventId` in the answer is the newest id the answer covers: the broker's head when the
  * replay was read, or the newest message delivered, whichever is later; the next poll sends it.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatEventId } from '../src/protocol/event-id.js';
 import { QUERY_TIMEOUT } from '../src/protocol/wire.js';
 import type { ResetNotice } from '../src/protocol/wire.js';
@@ -12,11 +11,10 @@ import type { Connection, ServerContext } from './context.js';
 import { EncodedMessage } from './encode.js';
 import { PushError, sendError } from './errors.js';
 import { Feed } from './feed.js';
-import { resetNotice } from './sse.js';
-import { parseStreamRequest } from './stream-request.js';
-import { checkSubscribe } from './auth.js';
-import type { Credentials } from './auth.js';
+import type { StreamCall } from './stream-request.js';
 import { closeConnection } from './connection-close.js';
+import { ConnectionTeardown } from './connection-teardown.js';
+import { resetNotice } from './replay.js';
 
 function parseTimeout(query: URLSearchParams, fallback: number, max: number): number {
   const text = query.get(QUERY_TIMEOUT);
@@ -28,35 +26,19 @@ function parseTimeout(query: URLSearchParams, fallback: number, max: number): nu
   return seconds;
 }
 
-export async function handlePoll(
-  context: ServerContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  query: URLSearchParams,
-  cors: Record<string, string>,
-  credentials: Credentials,
-): Promise<void> {
+export async function handlePoll(context: ServerContext, { req, res, query, cors, requests }: StreamCall): Promise<void> {
   const { options, metrics } = context;
-  const requests = parseStreamRequest(req, query, options.maxChannelsPerStream);
-  // A poll is short-lived (<= maxPollTimeout): the token is checked on each one, not timed.
-  checkSubscribe(context.auth, credentials, requests.map((r) => r.channel));
   const timeoutSeconds = parseTimeout(query, Math.min(options.defaultPollTimeout, options.maxPollTimeout), options.maxPollTimeout);
 
   const pending: EncodedMessage[] = [];
   let resets: ResetNotice[] = [];
   let covered = '';
   let coveredSeq = 0;
-  let answered = false;
-  let timer: NodeJS.Timeout | undefined = undefined;
   let flushScheduled = false;
 
+  const teardown = new ConnectionTeardown(context);
   const answer = (): void => {
-    if (answered) return;
-    answered = true;
-    clearTimeout(timer);
-    feed.close();
-    context.connections.delete(connection);
-    if (res.destroyed) return;
+    if (!teardown.end() || res.destroyed) return;
     if (covered === '') {
       // Shut down before the replay was read: no cursor to hand back, so ask for a retry.
       sendError(res, new PushError('TABMUX_ERR_UNAVAILABLE', 'the server is shutting down; retry shortly', { 'Retry-After': '1' }), cors);
@@ -105,25 +87,23 @@ export async function handlePoll(
     },
     onReset: (channel) => resets.push(resetNotice(channel)),
   });
+  teardown.onEnd(() => feed.close());
   const connection: Connection = {
     transport: 'poll',
     subscriptions: () => requests.length,
     shutdown: answer,
     destroy: () => {
-      answered = true;
-      clearTimeout(timer);
-      feed.close();
-      context.connections.delete(connection);
+      teardown.end();
       res.destroy();
     },
   };
-  context.connections.add(connection);
+  teardown.track(connection);
   res.on('close', () => {
-    if (!answered) connection.destroy();
+    if (!teardown.ended) connection.destroy();
   });
 
   const result = await feed.open();
-  if (answered) return;
+  if (teardown.ended) return;
   covered = formatEventId(result.head.epoch, result.head.seq);
   coveredSeq = result.head.seq;
   resets = result.gaps.map(resetNotice);
@@ -132,6 +112,6 @@ export async function handlePoll(
     answer();
     return;
   }
-  timer = setTimeout(answer, timeoutSeconds * 1000);
+  teardown.timer(timeoutSeconds * 1000, answer);
   feed.goLive();
 }

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { channelNameProblem } from '../src/protocol/channel-name.js';
 import type { PublishResponse } from '../src/protocol/wire.js';
 import type { ServerContext } from './context.js';
-import { PushError } from './errors.js';
+import { PushError, fromBrokerError } from './errors.js';
 import { checkPublish } from './auth.js';
 import type { Credentials } from './auth.js';
 import { clientAddress } from './client-address.js';
@@ -32,7 +32,13 @@ export async function publishValue(context: ServerContext, channel: unknown, dat
   }
   const health = context.broker.health();
   if (!health.ok) throw new PushError('TABMUX_ERR_UNAVAILABLE', health.reason ?? 'the broker is unavailable');
-  const stored = await context.broker.publish(channel as string, json);
+  let stored;
+  try {
+    stored = await context.broker.publish(channel as string, json);
+  } catch (error) {
+    // push.publish() rejects with the same PushError an HTTP publish is answered with.
+    throw fromBrokerError(error);
+  }
   context.metrics.published++;
   return { id: stored.id };
 }

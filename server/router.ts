@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerContext } from './context.js';
 import { counted } from './context.js';
-import { authenticate } from './auth.js';
+import { authenticate, checkSubscribe } from './auth.js';
 import { answerPreflight, corsHeaders } from './cors.js';
 import { PushError, describeRequest, sendError, toPushError, urlTooLong } from './errors.js';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
@@ -19,6 +19,7 @@ import { serveStatic, STATIC_FILES } from './static-files.js';
 import { stripBasePath } from './base-path.js';
 import { clientAddress } from './client-address.js';
 import { closeConnection } from './connection-close.js';
+import { parseStreamRequest } from './stream-request.js';
 
 export type Next = (error?: unknown) => void;
 
@@ -69,8 +70,12 @@ async function route(
       const release = context.connectionsPerIp.acquire(clientAddress(req, context.options.trustProxy));
       res.once('close', release);
       const credentials = await authenticate(req, query, context.auth);
-      if (path === '/sse') return handleSse(context, req, res, query, cors, credentials);
-      return handlePoll(context, req, res, query, cors, credentials);
+      const requests = parseStreamRequest(req, query, context.options.maxChannelsPerStream);
+      // Checked once, here: a stream also ends when its token does (sse.ts), while a poll is too
+      // short-lived (<= maxPollTimeout) to be timed: the next one is checked again.
+      checkSubscribe(context.auth, credentials, requests.map((r) => r.channel));
+      const call = { req, res, query, cors, credentials, requests };
+      return path === '/sse' ? handleSse(context, call) : handlePoll(context, call);
     }
     case '/publish':
       return handlePublish(context, req, res, cors, await authenticate(req, query, context.auth));

@@ -6,24 +6,16 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SSE_EVENT_OPEN, SSE_EVENT_RESET } from '../src/protocol/wire.js';
-import type { ResetNotice, SseOpenData } from '../src/protocol/wire.js';
-import { formatEventId } from '../src/protocol/event-id.js';
+import type { SseOpenData } from '../src/protocol/wire.js';
 import type { Connection, ServerContext } from './context.js';
 import { overBufferBound } from './context.js';
-import { EncodedMessage, sseEvent } from './encode.js';
+import { sseEvent } from './encode.js';
 import { Feed } from './feed.js';
-import { parseStreamRequest } from './stream-request.js';
-import { checkSubscribe, msUntilExpiry } from './auth.js';
-import type { Credentials } from './auth.js';
+import type { StreamCall } from './stream-request.js';
+import { msUntilExpiry } from './auth.js';
 import { closeConnection } from './connection-close.js';
-
-export function resetNotice(channel: string): ResetNotice {
-  return {
-    channel,
-    code: 'TABMUX_ERR_HISTORY_GAP',
-    message: 'the history no longer reaches your cursor (or it is from an earlier server run): messages may have been missed',
-  };
-}
+import { ConnectionTeardown } from './connection-teardown.js';
+import { resetNotice, writePaced, writeReplay } from './replay.js';
 
 /** A `$reset` event: no `id:`, so the client's cursor stays where it was. */
 function resetEvent(channel: string): string {
@@ -45,30 +37,8 @@ export function sendComeBackLater(req: IncomingMessage, res: ServerResponse, ret
   res.end(`retry: ${jittered(Math.min(retry, 1000))}\n\n`);
 }
 
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}
-
-export async function handleSse(
-  context: ServerContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  query: URLSearchParams,
-  cors: Record<string, string>,
-  credentials: Credentials,
-): Promise<void> {
+export async function handleSse(context: ServerContext, { req, res, cors, credentials, requests }: StreamCall): Promise<void> {
   const { options, metrics } = context;
-  const requests = parseStreamRequest(req, query, options.maxChannelsPerStream);
-  checkSubscribe(context.auth, credentials, requests.map((r) => r.channel));
-
   req.socket.setNoDelay(true);
   // Headers go out before the broker is asked: if it then fails, the stream is cut and an
   // EventSource reconnects by itself, whereas an error status would make it give up for good
@@ -83,30 +53,21 @@ export async function handleSse(
     'X-Content-Type-Options': 'nosniff',
   });
 
-  let ended = false;
+  const teardown = new ConnectionTeardown(context);
   // The token's end (exp + clock tolerance) ends the stream: the client reconnects with
   // Last-Event-ID and, if it has one, a fresh token — losing nothing, since the cursor resumes.
   const expiresIn = msUntilExpiry(credentials.grant);
-  const expiry = expiresIn === undefined ? undefined : setTimeout(() => end(), expiresIn);
-  expiry?.unref();
+  if (expiresIn !== undefined) teardown.timer(expiresIn, () => end()).unref();
   const end = (): void => {
-    if (ended) return;
-    ended = true;
-    clearTimeout(expiry);
-    feed.close();
-    context.connections.delete(connection);
-    if (!res.writableEnded) res.end();
+    if (teardown.end() && !res.writableEnded) res.end();
   };
   const drop = (): void => {
     // A client that stopped reading: cut it, or its queue grows without bound.
-    ended = true;
-    clearTimeout(expiry);
-    feed.close();
-    context.connections.delete(connection);
+    teardown.end();
     res.destroy();
   };
   const write = (chunk: Buffer | string): void => {
-    if (ended) return;
+    if (teardown.ended) return;
     res.write(chunk);
     if (overBufferBound(context, res.writableLength)) drop();
   };
@@ -125,6 +86,7 @@ export async function handleSse(
     },
     onReset: (channel) => write(resetEvent(channel)),
   });
+  teardown.onEnd(() => feed.close());
   const connection: Connection & { heartbeat(frame: Buffer): void } = {
     transport: 'sse',
     subscriptions: () => requests.length,
@@ -139,27 +101,21 @@ export async function handleSse(
       res.destroy();
     },
   };
-  context.connections.add(connection);
+  teardown.track(connection);
   res.on('close', end);
 
   // The first bytes: the reconnection hint, sent before the replay so even an early drop has it.
   write(`retry: ${options.retry}\n\n`);
   const result = await feed.open();
-  if (ended) return;
-  for (const channel of result.gaps) write(resetEvent(channel));
-  // The replay may be far larger than maxBufferedBytes (history × message size): it is written
-  // at the client's pace, waiting for 'drain', instead of counting as a slow consumer — or a
-  // client resuming a long history would be dropped, reconnect with the same cursor, forever.
-  for (const message of result.messages) {
-    if (ended) return;
-    metrics.delivered++;
-    if (!res.write(new EncodedMessage(message).sse)) await drained(res);
-  }
-  if (ended) return;
-  const head = formatEventId(result.head.epoch, result.head.seq);
-  const open: SseOpenData = { head };
-  write(sseEvent({ id: head, event: SSE_EVENT_OPEN, data: JSON.stringify(open) }));
-  feed.goLive();
+  await writeReplay(context, feed, result, {
+    ended: () => teardown.ended,
+    reset: (channel) => write(resetEvent(channel)),
+    write: (message) => writePaced(res, message.sse),
+    opened: (head) => {
+      const open: SseOpenData = { head };
+      write(sseEvent({ id: head, event: SSE_EVENT_OPEN, data: JSON.stringify(open) }));
+    },
+  });
 }
 
 export function isSseConnection(connection: Connection): connection is Connection & { heartbeat(frame: Buffer): void } {

@@ -31,20 +31,12 @@ export const STATIC_FILES: Readonly<Record<string, { file: string; type: string;
   '/tabmux-event-source.js': { file: 'tabmux-event-source.js', type: JS, kind: 'script' },
 };
 
-function headersOf(kind: Kind, body: Buffer): Record<string, string> {
-  switch (kind) {
-    case 'page':
-      return pageHeaders(body.toString('utf8'));
-    case 'script':
-      return scriptHeaders();
-    case 'worker':
-      return workerHeaders();
-    default: {
-      const never: never = kind;
-      return never;
-    }
-  }
-}
+/** Each kind's security headers; a Record, so a new kind without headers does not compile. */
+const HEADERS_OF: Readonly<Record<Kind, (body: Buffer) => Record<string, string>>> = {
+  page: (body) => pageHeaders(body.toString('utf8')),
+  script: scriptHeaders,
+  worker: workerHeaders,
+};
 
 export async function serveStatic(path: string, res: ServerResponse, headOnly: boolean): Promise<void> {
   const entry = STATIC_FILES[path]!;
@@ -55,7 +47,7 @@ export async function serveStatic(path: string, res: ServerResponse, headOnly: b
     throw new PushError('TABMUX_ERR_NOT_FOUND', `${path} is served from dist/${entry.file}, which is not built yet: run npm run build`);
   }
   res.writeHead(200, {
-    ...headersOf(entry.kind, body),
+    ...HEADERS_OF[entry.kind](body),
     'Content-Type': entry.type,
     'Content-Length': body.length,
     // Always revalidated: a new build must reach the page and the hub at once.

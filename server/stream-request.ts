@@ -4,13 +4,25 @@
  * the shared one (`Last-Event-ID` header, else `lastEventId` query parameter); a channel with
  * neither starts from now.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { channelNameProblem } from '../src/protocol/channel-name.js';
 import { parseEventId } from '../src/protocol/event-id.js';
 import type { EventId } from '../src/protocol/event-id.js';
 import { QUERY_CHANNEL, QUERY_CHANNEL_CURSOR_PREFIX, QUERY_LAST_EVENT_ID } from '../src/protocol/wire.js';
 import type { ReplayRequest } from './broker/broker.js';
+import type { Credentials } from './auth.js';
 import { PushError } from './errors.js';
+
+/** An `/sse` or `/poll` request as its handler gets it: authenticated, its channels allowed. */
+export interface StreamCall {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly query: URLSearchParams;
+  /** CORS headers for the answer. */
+  readonly cors: Record<string, string>;
+  readonly credentials: Credentials;
+  readonly requests: readonly ReplayRequest[];
+}
 
 export function parseCursor(text: string | undefined, where: string): EventId | undefined {
   // An empty Last-Event-ID means "none" (a fresh EventSource sends no header at all).

@@ -10,6 +10,11 @@
  *
  * Fan-out is the server's job, not the broker's: a node subscribes a channel once (one listener,
  * however many clients want it) and encodes each message once per transport.
+ *
+ * What a broker throws is a BrokerError (errors.ts), never an HTTP answer: the server maps it
+ * (server/errors.ts). A store that cannot be reached, or a closed broker, rejects `publish`,
+ * `subscribe`, `replay` and `head` with code TABMUX_ERR_UNAVAILABLE: the clients are answered 503
+ * and retry. Anything else thrown is a bug: logged, and answered 500 without detail.
  */
 import type { EventId } from '../../src/protocol/event-id.js';
 
@@ -50,18 +55,24 @@ export interface BrokerHealth {
 }
 
 export interface Broker {
-  /** Assigns the id, appends to the channel's history, then delivers to every subscribed listener. */
+  /**
+   * Assigns the id, appends to the channel's history, then delivers to every subscribed listener.
+   * Rejects with TABMUX_ERR_UNAVAILABLE when the store is unreachable, including when the reply
+   * was lost and the message may or may not have been stored.
+   */
   publish(channel: string, json: string): Promise<StoredMessage>;
   /**
    * Adds a listener for a channel's live messages. Resolves once delivery is guaranteed for every
    * message published after it resolved. A replay read AFTER that, merged with the live messages
-   * de-duplicated by seq, is gapless.
+   * de-duplicated by seq, is gapless. Rejects with TABMUX_ERR_UNAVAILABLE (the listener is then
+   * not added).
    */
   subscribe(channel: string, listener: MessageListener): Promise<void>;
+  /** Never throws: a listener that is not subscribed is ignored. */
   unsubscribe(channel: string, listener: MessageListener): void;
-  /** Retained history after the given cursors (see ReplayResult). */
+  /** Retained history after the given cursors (see ReplayResult). Rejects with TABMUX_ERR_UNAVAILABLE. */
   replay(requests: readonly ReplayRequest[]): Promise<ReplayResult>;
-  /** The id of the newest message of any channel (seq 0 when none yet). */
+  /** The id of the newest message of any channel (seq 0 when none yet). Rejects with TABMUX_ERR_UNAVAILABLE. */
   head(): Promise<EventId>;
   health(): BrokerHealth;
   /** Called with every change of health, so /health and publishes can answer 503 at once. */
@@ -69,6 +80,11 @@ export interface Broker {
   close(): Promise<void>;
 }
 
+/**
+ * A factory checks its options at once and throws on a bad one: createRedisBroker a BrokerError
+ * TABMUX_ERR_BAD_REQUEST (createPushServer answers it as a bad option), createMemoryBroker a
+ * RangeError.
+ */
 export interface BrokerOptions {
   /** Messages kept per channel for resume. */
   readonly history: number;

@@ -1,22 +1,9 @@
 /**
- * What the Redis broker reads back from Redis, turned into StoredMessages, and the one error it
- * throws when Redis cannot be reached. Layout and formats: redis-scripts.ts.
+ * What the Redis broker reads back from Redis, turned into StoredMessages, and the safe words for
+ * why Redis cannot be reached. Layout and formats: redis-scripts.ts.
  */
 import { formatEventId } from '../../src/protocol/event-id.js';
-import { PushError } from '../errors.js';
 import type { StoredMessage } from './broker.js';
-
-/**
- * Redis is unreachable (or the broker is closed). A PushError, so that every endpoint answers it
- * as 503 TABMUX_ERR_UNAVAILABLE like its own refusals; the message is safe to show to a client:
- * no address, no stack.
- */
-export class BrokerUnavailableError extends PushError {
-  constructor(message: string) {
-    super('TABMUX_ERR_UNAVAILABLE', message, { 'Retry-After': '1' });
-    this.name = 'BrokerUnavailableError';
-  }
-}
 
 function message(channel: string, epoch: string, seq: number, json: string): StoredMessage {
   return { channel, id: formatEventId(epoch, seq), epoch, seq, json };

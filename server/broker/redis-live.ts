@@ -12,7 +12,8 @@
 import type { Redis } from 'ioredis';
 import type { EventId } from '../../src/protocol/event-id.js';
 import type { MessageListener, ReplayRequest, ReplayResult, StoredMessage } from './broker.js';
-import { BrokerUnavailableError, decodeLive } from './redis-codec.js';
+import { brokerUnavailable, isBrokerUnavailable } from './errors.js';
+import { decodeLive } from './redis-codec.js';
 import type { RedisKeys } from './redis-scripts.js';
 
 interface ChannelState {
@@ -113,7 +114,7 @@ export function createLive({ sub, keys, head, replay }: LiveDeps): Live {
       // The head read AFTER the subscription took effect: every later message reaches us live, and
       // a catch-up from here misses nothing published after subscribe() resolved.
       const now = await head();
-      if (gen !== generation) throw new BrokerUnavailableError('lost the connection to Redis while subscribing');
+      if (gen !== generation) throw brokerUnavailable('lost the connection to Redis while subscribing');
       const cursor = state.cursor;
       if (!cursor || cursor.epoch !== now.epoch || cursor.seq < now.seq) state.cursor = now;
     } catch (error) {
@@ -121,15 +122,13 @@ export function createLive({ sub, keys, head, replay }: LiveDeps): Live {
         channels.delete(channel);
         sub.unsubscribe(keys.live(channel)).catch(() => {});
       }
-      throw error instanceof BrokerUnavailableError
-        ? error
-        : new BrokerUnavailableError('Redis is unreachable: cannot subscribe');
+      throw isBrokerUnavailable(error) ? error : brokerUnavailable('Redis is unreachable: cannot subscribe');
     }
   }
 
   return {
     async subscribe(channel, listener) {
-      if (closed) throw new BrokerUnavailableError('broker is closed');
+      if (closed) throw brokerUnavailable('broker is closed');
       let state = channels.get(channel);
       if (!state) {
         state = { listeners: new Set(), ready: Promise.resolve(), cursor: undefined, buffer: undefined };

@@ -5,20 +5,18 @@
  *
  * Two connections per node (ioredis): one for commands (the scripts of redis-scripts.ts), one for
  * pub/sub (redis-live.ts). While either is down the broker is unhealthy: `publish` and `subscribe`
- * reject with BrokerUnavailableError at once (the server answers 503), nothing is queued to be
- * sent later. ioredis keeps reconnecting; subscriptions then resume without loss.
+ * reject at once with an unavailable BrokerError (errors.ts; the server answers 503), nothing is
+ * queued to be sent later. ioredis keeps reconnecting; subscriptions then resume without loss.
  */
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import { formatEventId, newEpoch } from '../../src/protocol/event-id.js';
 import type { EventId } from '../../src/protocol/event-id.js';
-import { PushError } from '../errors.js';
 import type { Broker, BrokerHealth, BrokerOptions, ReplayRequest, ReplayResult, StoredMessage } from './broker.js';
-import { BrokerUnavailableError, decodeEntries, describeRedisError } from './redis-codec.js';
+import { BrokerError, brokerUnavailable, isBrokerUnavailable } from './errors.js';
+import { decodeEntries, describeRedisError } from './redis-codec.js';
 import { createLive } from './redis-live.js';
 import { PUBLISH_LUA, REPLAY_LUA, redisKeys } from './redis-scripts.js';
-
-export { BrokerUnavailableError } from './redis-codec.js';
 
 export interface RedisBrokerOptions extends BrokerOptions {
   /** Prefix of every key and pub/sub channel; nodes of one deployment must agree. */
@@ -49,9 +47,10 @@ interface ScriptCommands {
 }
 
 export function createRedisBroker(url: string, options: RedisBrokerOptions): Broker {
-  // Configuration mistakes are PushErrors too: the CLI prints them as usage errors.
+  // Configuration mistakes are BrokerErrors too: createPushServer answers them as bad options,
+  // which the CLI prints as usage errors.
   if (!Number.isInteger(options.history) || options.history < 0) {
-    throw new PushError('TABMUX_ERR_BAD_REQUEST', 'option history must be an integer >= 0');
+    throw new BrokerError('TABMUX_ERR_BAD_REQUEST', 'option history must be an integer >= 0');
   }
   let parsed: URL | undefined;
   try {
@@ -60,7 +59,7 @@ export function createRedisBroker(url: string, options: RedisBrokerOptions): Bro
     parsed = undefined;
   }
   if (parsed?.protocol !== 'redis:' && parsed?.protocol !== 'rediss:') {
-    throw new PushError('TABMUX_ERR_BAD_REQUEST', 'the Redis URL must look like redis://host:6379 or rediss://host:6380');
+    throw new BrokerError('TABMUX_ERR_BAD_REQUEST', 'the Redis URL must look like redis://host:6379 or rediss://host:6380');
   }
   // ioredis reads the database from the URL path (redis://host:6379/2), else from its `db` option.
   const db = Number(parsed.pathname.slice(1)) || options.redis?.db || 0;
@@ -139,18 +138,18 @@ export function createRedisBroker(url: string, options: RedisBrokerOptions): Bro
   /** Resolves when healthy; before the first connection waits up to startTimeout, then never. */
   const whenHealthy = (): Promise<void> => {
     if (health.ok) return Promise.resolve();
-    if (closed || everHealthy) return Promise.reject(new BrokerUnavailableError(health.reason ?? 'Redis is unreachable'));
+    if (closed || everHealthy) return Promise.reject(brokerUnavailable(health.reason ?? 'Redis is unreachable'));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         remove();
-        reject(new BrokerUnavailableError(health.reason ?? 'Redis is unreachable'));
+        reject(brokerUnavailable(health.reason ?? 'Redis is unreachable'));
       }, startTimeout);
       const remove = onHealthChange((next) => {
         if (!next.ok && !closed) return;
         clearTimeout(timer);
         remove();
         if (next.ok) resolve();
-        else reject(new BrokerUnavailableError('broker is closed'));
+        else reject(brokerUnavailable('broker is closed'));
       });
     });
   };
@@ -160,17 +159,16 @@ export function createRedisBroker(url: string, options: RedisBrokerOptions): Bro
     return () => healthListeners.delete(listener);
   }
 
-  /** Runs a command, turning any failure into BrokerUnavailableError (the server's 503). */
+  /** Runs a command, turning any failure into an unavailable BrokerError (the server's 503). */
   async function guarded<T>(run: () => Promise<T>, whenDropped: string): Promise<T> {
     await whenHealthy();
     let drop!: () => void;
-    const dropped = new Promise<never>((_, reject) => (drop = () => reject(new BrokerUnavailableError(whenDropped))));
+    const dropped = new Promise<never>((_, reject) => (drop = () => reject(brokerUnavailable(whenDropped))));
     inFlight.add(drop);
     try {
       return await Promise.race([run(), dropped]);
     } catch (error) {
-      if (error instanceof BrokerUnavailableError) throw error;
-      throw new BrokerUnavailableError(describeRedisError(error));
+      throw isBrokerUnavailable(error) ? error : brokerUnavailable(describeRedisError(error));
     } finally {
       inFlight.delete(drop);
     }

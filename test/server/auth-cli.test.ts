@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exportJWK, SignJWT } from 'jose';
-import { request } from './clients.js';
+import { request } from '../helpers/server-clients.js';
 import { withTimeout } from '../helpers/wait.js';
 
 const CLI = fileURLToPath(new URL('../../server/cli.ts', import.meta.url));

@@ -10,7 +10,7 @@ import { startServer } from '../helpers/server.js';
 import { assertBuilt } from '../helpers/browser.js';
 import { waitFor } from '../helpers/wait.js';
 import { startPriceSimulator } from '../../server/demo/simulator.js';
-import { request } from './clients.js';
+import { request } from '../helpers/server-clients.js';
 
 test('the demo works under its CSP (no violations) and is served with security headers', async (t) => {
   assertBuilt();

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { exportJWK, SignJWT } from 'jose';
 import { startServer } from '../helpers/server.js';
-import { openSse, openWs, publish, request } from './clients.js';
+import { openSse, openWs, publish, request } from '../helpers/server-clients.js';
 import { withTimeout } from '../helpers/wait.js';
 
 const KEY = 'auth-test-publish-key';

@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startServer } from '../helpers/server.js';
-import { openSse, openWs, publish, request, WAIT_MS } from './clients.js';
+import { openSse, openWs, publish, request, WAIT_MS } from '../helpers/server-clients.js';
 import { withTimeout } from '../helpers/wait.js';
-import type { SseClient } from './clients.js';
+import type { SseClient } from '../helpers/server-clients.js';
 
 const KEY = 'test-publish-key';
 const AUTH = { Authorization: `Bearer ${KEY}` };

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { request } from './clients.js';
+import { request } from '../helpers/server-clients.js';
 import { withTimeout } from '../helpers/wait.js';
 
 const CLI = fileURLToPath(new URL('../../server/cli.ts', import.meta.url));

@@ -9,7 +9,7 @@ import net from 'node:net';
 import { createPushServer } from '../../server/index.js';
 import { mountPushServer } from '../helpers/mounted-server.js';
 import { startServer } from '../helpers/server.js';
-import { openSse, openWs, publish, request, WAIT_MS } from './clients.js';
+import { openSse, openWs, publish, request, WAIT_MS } from '../helpers/server-clients.js';
 import { waitFor, withTimeout } from '../helpers/wait.js';
 
 test('close(): SSE gets a short retry and ends, WS closes 1012, a pending poll answers, new requests are refused', async () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { startServer } from '../helpers/server.js';
-import { openWs, request, WAIT_MS } from './clients.js';
+import { openWs, request, WAIT_MS } from '../helpers/server-clients.js';
 import { withTimeout } from '../helpers/wait.js';
 
 const APP = 'https://app.example.com';

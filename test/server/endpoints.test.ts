@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../helpers/server.js';
 import { sseEvent } from '../../server/encode.js';
-import { openSse, publish, request } from './clients.js';
+import { openSse, publish, request } from '../helpers/server-clients.js';
 
 const PINNED = [
   'tabmux_connections',

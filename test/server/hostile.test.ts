@@ -16,9 +16,9 @@ import WebSocket from 'ws';
 import { createMemoryBroker } from '../../server/broker/memory.js';
 import type { Logger } from '../../server/index.js';
 import { startServer } from '../helpers/server.js';
-import { metric, openSse, openWs, publish, request, WAIT_MS } from './clients.js';
+import { metric, openSse, openWs, publish, request, WAIT_MS } from '../helpers/server-clients.js';
 import { withTimeout } from '../helpers/wait.js';
-import type { SseClient, WsClient } from './clients.js';
+import type { SseClient, WsClient } from '../helpers/server-clients.js';
 
 const KEY = 'hostile-publish-key-0123456789';
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { EventSource } from 'eventsource';
 import { startServer } from '../helpers/server.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
-import { openSse, openWs, publish, request, WAIT_MS, Waiter } from './clients.js';
+import { openSse, openWs, publish, request, WAIT_MS, Waiter } from '../helpers/server-clients.js';
 import { withTimeout } from '../helpers/wait.js';
 
 const CHANNELS_3 = ['alpha', 'beta', 'gamma'];

@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { setImmediate as turn } from 'node:timers/promises';
 import { startServer } from '../helpers/server.js';
-import { metric, openSse, openWs, request, WAIT_MS, Waiter } from './clients.js';
+import { metric, openSse, openWs, request, WAIT_MS, Waiter } from '../helpers/server-clients.js';
 import { withTimeout } from '../helpers/wait.js';
-import type { SseClient } from './clients.js';
+import type { SseClient } from '../helpers/server-clients.js';
 
 const BOUND = 256 * 1024;
 const BULK = 'x'.repeat(60 * 1024);

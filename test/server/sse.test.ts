@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventSource } from 'eventsource';
 import { startServer } from '../helpers/server.js';
-import { dataOf, metric, openSse, publish, WAIT_MS, Waiter } from './clients.js';
+import { dataOf, metric, openSse, publish, WAIT_MS, Waiter } from '../helpers/server-clients.js';
 import { withTimeout } from '../helpers/wait.js';
 
 test('SSE: a published message reaches a raw-http subscriber as one event (id, event, data)', async (t) => {

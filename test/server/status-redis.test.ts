@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedisServer } from '../helpers/redis.js';
 import { startServer } from '../helpers/server.js';
-import { request } from './clients.js';
+import { request } from '../helpers/server-clients.js';
 import { waitFor } from '../helpers/wait.js';
 
 test('with --redis the page says redis, and shows it down (with a reason) during an outage, then healthy', async (t) => {

@@ -13,7 +13,7 @@ import { createPushServer, silentLogger } from '../../server/index.js';
 import { parseCli, HELP, UsageError } from '../../server/cli-args.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { openSse, openWs, publish, request } from './clients.js';
+import { openSse, openWs, publish, request } from '../helpers/server-clients.js';
 import { waitFor, withTimeout } from '../helpers/wait.js';
 
 const KEY = 'status-test-publish-key';

@@ -9,7 +9,7 @@ import net from 'node:net';
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage } from 'eventsource-parser';
 import { startServer } from '../helpers/server.js';
-import { metric, openWs, publish, request, WAIT_MS, Waiter } from './clients.js';
+import { metric, openWs, publish, request, WAIT_MS, Waiter } from '../helpers/server-clients.js';
 import { waitFor, withTimeout } from '../helpers/wait.js';
 
 test('WebSocket: subscribe, receive, publish with ack and ref, unsubscribe', async (t) => {

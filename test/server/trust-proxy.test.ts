@@ -13,9 +13,9 @@ import { startServer } from '../helpers/server.js';
 import { clientAddress } from '../../server/client-address.js';
 import { createPushServer, silentLogger } from '../../server/index.js';
 import { parseCli, HELP, UsageError } from '../../server/cli-args.js';
-import { openSse, WAIT_MS } from './clients.js';
+import { openSse, WAIT_MS } from '../helpers/server-clients.js';
 import { withTimeout } from '../helpers/wait.js';
-import type { SseClient } from './clients.js';
+import type { SseClient } from '../helpers/server-clients.js';
 
 /** An SSE stream "forwarded" for a client: its status (200 or 429), kept open until closed. */
 async function sse(url: string, xff?: string): Promise<SseClient> {

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createPushServer, silentLogger } from '../../server/index.js';
 import type { PushServer } from '../../server/index.js';
-import { WAIT_MS } from './clients.js';
+import { WAIT_MS } from '../helpers/server-clients.js';
 import { withTimeout } from '../helpers/wait.js';
 
 interface Setup {

@@ -3,13 +3,12 @@
  * frames (wire.ts `WsClientFrame`), so a channel-set change never reopens the connection.
  * Publishing rides the same socket; `ref` matches a `published`/`error` frame to its request.
  */
+import { CLOSE_UNAUTHORIZED } from '../../src/protocol/close-codes.js';
 import type { WsServerFrame } from '../../src/protocol/wire.js';
 import type { TransportOpener, PublishOutcome } from './types.js';
 
 // RFC 6455 §7.4.1: 1000 is a normal closure; the hub closes with it when it no longer needs us.
 const NORMAL_CLOSURE = 1000;
-// The server's "no valid token" close (server/ws.ts CLOSE_UNAUTHORIZED; RFC 6455 §7.4.2 range).
-const CLOSE_UNAUTHORIZED = 4001;
 
 export const openWs: TransportOpener = (platform, request, handlers) => {
   // Browsers cannot set headers on a WebSocket upgrade, and a URL may end up in proxy logs: the

@@ -4,9 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BrokerUnavailableError, decodeEntries, decodeLive, describeRedisError } from '../../server/broker/redis-codec.js';
+import { brokerUnavailable } from '../../server/broker/errors.js';
+import { decodeEntries, decodeLive, describeRedisError } from '../../server/broker/redis-codec.js';
 import { redisKeys } from '../../server/broker/redis-scripts.js';
-import { PushError } from '../../server/errors.js';
+import { PushError, toPushError } from '../../server/errors.js';
 
 describe('redis codec', () => {
   it('decodes a pub/sub payload, JSON with colons included', () => {
@@ -65,10 +66,12 @@ describe('redis codec', () => {
     assert.equal(describeRedisError(new Error('Command timed out')), 'Redis does not answer (timeout)');
   });
 
-  it('unavailability is a 503 PushError the endpoints answer as is', () => {
-    const error = new BrokerUnavailableError('Redis is unreachable');
+  it('unavailability is answered by the endpoints as a 503 PushError', () => {
+    const error = toPushError(brokerUnavailable('Redis is unreachable'));
     assert.ok(error instanceof PushError);
     assert.equal(error.status, 503);
     assert.equal(error.code, 'TABMUX_ERR_UNAVAILABLE');
+    assert.equal(error.message, 'Redis is unreachable');
+    assert.equal(error.headers['Retry-After'], '1');
   });
 });

@@ -7,6 +7,7 @@ import http from 'node:http';
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage } from 'eventsource-parser';
 import WebSocket from 'ws';
+import { withTimeout } from './wait.js';
 
 export const WAIT_MS = 5000;
 
@@ -36,15 +37,6 @@ export class Waiter {
   }
 }
 
-export function withTimeout<T>(promise: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    }),
-  ]);
-}
 
 export interface SseClient {
   readonly status: number;
@@ -104,6 +96,7 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
       });
       req.on('error', reject);
     }),
+    WAIT_MS,
     `SSE response head from ${url}`,
   );
 }
@@ -141,8 +134,8 @@ export function request(
       req.on('error', reject);
       req.end(init.body);
     }),
-    `${init.method ?? 'GET'} ${url}`,
     ms,
+    `${init.method ?? 'GET'} ${url}`,
   );
 }
 
@@ -195,6 +188,7 @@ export function openWs(base: string, headers: Record<string, string> = {}): Prom
       socket.once('open', () => resolve(client));
       socket.once('error', reject);
     }),
+    WAIT_MS,
     'WebSocket open',
   );
 }

@@ -1,0 +1,80 @@
+/**
+ * Writing a feed's replay to a streaming client (SSE and WebSocket; a poll answers its replay in
+ * one body instead, bounded by maxBufferedBytes). Step 3 of feed.ts: after `feed.open()`, the
+ * gaps, the messages, the transport's "open" marker, then `feed.goLive()`.
+ *
+ * The replay may be far larger than maxBufferedBytes (history × message size): it is written at
+ * the client's pace, waiting for the transport's buffer to drain, instead of counting as a slow
+ * consumer — or a client resuming a long history would be dropped, reconnect with the same
+ * cursor, and be dropped again, forever.
+ */
+import type { ServerResponse } from 'node:http';
+import type { WebSocket } from 'ws';
+import { formatEventId } from '../src/protocol/event-id.js';
+import type { ResetNotice } from '../src/protocol/wire.js';
+import type { ReplayResult } from './broker/broker.js';
+import type { ServerContext } from './context.js';
+import { EncodedMessage } from './encode.js';
+import type { Feed } from './feed.js';
+
+/** What every transport tells a client whose cursor the history no longer reaches. */
+export function resetNotice(channel: string): ResetNotice {
+  return {
+    channel,
+    code: 'TABMUX_ERR_HISTORY_GAP',
+    message: 'the history no longer reaches your cursor (or it is from an earlier server run): messages may have been missed',
+  };
+}
+
+export interface ReplaySink {
+  /** The connection ended: write nothing more. */
+  ended(): boolean;
+  /** A channel of `result.gaps`: messages may have been missed before its replay. */
+  reset(channel: string): void;
+  /** Writes one replayed message; a promise when the client must catch up before the next one. */
+  write(message: EncodedMessage): Promise<void> | undefined;
+  /** The replay is written; `head` is the broker's head it was read at (a cursor). */
+  opened(head: string): void;
+}
+
+/** Writes an opened feed's replay through `sink`, then lets its live messages through. */
+export async function writeReplay(context: ServerContext, feed: Feed, result: ReplayResult, sink: ReplaySink): Promise<void> {
+  const stopped = (): boolean => sink.ended() || feed.closed;
+  if (stopped()) return;
+  for (const channel of result.gaps) sink.reset(channel);
+  for (const message of result.messages) {
+    if (stopped()) return;
+    context.metrics.delivered++;
+    const paced = sink.write(new EncodedMessage(message));
+    if (paced) await paced;
+  }
+  if (stopped()) return;
+  sink.opened(formatEventId(result.head.epoch, result.head.seq));
+  feed.goLive();
+}
+
+/** Writes `chunk`; when the response's buffer is full, a promise for 'drain' (or 'close'). */
+export function writePaced(res: ServerResponse, chunk: Buffer | string): Promise<void> | undefined {
+  if (res.write(chunk)) return undefined;
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/**
+ * Sends a text frame; once the socket holds `backlog` bytes unsent, a promise for this frame's
+ * flush. `ws` has no 'drain' of its own: a send's callback runs when the frame is written out.
+ */
+export function sendPaced(ws: WebSocket, frame: Buffer, backlog: number): Promise<void> | undefined {
+  if (ws.bufferedAmount < backlog) {
+    ws.send(frame, { binary: false });
+    return undefined;
+  }
+  return new Promise((resolve) => ws.send(frame, { binary: false }, () => resolve()));
+}

@@ -1,0 +1,105 @@
+/**
+ * One accepted WebSocket: frames in (ws-client-frame.ts), answers out, its token (ws-auth.ts),
+ * its channels (ws-subscriptions.ts), and its end (connection-teardown.ts). A bad frame answers
+ * `{"op":"error"}` and keeps the socket; a client that stops reading is cut.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import { CLOSE_SERVICE_RESTART } from '../src/protocol/close-codes.js';
+import type { WsServerFrame } from '../src/protocol/wire.js';
+import type { Credentials } from './auth.js';
+import { clientAddress } from './client-address.js';
+import { ConnectionTeardown } from './connection-teardown.js';
+import type { Connection, ServerContext } from './context.js';
+import { counted, overBufferBound } from './context.js';
+import { toPushError } from './errors.js';
+import { admitPublish, publishValue } from './publish.js';
+import { WsAuth } from './ws-auth.js';
+import { parseClientFrame } from './ws-client-frame.js';
+import type { BadClientFrame, ClientFrame, Ref } from './ws-client-frame.js';
+import { WsSubscriptions } from './ws-subscriptions.js';
+
+/**
+ * Sockets and whether each answered the last ping: the endpoint pings them all every heartbeat
+ * (ws.ts); a connection marks itself alive on each pong and leaves the map when it ends.
+ */
+export type Liveness = Map<WebSocket, boolean>;
+
+export function openWsConnection(context: ServerContext, ws: WebSocket, req: IncomingMessage, initial: Credentials, alive: Liveness): void {
+  const teardown = new ConnectionTeardown(context);
+
+  const send = (frame: WsServerFrame | Buffer): void => {
+    if (teardown.ended || ws.readyState !== ws.OPEN) return;
+    ws.send(Buffer.isBuffer(frame) ? frame : JSON.stringify(frame), { binary: false });
+    if (overBufferBound(context, ws.bufferedAmount)) {
+      // A reader that stopped reading: cut it (a close frame would queue behind the backlog).
+      teardown.end();
+      ws.terminate();
+    }
+  };
+  const sendError = (error: unknown, ref?: Ref, channel?: string): void => {
+    const e = counted(context, toPushError(error));
+    if (e.code === 'TABMUX_ERR_INTERNAL') context.options.logger.error('websocket frame failed', { error });
+    send({ op: 'error', code: e.code, message: e.message, ...(ref !== undefined ? { ref } : {}), ...(channel ? { channel } : {}) });
+  };
+
+  const connection: Connection = {
+    transport: 'ws',
+    subscriptions: () => subscriptions.size,
+    shutdown: () => ws.close(CLOSE_SERVICE_RESTART, 'server restart: reconnect'),
+    destroy: () => {
+      teardown.end();
+      ws.terminate();
+    },
+  };
+  teardown.track(connection);
+  const subscriptions = new WsSubscriptions(context, { ws, teardown, send, drop: connection.destroy });
+  teardown.onEnd(() => alive.delete(ws));
+  alive.set(ws, true);
+  ws.on('pong', () => alive.set(ws, true));
+  ws.on('close', () => teardown.end());
+  ws.on('error', (error: Error & { code?: string }) => {
+    // `ws` closes with 1009 itself; we count it.
+    if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') context.metrics.limitRefusals.ws_payload++;
+    teardown.end();
+  });
+  const auth = new WsAuth(context, initial, { ws, teardown, send, granted: (grant) => subscriptions.keepAllowed(grant) });
+
+  async function answer(frame: ClientFrame | BadClientFrame): Promise<void> {
+    if (frame.op === 'auth') return auth.receive(frame.token);
+    // Any other frame waits for a token being verified: it is served with that token's outcome,
+    // and answered after it.
+    const authenticating = auth.settled();
+    if (authenticating) await authenticating;
+    if (teardown.ended) return;
+    if (frame.op === 'bad') {
+      const { op: _bad, ...error } = frame;
+      send({ op: 'error', ...error });
+      return;
+    }
+    const { channel, ref } = frame;
+    try {
+      switch (frame.op) {
+        case 'subscribe':
+          await subscriptions.subscribe(channel, frame.lastEventId, auth.credentials);
+          return;
+        case 'unsubscribe':
+          subscriptions.unsubscribe(channel);
+          send({ op: 'unsubscribed', channel });
+          return;
+        case 'publish': {
+          admitPublish(context, auth.credentials, channel, clientAddress(req, context.options.trustProxy));
+          const { id } = await publishValue(context, channel, frame.data);
+          send({ op: 'published', id, ...(ref !== undefined ? { ref } : {}) });
+          return;
+        }
+      }
+    } catch (error) {
+      sendError(error, ref, channel);
+    }
+  }
+
+  ws.on('message', (data, isBinary) => {
+    answer(parseClientFrame(data, isBinary)).catch((error: unknown) => sendError(error));
+  });
+}
