@@ -35,6 +35,7 @@ export type { Broker } from './broker/broker.js';
 export { createMemoryBroker } from './broker/memory.js';
 export { createRedisBroker, type RedisBrokerOptions } from './broker/redis.js';
 export { PushError } from './errors.js';
+export { BrokerError, type BrokerErrorCode } from './broker/errors.js';
 
 export interface PushServer {
   /** Starts an http.Server of its own; resolves once listening. */
