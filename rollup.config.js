@@ -15,7 +15,8 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
-const nodeExternal = [...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...Object.keys(pkg.dependencies)];
+// Peers too: ioredis (optional, imported on demand by the Redis broker) stays the user's install.
+const nodeExternal = [...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies)];
 const ts = (target) => esbuild({ target, tsconfig: 'tsconfig.base.json', legalComments: 'none' });
 // Browser bundles are minified (with source maps): their gzip size is budgeted
 // (test/unit/size-budget.test.ts); the server is not, so its stack traces stay readable. Terser,
