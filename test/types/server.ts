@@ -1,5 +1,5 @@
 /**
- * Type tests of `tabmux/server` (CONTRACT.md "The server"): the options, the returned object, and
+ * Type tests of `tabmux/server` (README "Server"): the options, the returned object, and
  * that `handleRequest` / `handleUpgrade` fit node's http.Server and Express-style middleware.
  */
 import http from 'node:http';
@@ -65,7 +65,7 @@ void push.listen('8080');
 // @ts-expect-error not a server error code
 new PushError('E_NOPE', 'x');
 
-// ── issue 10: status page, trustProxy, handleUpgrade next() ───────────────────────────────────
+// ── status page, trustProxy, handleUpgrade next() ─────────────────────────────────────────────
 createPushServer({ status: true, trustProxy: 2, nodeId: 'eu-1' });
 createPushServer({ trustProxy: true });
 server.on('upgrade', (req, socket, head) => push.handleUpgrade(req, socket, head, () => socket.destroy()));
