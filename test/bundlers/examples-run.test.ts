@@ -1,7 +1,10 @@
 /**
  * The numbered examples run as documented (`node examples/NN-…/server.js`), each as its own
  * process on a free port, and do what their README line says, in real Chromium with two tabs:
- * messages reach both tabs and the server holds ONE upstream connection for the two.
+ * messages reach both tabs and the server holds ONE upstream connection for the two; and a
+ * published value that is markup shows as text in both tabs (hostile-data.ts). Example 06 renders
+ * what its own SSE route sends, which no publisher reaches; 07 is React, which escapes what it
+ * renders; 08 and 09 are proven by the bundler tests (prove-page.ts).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -15,6 +18,7 @@ import { readMetric, waitFor, withTimeout } from '../helpers/browser.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startRedisServer } from '../helpers/redis.js';
 import { json, openSse } from '../mount/probe.js';
+import { HOSTILE_MARKUP, assertRenderedAsText } from './hostile-data.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let browser: Browser;
@@ -79,19 +83,27 @@ async function twoTabs(url: string): Promise<Page[]> {
 
 const items = (page: Page, selector: string) => page.locator(selector).allTextContents();
 
-test('01-basic: ticks reach two tabs over one upstream connection', async () => {
+/** Publishes with POST /publish on an open example server, as any publisher could. */
+async function publish(base: string, channel: string, data: unknown): Promise<void> {
+  const answer = await fetch(`${base}/publish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ channel, data }) });
+  assert.equal(answer.status, 200, await answer.text());
+}
+
+test('01-basic: ticks reach two tabs over one upstream connection; published markup shows as text', async () => {
   const example = await runExample('examples/01-basic/server.js');
   try {
     const pages = await twoTabs(`${example.url}/`);
     for (const [i, page] of pages.entries()) await waitFor(`tab ${i} to list ticks`, async () => (await items(page, '#log li')).length >= 2);
     assert.equal(await readMetric(example.url, 'tabmux_connections'), 1, 'two tabs, one upstream connection');
+    await publish(example.url, 'ticks', { t: HOSTILE_MARKUP });
+    for (const [i, page] of pages.entries()) await assertRenderedAsText(page, '#log li', `01 tab ${i}`);
     await pages[0]!.context().close();
   } finally {
     await example.stop();
   }
 });
 
-test('02-dashboard: simulated prices fill the demo widgets of two tabs over one upstream connection', async () => {
+test('02-dashboard: simulated prices fill the demo widgets of two tabs over one upstream connection; chat markup shows as text', async () => {
   const example = await runExample('examples/02-dashboard/server.js');
   try {
     const pages = await twoTabs(`${example.url}/`);
@@ -99,13 +111,15 @@ test('02-dashboard: simulated prices fill the demo widgets of two tabs over one 
       await waitFor(`tab ${i} to show an AAPL price`, async () => /^\d+\.\d\d$/.test((await page.locator('[data-symbol="AAPL"] .price').textContent()) ?? ''));
     }
     assert.equal(await readMetric(example.url, 'tabmux_connections'), 1, 'two tabs, one upstream connection');
+    await publish(example.url, 'chat:lobby', { text: HOSTILE_MARKUP, at: Date.now() });
+    for (const [i, page] of pages.entries()) await assertRenderedAsText(page, '#chat-log div', `02 tab ${i}`);
     await pages[0]!.context().close();
   } finally {
     await example.stop();
   }
 });
 
-test('03-chat: a message published from one tab reaches both', async () => {
+test('03-chat: a message published from one tab reaches both; published markup shows as text', async () => {
   const example = await runExample('examples/03-chat/server.js');
   try {
     const pages = await twoTabs(`${example.url}/`);
@@ -115,13 +129,15 @@ test('03-chat: a message published from one tab reaches both', async () => {
     await pages[0]!.click('button');
     for (const [i, page] of pages.entries()) await waitFor(`tab ${i} to show the message`, async () => (await items(page, '#log li')).includes('ann: hello, tabs'));
     assert.equal(await readMetric(example.url, 'tabmux_connections'), 1, 'two tabs, one upstream connection');
+    await publish(example.url, 'chat:lobby', { name: HOSTILE_MARKUP, text: HOSTILE_MARKUP });
+    for (const [i, page] of pages.entries()) await assertRenderedAsText(page, '#log li', `03 tab ${i}`);
     await pages[0]!.context().close();
   } finally {
     await example.stop();
   }
 });
 
-test('04-express-mount: an order posted to the Express app reaches both tabs through /realtime', async () => {
+test('04-express-mount: an order posted to the Express app reaches both tabs through /realtime; markup in it shows as text', async () => {
   const example = await runExample('examples/04-express-mount/server.js');
   try {
     const pages = await twoTabs(`${example.url}/`);
@@ -131,6 +147,9 @@ test('04-express-mount: an order posted to the Express app reaches both tabs thr
     assert.equal(answer.status, 200);
     for (const [i, page] of pages.entries()) await waitFor(`tab ${i} to list the order`, async () => (await items(page, '#orders li')).some((t) => t.includes('tea')));
     assert.equal(await readMetric(`${example.url}/realtime`, 'tabmux_connections'), 1, 'two tabs, one upstream connection');
+    const hostile = await fetch(`${example.url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ item: HOSTILE_MARKUP }) });
+    assert.equal(hostile.status, 200);
+    for (const [i, page] of pages.entries()) await assertRenderedAsText(page, '#orders li', `04 tab ${i}`);
     await pages[0]!.context().close();
   } finally {
     await example.stop();
