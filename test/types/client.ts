@@ -6,9 +6,12 @@ import { connect, TabmuxError } from 'tabmux';
 import { ERROR_CODES, channelNameProblem, parseEventId } from 'tabmux/protocol';
 // The protocol's types stay on the root entry (they cost a page nothing); its values moved to `tabmux/protocol`.
 import type { ErrorCode, EventId, WireMessage } from 'tabmux';
-// @ts-expect-error the protocol helpers' values are `tabmux/protocol`, not the root entry (README, Size)
-import { isValidChannelName as _notOnTheRoot } from 'tabmux';
+import * as root from 'tabmux';
 import type { ClientErrorCode, ConnectOptions, DebugSnapshot, HostKind, HostOption, Message, MessageHandler, Mux, MuxState, Subscription } from 'tabmux';
+
+// A value, not only a type, whatever the importing project's settings (verbatimModuleSyntax or not).
+// @ts-expect-error the protocol helpers' values are `tabmux/protocol`, not the root entry (README, Size)
+void root.isValidChannelName;
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function expectType<T extends true>(_: T): void {}
