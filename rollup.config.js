@@ -1,4 +1,4 @@
-// Three outputs, one per runtime (README, Install), plus the shared protocol helpers:
+// Three outputs, one per runtime (README, Install), plus the protocol helpers and the React hooks:
 //  - dist/index.js   the browser client, one ES module (also served as /tabmux.js), plus the
 //                    modules it imports on demand from next to itself (LAZY_MODULES below: the
 //                    in-page hub of the `direct`/`leader` hosts, SharedEventSource's engine…), for
@@ -7,6 +7,7 @@
 //                    SharedWorker and as a Service Worker (importScripts-able) alike
 //  - dist/server/    the Node push server and CLI; npm dependencies stay external
 //  - dist/protocol.js `tabmux/protocol`: error codes, channel-name and event-id helpers
+//  - dist/react.js   `tabmux/react`: useChannel and useMuxState
 import { builtinModules } from 'node:module';
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { LAZY_MODULES, lazyModuleOf } from './lazy-modules.js';
@@ -15,7 +16,8 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
-const nodeExternal = [...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...Object.keys(pkg.dependencies)];
+// Peers too: ioredis (optional, imported on demand by the Redis broker) stays the user's install.
+const nodeExternal = [...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies)];
 const ts = (target) => esbuild({ target, tsconfig: 'tsconfig.base.json', legalComments: 'none' });
 // Browser bundles are minified (with source maps): their gzip size is budgeted
 // (test/package/size-budget.test.ts); the server is not, so its stack traces stay readable. Terser,
@@ -93,6 +95,16 @@ export default [
   {
     input: 'src/protocol/index.ts',
     output: { file: 'dist/protocol.js', format: 'es', sourcemap: true },
+    plugins: [ts('es2022')],
+  },
+  // `tabmux/react`: the hooks, for apps that bundle React. Not in dist/index.js (pages without
+  // React must not pay for them); React is the app's (external, an optional peer dependency), and
+  // the client is imported for its types only. Not minified, like the protocol helpers: small, and
+  // the app's bundler minifies it with the rest.
+  {
+    input: 'src/react/index.ts',
+    output: { file: 'dist/react.js', format: 'es', sourcemap: true },
+    external: ['react'],
     plugins: [ts('es2022')],
   },
   {

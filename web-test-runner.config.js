@@ -2,6 +2,7 @@
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { pushServerPlugin } from './test/browser/push-server-plugin.js';
+import { reactPlugin } from './test/browser/react-plugin.js';
 import { LAZY_MODULES } from './lazy-modules.js';
 
 /**
@@ -22,8 +23,9 @@ export default {
   concurrency: 1,
   testsFinishTimeout: 180_000,
   testFramework: { config: { timeout: 20_000 } },
-  // pushServerPlugin: a real tabmux push server beside the test pages (test/browser/push-server-plugin.js).
-  plugins: [lazyModulesPlugin, esbuildPlugin({ ts: true, target: 'es2022' }), pushServerPlugin()],
+  // pushServerPlugin: a real tabmux push server beside the test pages (test/browser/push-server-plugin.js);
+  // reactPlugin: React as ES modules for the hooks' tests (test/browser/react-plugin.js).
+  plugins: [lazyModulesPlugin, reactPlugin(), esbuildPlugin({ ts: true, target: 'es2022' }), pushServerPlugin()],
   browsers: [
     chromeLauncher({
       launchOptions: {

@@ -1,5 +1,5 @@
 /**
- * Client auth (CONTRACT.md "Auth"): where a request's credential is found, what a verified JWT
+ * Client auth (README, Auth and limits): where a request's credential is found, what a verified JWT
  * grants (its `tabmux` claim), and the one place that decides whether a caller may subscribe to
  * or publish on a channel. A token is never logged, echoed in an error, or stored past the check.
  */

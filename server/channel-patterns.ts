@@ -1,5 +1,5 @@
 /**
- * The channel patterns of the `tabmux` JWT claim (CONTRACT.md "Auth"): a pattern is a channel
+ * The channel patterns of the `tabmux` JWT claim (README, Auth and limits): a pattern is a channel
  * name, or a prefix followed by `*`, which matches any rest of the name (`chat:*` matches
  * `chat:lobby` and `chat:` itself; `*` alone matches every channel). `*` anywhere else is taken
  * literally, and since channel names cannot contain `*`, such a pattern matches nothing.

@@ -1,11 +1,12 @@
 /**
- * `tabmux-server` flags (node:util parseArgs, strict): every option of CONTRACT.md plus the
+ * `tabmux-server` flags (node:util parseArgs, strict): every option of the README (Server) plus the
  * server's own limits. Pure: parses argv into PushServerOptions or a usage error, so it is
  * unit-testable without starting anything.
  */
 import { parseArgs } from 'node:util';
 import { DEFAULTS } from './options.js';
 import type { PushServerOptions } from './options.js';
+import { jsonLogger } from './logger.js';
 
 export const HELP = `Usage: tabmux-server [options]
 
@@ -46,6 +47,8 @@ Options:
                                 from X-Forwarded-For, trusting <hops> proxies (default 1);
                                 without it the header is ignored (clients can forge it)
   --node-id <id>                this node's name on the status page (default hostname-pid-xxxx)
+  --log-format <text|json>      text lines for people (default), or JSON lines for log
+                                collectors: {"level","time","msg",...fields}, all on stdout
   --demo                        publish simulated stock prices on prices:<SYMBOL> every second
                                 for the demo page at /, and turn on --status
                                 (\`npm start\` turns it on)
@@ -65,6 +68,7 @@ const VALUE_FLAGS = [
   /** `--trust-proxy=<n>` arrives here (see parseCli): a boolean flag cannot take a value. */
   'trust-proxy-hops',
   'node-id',
+  'log-format',
 ] as const;
 
 const OPTIONS = {
@@ -94,6 +98,8 @@ export type CliCommand =
       readonly jwtPublicKeyFile: string | undefined;
       /** Run the demo's price simulator beside the server. */
       readonly demo: boolean;
+      /** `--log-format`: the server's logger, and how the CLI writes its own lines. */
+      readonly logFormat: 'text' | 'json';
     };
 
 /** `env` supplies secrets that should not be flags (visible in `ps`): TABMUX_JWT_SECRET, TABMUX_PUBLISH_KEY. */
@@ -109,6 +115,8 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     throw new UsageError((error as Error).message);
   }
   if (values.help) return { type: 'help' };
+  const logFormat = values['log-format'] ?? 'text';
+  if (logFormat !== 'text' && logFormat !== 'json') throw new UsageError(`--log-format is text or json, got ${JSON.stringify(logFormat)}`);
   const options: PushServerOptions = {
     port: numeric('port', values.port, true),
     host: values.host,
@@ -136,8 +144,9 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     status: values.status === true || values.demo === true ? true : undefined,
     trustProxy: values['trust-proxy-hops'] !== undefined ? numeric('trust-proxy', values['trust-proxy-hops'], true) : values['trust-proxy'] === true ? true : undefined,
     nodeId: values['node-id'],
+    logger: logFormat === 'json' ? jsonLogger : undefined,
   };
   // Drop unset flags so the server's defaults apply.
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as PushServerOptions;
-  return { type: 'start', options: defined, jwtPublicKeyFile: values['jwt-public-key'], demo: values.demo === true };
+  return { type: 'start', options: defined, jwtPublicKeyFile: values['jwt-public-key'], demo: values.demo === true, logFormat };
 }

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { parseCli, HELP, UsageError } from './cli-args.js';
 import type { CliCommand } from './cli-args.js';
 import { PushError } from './errors.js';
+import { jsonLogger, serverLog } from './logger.js';
+import type { LogFields } from './logger.js';
 import { createPushServer } from './index.js';
 import type { PushServer } from './index.js';
 import { startPriceSimulator } from './demo/simulator.js';
@@ -26,6 +28,18 @@ function box(lines: readonly string[]): string {
   return `\n${rule}\n${lines.map((l) => `  *  ${l.padEnd(width)} *`).join('\n')}\n${rule}\n\n`;
 }
 
+/**
+ * The CLI's own lines (listening, warnings, shutdown): text for people, or with
+ * `--log-format json` JSON lines like the server's, so that a collector reads the whole output.
+ */
+function reporter(json: boolean): { info(text: string, message: string, fields?: LogFields): void; warn(text: string, message: string, fields?: LogFields): void } {
+  const log = json ? serverLog(jsonLogger) : undefined;
+  return {
+    info: (text, message, fields) => (log ? log.info(message, fields) : void process.stdout.write(text)),
+    warn: (text, message, fields) => (log ? log.warn(message, fields) : void process.stderr.write(text)),
+  };
+}
+
 function usage(message: string): never {
   process.stderr.write(`tabmux-server: ${message}\nRun tabmux-server --help for the options.\n`);
   process.exit(2);
@@ -44,6 +58,7 @@ async function main(): Promise<void> {
     return;
   }
   let options = command.options;
+  const say = reporter(command.logFormat === 'json');
   if (command.jwtPublicKeyFile !== undefined) {
     try {
       options = { ...options, jwtPublicKey: readFileSync(command.jwtPublicKeyFile, 'utf8') };
@@ -62,34 +77,36 @@ async function main(): Promise<void> {
   try {
     address = await push.listen();
   } catch (error) {
-    process.stderr.write(`tabmux-server: cannot listen: ${(error as Error).message}\n`);
+    say.warn(`tabmux-server: cannot listen: ${(error as Error).message}\n`, 'cannot listen', { error });
     process.exit(1);
   }
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
-  process.stdout.write(`tabmux-server listening on http://${host}:${address.port}/\n`);
+  const url = `http://${host}:${address.port}/`;
+  say.info(`tabmux-server listening on ${url}\n`, 'listening', { url });
   if (options.status) {
     const base = `http://${host}:${address.port}${(options.basePath ?? '').replace(/\/+$/, '')}/status`;
-    process.stdout.write(`status page: ${base}${options.publishKey !== undefined ? ' (needs the publish key: ?key=… or Authorization: Bearer)' : ''}\n`);
+    const keyed = options.publishKey !== undefined;
+    say.info(`status page: ${base}${keyed ? ' (needs the publish key: ?key=… or Authorization: Bearer)' : ''}\n`, 'status page', { url: base, needsPublishKey: keyed });
   }
   const jwt = options.jwtSecret !== undefined || options.jwtPublicKey !== undefined;
-  if (options.publishKey === undefined && !jwt) process.stderr.write(OPEN_WARNING);
-  else if (!jwt) process.stderr.write(OPEN_SUBSCRIBE_WARNING);
+  if (options.publishKey === undefined && !jwt) say.warn(OPEN_WARNING, 'the server is OPEN: no publish key and no JWT key, anyone who can reach it may subscribe to and publish on any channel');
+  else if (!jwt) say.warn(OPEN_SUBSCRIBE_WARNING, 'no JWT key: anyone who can reach the server may subscribe to any channel');
   // Demo prices only on request: a real deployment must not publish made-up data on its channels.
   const stopPrices = command.demo ? startPriceSimulator(push, { intervalMs: 1000 }) : () => undefined;
 
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) {
-      process.stderr.write(`tabmux-server: ${signal} again, exiting now\n`);
+      say.warn(`tabmux-server: ${signal} again, exiting now\n`, 'signal again: exiting now', { signal });
       process.exit(1);
     }
     stopping = true;
-    process.stdout.write(`tabmux-server: ${signal}, closing gracefully\n`);
+    say.info(`tabmux-server: ${signal}, closing gracefully\n`, 'closing gracefully', { signal });
     stopPrices();
     push.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        process.stderr.write(`tabmux-server: close failed: ${(error as Error).message}\n`);
+        say.warn(`tabmux-server: close failed: ${(error as Error).message}\n`, 'close failed', { error });
         process.exit(1);
       },
     );

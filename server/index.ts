@@ -1,5 +1,5 @@
 /**
- * `createPushServer(options)` — the tabmux push server (CONTRACT.md "The server"). Run it alone
+ * `createPushServer(options)` — the tabmux push server (README, Server). Run it alone
  * with `listen()`, or mount `handleRequest` / `handleUpgrade` on an existing http.Server,
  * Express, Fastify or Koa app.
  */
@@ -29,8 +29,8 @@ import type { BrokerKind } from './status-report.js';
 
 export type { PushServerOptions } from './options.js';
 export { DEFAULTS } from './options.js';
-export type { Logger } from './logger.js';
-export { consoleLogger, silentLogger } from './logger.js';
+export type { Logger, LogFields } from './logger.js';
+export { consoleLogger, jsonLogger, silentLogger } from './logger.js';
 export type { Broker } from './broker/broker.js';
 export { createMemoryBroker } from './broker/memory.js';
 export { createRedisBroker, type RedisBrokerOptions } from './broker/redis.js';

@@ -1,7 +1,7 @@
 /**
  * Counters and gauges for `GET /metrics`, in the Prometheus text exposition format 0.0.4
- * (https://prometheus.io/docs/instrumenting/exposition_formats/). The pinned names are in
- * CONTRACT.md; gauges of open connections are read from the live connection set when scraped.
+ * (https://prometheus.io/docs/instrumenting/exposition_formats/). The documented names are in the
+ * README (Metrics); gauges of open connections are read from the live connection set when scraped.
  */
 import { LIMIT_NAMES, createRefusalCounts } from './limits.js';
 import type { RefusalCounts } from './limits.js';

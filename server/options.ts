@@ -1,10 +1,10 @@
 /**
- * `createPushServer(options)` options (CONTRACT.md "The server"), their defaults, and the checks
+ * `createPushServer(options)` options (README, Server), their defaults, and the checks
  * that refuse a bad configuration at start rather than at the first request.
  */
 import type { Broker } from './broker/broker.js';
-import type { Logger } from './logger.js';
-import { consoleLogger } from './logger.js';
+import type { Logger, ServerLog } from './logger.js';
+import { consoleLogger, serverLog } from './logger.js';
 import { PushError } from './errors.js';
 import { createJwtKeys } from './auth-keys.js';
 import { hostname } from 'node:os';
@@ -80,6 +80,7 @@ export interface PushServerOptions {
   readonly trustProxy?: boolean | number;
   /** This node's name on the status page (default: hostname-pid-random). */
   readonly nodeId?: string;
+  /** Where log events go: pino's shape, `level(fields, message)` (a pino logger, `console`…). Default `consoleLogger`. */
   readonly logger?: Logger;
 }
 
@@ -114,7 +115,7 @@ export interface ResolvedOptions {
   /** Proxy hops trusted in X-Forwarded-For; 0: the header is ignored. */
   readonly trustProxy: number;
   readonly nodeId: string;
-  readonly logger: Logger;
+  readonly logger: ServerLog;
 }
 
 export const DEFAULTS = {
@@ -233,6 +234,14 @@ export function resolveOptions(options: PushServerOptions): ResolvedOptions {
     status: bool('status', options.status),
     trustProxy: proxyHops(options.trustProxy),
     nodeId: nodeIdOf(options.nodeId),
-    logger: options.logger ?? consoleLogger,
+    logger: serverLog(loggerOf(options.logger)),
   };
+}
+
+function loggerOf(logger: Logger | undefined): Logger {
+  if (logger === undefined) return consoleLogger;
+  if (!['info', 'warn', 'error'].every((level) => typeof (logger as unknown as Record<string, unknown>)[level] === 'function')) {
+    throw new PushError('TABMUX_ERR_BAD_REQUEST', 'option logger must have info, warn and error methods (fields, message)');
+  }
+  return logger;
 }

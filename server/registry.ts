@@ -5,7 +5,7 @@
  */
 import type { Broker, MessageListener } from './broker/broker.js';
 import { EncodedMessage } from './encode.js';
-import type { Logger } from './logger.js';
+import type { ServerLog } from './logger.js';
 import { ChannelRate } from './rate-sampler.js';
 
 export interface LocalSubscriber {
@@ -35,7 +35,7 @@ export class ChannelRegistry {
 
   constructor(
     private readonly broker: Broker,
-    private readonly logger: Logger,
+    private readonly logger: ServerLog,
     /** Count each channel's message rate (the status page is on). */
     private readonly countRates = false,
   ) {}

@@ -1,5 +1,5 @@
 /**
- * `handleRequest`: one dispatch over the endpoints (CONTRACT.md table). Every refusal is a
+ * `handleRequest`: one dispatch over the endpoints (README, Endpoints). Every refusal is a
  * PushError answered as JSON; anything else thrown is logged and answered 500 without detail, and
  * the server keeps serving.
  */

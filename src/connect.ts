@@ -11,7 +11,7 @@ import type { DebugSnapshot, HelloAnswer, HelloRequest, HostChoice, HostSkipped,
 import { TabmuxError } from './errors.js';
 import { checkOptions, type CheckedOptions } from './connect-options.js';
 import { Emitter } from './emitter.js';
-import type { ConnectOptions, Mux, MuxEvents, SubscribeOptions, Subscription } from './mux-types.js';
+import type { AnyChannels, ConnectOptions, Mux, MuxEvents, SubscribeOptions, Subscription } from './mux-types.js';
 import { deferred, type Ready } from './ready.js';
 import { hostsFor, whyNot } from './hosts/chooser.js';
 import type { HostLink } from './hosts/types.js';
@@ -47,8 +47,9 @@ interface Attachment {
   readonly gone: Promise<void>;
 }
 
-export function connect(options: ConnectOptions): Mux {
-  return new Client(options);
+/** `Channels`: an optional typed channel map (mux-types.ts AnyChannels); types only. */
+export function connect<Channels extends object = AnyChannels>(options: ConnectOptions): Mux<Channels> {
+  return new Client(options) as Mux<object> as Mux<Channels>;
 }
 
 class Client implements Mux {
@@ -92,12 +93,13 @@ class Client implements Mux {
     return this.#state;
   }
 
-  subscribe(channel: string, handler: MessageHandler, options?: SubscribeOptions): Subscription {
+  // Generic as Mux's is; the channels keep handlers of any data type (the type is the caller's claim).
+  subscribe<T>(channel: string, handler: MessageHandler<T>, options?: SubscribeOptions): Subscription {
     const problem = channelNameProblem(channel);
     if (problem) throw new TabmuxError('TABMUX_ERR_BAD_CHANNEL', problem);
     if (typeof handler !== 'function') throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', 'subscribe needs a handler function');
     if (this.#closed) throw new TabmuxError('TABMUX_ERR_CLOSED', 'this mux is closed');
-    if (this.#channels.add(channel, handler)) {
+    if (this.#channels.add(channel, handler as MessageHandler)) {
       this.#ready.set(channel, deferred());
       // Before attach finished, #attached subscribes it with the others (a repeat is harmless).
       this.#attachment.then(({ api }) => this.#subscribeOn(api, channel), (error: unknown) => this.#ready.get(channel)?.settle(error));
@@ -113,7 +115,7 @@ class Client implements Mux {
         if (!active) return;
         active = false;
         if (keepAlive && --this.#keepAliveSubscriptions === 0) this.#page.changed();
-        if (!this.#channels.remove(channel, handler)) return;
+        if (!this.#channels.remove(channel, handler as MessageHandler)) return;
         this.#ready.delete(channel);
         if (!this.#closed) void this.#attachment.then(({ api }) => api.unsubscribe(channel)).catch(() => undefined);
       },

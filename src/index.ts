@@ -1,6 +1,6 @@
 // The browser client's public surface (README, Client API): re-exports only.
 export { connect } from './connect.js';
-export type { ConnectOptions, Mux, MuxEvents, Subscription, SubscribeOptions } from './mux-types.js';
+export type { AnyChannels, ChannelOf, ConnectOptions, Mux, MuxEvents, Subscription, SubscribeOptions } from './mux-types.js';
 export type { Message, MessageHandler } from './local-channels.js';
 export { SharedEventSource } from './shared-event-source.js';
 export type { SharedEventSourceInit } from './shared-event-source.js';

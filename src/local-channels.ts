@@ -6,13 +6,14 @@
 import { isNewer } from './protocol/event-id-order.js';
 import type { WireMessage } from './protocol/wire.js';
 
-export interface Message {
+/** One delivered message; `T` is the type of the published data (README, Typed channels). */
+export interface Message<T = unknown> {
   readonly channel: string;
   /** Resume token of this message (opaque). */
   readonly id: string;
-  readonly data: unknown;
+  readonly data: T;
 }
-export type MessageHandler = (message: Message) => void;
+export type MessageHandler<T = unknown> = (message: Message<T>) => void;
 
 export class LocalChannels {
   readonly #handlers = new Map<string, Set<MessageHandler>>();

@@ -6,6 +6,17 @@ import type { DebugSnapshot, MuxState, TransportOption, HostOption } from './hub
 import type { ClientErrorCode, TabmuxError } from './errors.js';
 import type { MessageHandler } from './local-channels.js';
 
+/**
+ * A typed channel map: channel name → the type of the data published on it, as in
+ * `connect<{ prices: Price; 'chat:lobby': Chat }>(…)`; a template-literal key types a family
+ * (`` { [channel: `prices:${string}`]: Price } ``). Without one, every channel carries `unknown`
+ * (README, Typed channels).
+ */
+export type AnyChannels = { [channel: string]: unknown };
+
+/** The channel names of a channel map. */
+export type ChannelOf<Channels> = Extract<keyof Channels, string>;
+
 export interface ConnectOptions {
   /** Push server base URL (may be another origin: CORS). */
   readonly url: string;
@@ -46,10 +57,15 @@ export interface MuxEvents {
   error: TabmuxError;
 }
 
-export interface Mux {
+/**
+ * `Channels` types the data of each channel (see AnyChannels). In `subscribe` and `publish`, `T`
+ * is that type unless given (`subscribe<Price>('prices', …)`), and must fit the channel's type: it
+ * comes first so that it can be given alone, and `C` (the channel, inferred) bounds it.
+ */
+export interface Mux<Channels extends object = AnyChannels> {
   readonly state: MuxState;
-  subscribe(channel: string, handler: MessageHandler, options?: SubscribeOptions): Subscription;
-  publish(channel: string, data: unknown): Promise<{ id: string }>;
+  subscribe<T extends Channels[C], C extends ChannelOf<Channels> = ChannelOf<Channels>>(channel: C, handler: MessageHandler<T>, options?: SubscribeOptions): Subscription;
+  publish<T extends Channels[C], C extends ChannelOf<Channels> = ChannelOf<Channels>>(channel: C, data: T): Promise<{ id: string }>;
   on<K extends keyof MuxEvents>(event: K, listener: (value: MuxEvents[K]) => void): () => void;
   /** A snapshot of the hub (host, version, transport, upstream state, channels and cursors, tabs) and of how the host was chosen. */
   debug(): Promise<DebugSnapshot>;

@@ -19,12 +19,29 @@ export interface SharedEventSourceInit extends EventSourceInit {
   readonly worker?: string | URL;
 }
 
-type Handler = ((this: SharedEventSource, event: Event) => unknown) | null;
+// The DOM's own types (lib.dom.d.ts `EventSource`), so that a SharedEventSource type-checks
+// wherever an EventSource is expected: the same handler and listener signatures, `this` included.
+type Handler = ((this: EventSource, event: Event) => unknown) | null;
+type MessageHandler = ((this: EventSource, event: MessageEvent) => unknown) | null;
 type HandlerType = 'open' | 'message' | 'error';
+type Listener<K extends keyof EventSourceEventMap> = (this: EventSource, event: EventSourceEventMap[K]) => unknown;
+type AnyListener = (this: EventSource, event: MessageEvent) => unknown;
 
 const loadEngine = lazyModule('tabmux-event-source.js', () => import('./event-source/engine.js'));
 
-export class SharedEventSource extends EventTarget implements EngineSource {
+/**
+ * `removeEventListener` with EventSource's overloads: declared here rather than overridden in
+ * the class, which would add bytes to every page for a signature.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- overloads of a method the class inherits from EventTarget
+export interface SharedEventSource {
+  removeEventListener<K extends keyof EventSourceEventMap>(type: K, listener: Listener<K>, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: AnyListener, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
+export class SharedEventSource extends EventTarget implements EventSource, EngineSource {
   static readonly CONNECTING = 0;
   static readonly OPEN = 1;
   static readonly CLOSED = 2;
@@ -38,7 +55,7 @@ export class SharedEventSource extends EventTarget implements EngineSource {
   #engine: Engine | undefined;
   /** Event types listened to, for the native engine (it must ask its EventSource for each). */
   readonly #types = new Set<string>();
-  readonly #handlers = new Map<HandlerType, Handler>();
+  readonly #handlers = new Map<HandlerType, Handler | MessageHandler>();
 
   constructor(url: string | URL, init: SharedEventSourceInit = {}) {
     super();
@@ -74,28 +91,31 @@ export class SharedEventSource extends EventTarget implements EngineSource {
   }
 
   get onopen(): Handler {
-    return this.#handlers.get('open') ?? null;
+    return (this.#handlers.get('open') as Handler | undefined) ?? null;
   }
   set onopen(handler: Handler) {
     this.#setHandler('open', handler);
   }
-  get onmessage(): Handler {
-    return this.#handlers.get('message') ?? null;
+  get onmessage(): MessageHandler {
+    return (this.#handlers.get('message') as MessageHandler | undefined) ?? null;
   }
-  set onmessage(handler: Handler) {
+  set onmessage(handler: MessageHandler) {
     this.#setHandler('message', handler);
   }
   get onerror(): Handler {
-    return this.#handlers.get('error') ?? null;
+    return (this.#handlers.get('error') as Handler | undefined) ?? null;
   }
   set onerror(handler: Handler) {
     this.#setHandler('error', handler);
   }
 
-  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void {
+  override addEventListener<K extends keyof EventSourceEventMap>(type: K, listener: Listener<K>, options?: boolean | AddEventListenerOptions): void;
+  override addEventListener(type: string, listener: AnyListener, options?: boolean | AddEventListenerOptions): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | AnyListener | null, options?: boolean | AddEventListenerOptions): void {
     this.#types.add(type);
     this.#engine?.listen(type);
-    super.addEventListener(type, listener, options);
+    super.addEventListener(type, listener as EventListenerOrEventListenerObject | null, options);
   }
 
   close(): void {
@@ -105,9 +125,9 @@ export class SharedEventSource extends EventTarget implements EngineSource {
   }
 
   /** Like an event handler attribute: one listener per type, added when first set. */
-  #setHandler(type: HandlerType, handler: Handler): void {
+  #setHandler(type: HandlerType, handler: Handler | MessageHandler): void {
     if (!this.#handlers.has(type)) {
-      this.addEventListener(type, (event) => this.#handlers.get(type)?.call(this, event));
+      this.addEventListener(type, (event: Event) => (this.#handlers.get(type) as Handler)?.call(this, event));
     }
     this.#handlers.set(type, typeof handler === 'function' ? handler : null);
   }

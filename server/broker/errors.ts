@@ -13,6 +13,8 @@ export type BrokerErrorCode = Extract<
   | 'TABMUX_ERR_UNAVAILABLE'
   /** An option the broker was created with is invalid: a configuration mistake, thrown at once. */
   | 'TABMUX_ERR_BAD_REQUEST'
+  /** A package the broker needs is not installed (the Redis broker without ioredis), thrown at once. */
+  | 'TABMUX_ERR_NOT_SUPPORTED'
 >;
 
 export class BrokerError extends Error {

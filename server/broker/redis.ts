@@ -8,13 +8,14 @@
  * reject at once with an unavailable BrokerError (errors.ts; the server answers 503), nothing is
  * queued to be sent later. ioredis keeps reconnecting; subscriptions then resume without loss.
  */
-import { Redis } from 'ioredis';
-import type { RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { formatEventId, newEpoch } from '../../src/protocol/event-id.js';
 import type { EventId } from '../../src/protocol/event-id.js';
 import type { Broker, BrokerHealth, BrokerOptions, ReplayRequest, ReplayResult, StoredMessage } from './broker.js';
 import { BrokerError, brokerUnavailable, isBrokerUnavailable } from './errors.js';
 import { decodeEntries, describeRedisError } from './redis-codec.js';
+import { deferredBroker } from './deferred-broker.js';
+import { assertIoredisInstalled, loadIoredis } from './redis-package.js';
 import { createLive } from './redis-live.js';
 import { PUBLISH_LUA, REPLAY_LUA, redisKeys } from './redis-scripts.js';
 
@@ -25,8 +26,12 @@ export interface RedisBrokerOptions extends BrokerOptions {
   readonly startTimeout?: number;
   /** A command that gets no answer in this time rejects (ms): a half-open socket cannot hang a publish. */
   readonly commandTimeout?: number;
-  /** Passed to ioredis (TLS, auth, ...); the options above and the reconnect policy win. */
-  readonly redis?: RedisOptions;
+  /**
+   * ioredis's `RedisOptions` (TLS, auth, ...), passed as they are; the options above and the
+   * reconnect policy win. Typed as any object so that these types do not need ioredis, an
+   * optional peer dependency (check yours with `satisfies RedisOptions`).
+   */
+  readonly redis?: object;
 }
 
 const DEFAULT_START_TIMEOUT_MS = 5_000;
@@ -61,14 +66,22 @@ export function createRedisBroker(url: string, options: RedisBrokerOptions): Bro
   if (parsed?.protocol !== 'redis:' && parsed?.protocol !== 'rediss:') {
     throw new BrokerError('TABMUX_ERR_BAD_REQUEST', 'the Redis URL must look like redis://host:6379 or rediss://host:6380');
   }
+  assertIoredisInstalled();
+  // The broker starts once ioredis is loaded; operations wait for it (deferred-broker.ts).
+  const opening = loadIoredis().then(({ Redis }) => openRedisBroker(Redis, url, parsed, options));
+  return deferredBroker(opening, { ok: false, reason: 'Redis is not connected yet' });
+}
+
+function openRedisBroker(Redis: new (url: string, options: RedisOptions) => Redis, url: string, parsed: URL, options: RedisBrokerOptions): Broker {
+  const redisOptions = options.redis as RedisOptions | undefined;
   // ioredis reads the database from the URL path (redis://host:6379/2), else from its `db` option.
-  const db = Number(parsed.pathname.slice(1)) || options.redis?.db || 0;
+  const db = Number(parsed.pathname.slice(1)) || redisOptions?.db || 0;
   const keys = redisKeys(options.keyPrefix ?? 'tabmux:', db);
   const history = String(options.history);
   const startTimeout = options.startTimeout ?? DEFAULT_START_TIMEOUT_MS;
   const commandTimeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS;
   const connectionOptions: RedisOptions = {
-    ...options.redis,
+    ...redisOptions,
     commandTimeout,
     socketTimeout: commandTimeout,
     retryStrategy,

@@ -1,7 +1,10 @@
 /**
  * The numbered examples run as documented (`node examples/NN-…/server.js`), each as its own
  * process on a free port, and do what their README line says, in real Chromium with two tabs:
- * messages reach both tabs and the server holds ONE upstream connection for the two.
+ * messages reach both tabs and the server holds ONE upstream connection for the two; and a
+ * published value that is markup shows as text in both tabs (helpers/hostile-markup.ts). Example 06 renders
+ * what its own SSE route sends, which no publisher reaches; 07 is React, which escapes what it
+ * renders; 08 and 09 are proven by the bundler tests (helpers/bundled-page-proof.ts).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -16,6 +19,7 @@ import { waitFor, withTimeout } from '../helpers/wait.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startRedisServer } from '../helpers/redis.js';
 import { json, openSse } from '../helpers/mount-proof.js';
+import { HOSTILE_MARKUP, assertRenderedAsText } from '../helpers/hostile-markup.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let browser: Browser;
@@ -95,21 +99,36 @@ async function assertOneUpstream(base: string): Promise<void> {
 
 const items = (page: Page, selector: string) => page.locator(selector).allTextContents();
 
-test('01-basic: ticks reach two tabs over one upstream connection', () =>
+/** Publishes with POST /publish on an open example server, as any publisher could. */
+async function publish(base: string, channel: string, data: unknown): Promise<void> {
+  const answer = await fetch(`${base}/publish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ channel, data }) });
+  assert.equal(answer.status, 200, await answer.text());
+}
+
+/** Every tab of `pages` shows the hostile markup under `selector` as text, and nothing of it parsed. */
+async function assertAllAsText(pages: Page[], selector: string, example: string): Promise<void> {
+  for (const [i, page] of pages.entries()) await assertRenderedAsText(page, selector, `${example} tab ${i}`);
+}
+
+test('01-basic: ticks reach two tabs over one upstream connection; published markup shows as text', () =>
   inTwoTabs('examples/01-basic/server.js', async (pages, url) => {
     for (const [i, page] of pages.entries()) await waitFor(`tab ${i} to list ticks`, async () => (await items(page, '#log li')).length >= 2);
     await assertOneUpstream(url);
+    await publish(url, 'ticks', { t: HOSTILE_MARKUP });
+    await assertAllAsText(pages, '#log li', '01');
   }));
 
-test('02-dashboard: simulated prices fill the demo widgets of two tabs over one upstream connection', () =>
+test('02-dashboard: simulated prices fill the demo widgets of two tabs over one upstream connection; chat markup shows as text', () =>
   inTwoTabs('examples/02-dashboard/server.js', async (pages, url) => {
     for (const [i, page] of pages.entries()) {
       await waitFor(`tab ${i} to show an AAPL price`, async () => /^\d+\.\d\d$/.test((await page.locator('[data-symbol="AAPL"] .price').textContent()) ?? ''));
     }
     await assertOneUpstream(url);
+    await publish(url, 'chat:lobby', { text: HOSTILE_MARKUP, at: Date.now() });
+    await assertAllAsText(pages, '#chat-log div', '02');
   }));
 
-test('03-chat: a message published from one tab reaches both', () =>
+test('03-chat: a message published from one tab reaches both; published markup shows as text', () =>
   inTwoTabs('examples/03-chat/server.js', async (pages, url) => {
     await waitFor('both tabs to be open', async () => (await Promise.all(pages.map((p) => p.locator('#state').textContent()))).every((s) => s === 'open'));
     await pages[0]!.fill('input[name=name]', 'ann');
@@ -117,9 +136,11 @@ test('03-chat: a message published from one tab reaches both', () =>
     await pages[0]!.click('button');
     for (const [i, page] of pages.entries()) await waitFor(`tab ${i} to show the message`, async () => (await items(page, '#log li')).includes('ann: hello, tabs'));
     await assertOneUpstream(url);
+    await publish(url, 'chat:lobby', { name: HOSTILE_MARKUP, text: HOSTILE_MARKUP });
+    await assertAllAsText(pages, '#log li', '03');
   }));
 
-test('04-express-mount: an order posted to the Express app reaches both tabs through /realtime', () =>
+test('04-express-mount: an order posted to the Express app reaches both tabs through /realtime; markup in it shows as text', () =>
   inTwoTabs('examples/04-express-mount/server.js', async (pages, url) => {
     // The page subscribes at load; wait until the upstream carries the channel before posting.
     await waitFor('the upstream to subscribe to orders', async () => (await readMetric(`${url}/realtime`, 'tabmux_subscriptions')) >= 1);
@@ -127,6 +148,9 @@ test('04-express-mount: an order posted to the Express app reaches both tabs thr
     assert.equal(answer.status, 200);
     for (const [i, page] of pages.entries()) await waitFor(`tab ${i} to list the order`, async () => (await items(page, '#orders li')).some((t) => t.includes('tea')));
     await assertOneUpstream(`${url}/realtime`);
+    const hostile = await fetch(`${url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ item: HOSTILE_MARKUP }) });
+    assert.equal(hostile.status, 200);
+    await assertAllAsText(pages, '#orders li', '04');
   }));
 
 test('05-redis-two-nodes: published on node A, delivered on node B, a poll on A resumes after the id B delivered', async () => {

@@ -1,5 +1,5 @@
 /**
- * examples/07-react-use-channel: the `useChannel` hook in a React 19 app built by Vite, run in
+ * examples/07-react-use-channel: `tabmux/react`'s `useChannel` in a React 19 app built by Vite, run in
  * Chromium under StrictMode (every effect mounted, cleaned up and mounted again): a price published
  * on the server renders, and the hub holds each channel once, live, for the one tab.
  */

@@ -3,6 +3,8 @@
  * server, the page's `connect()` attaches to the hub as a SharedWorker loaded from the page's own
  * origin (the file the bundler emitted), and a message published on the server arrives in the page.
  *
+ * A published value that is markup shows as text (hostile-markup.ts).
+ *
  * Then the same page in a browser without any worker host (`proveDirectFallback`): `host: 'auto'`
  * falls back to `direct`, whose hub the client imports on demand from next to itself
  * (dist/tabmux-in-page-hub.js) — so the bundler must have followed that `import()` too.
@@ -14,6 +16,7 @@ import { launchChromium } from './chromium.js';
 import { startServer } from './server.js';
 import type { PushServer } from '../../server/index.js';
 import { serveDir } from './static-dir-server.js';
+import { HOSTILE_MARKUP, assertRenderedAsText } from './hostile-markup.js';
 
 interface PageGlobals {
   tabReady: Promise<void>;
@@ -50,6 +53,8 @@ export async function provePage(builtDir: string, workerPath: RegExp): Promise<v
     );
     const received = await page.evaluate(() => (window as unknown as PageGlobals).received);
     assert.deepEqual(received, [{ through: 'the hub' }]);
+    await push.server.publish('ticks', { t: HOSTILE_MARKUP });
+    await assertRenderedAsText(page, '#log li', 'the built page');
     assert.deepEqual(errors, [], 'no page errors');
     await proveDirectFallback(browser, `${site.url}/index.html?server=${encodeURIComponent(push.url)}`, push.server, () => site.requested);
   } finally {

@@ -82,9 +82,9 @@ export function spawnRedisNode(redisUrl: string, history: number, timeoutMs = 15
 
 /** Everything to stderr: stdout carries only the port line. */
 const stderrLogger: Logger = {
-  info: (message, fields) => console.error(`info: ${message}`, fields ?? ''),
-  warn: (message, fields) => console.error(`warn: ${message}`, fields ?? ''),
-  error: (message, fields) => console.error(`error: ${message}`, fields ?? ''),
+  info: (fields, message) => console.error(`info: ${message}`, fields),
+  warn: (fields, message) => console.error(`warn: ${message}`, fields),
+  error: (fields, message) => console.error(`error: ${message}`, fields),
 };
 
 async function main(): Promise<void> {

@@ -172,7 +172,7 @@ test('a failing broker is a 500 without detail (logged), an unhealthy one a 503;
     publish: (channel: string, json: string) => (channel === 'boom' ? Promise.reject(new Error('secret detail /etc/passwd')) : inner.publish(channel, json)),
     health: () => (healthy ? { ok: true } : { ok: false, reason: 'broker unreachable' }),
   };
-  const logger = { info: () => {}, warn: () => {}, error: (_m: string, f?: unknown) => logged.push(f) };
+  const logger = { info: () => {}, warn: () => {}, error: (f: unknown) => logged.push(f) };
   const { s, stillServing } = await withSentinel(t, { broker, logger });
   const res = await request(`${s.url}/publish`, { method: 'POST', headers: { ...JSON_TYPE, ...AUTH }, body: '{"channel":"boom","data":1}' });
   assertJsonError(res, 500, 'TABMUX_ERR_INTERNAL');

@@ -11,7 +11,7 @@ import { formatEventId } from '../../src/protocol/event-id.js';
 import type { EncodedMessage } from '../../server/encode.js';
 import { Feed } from '../../server/feed.js';
 import { ChannelRegistry } from '../../server/registry.js';
-import { silentLogger } from '../../server/logger.js';
+import { serverLog, silentLogger } from '../../server/logger.js';
 
 test('replay + buffered live messages: every message once, in seq order, across the race windows', async () => {
   const inner = createMemoryBroker({ history: 100, epoch: 'e' });
@@ -34,7 +34,7 @@ test('replay + buffered live messages: every message once, in seq order, across 
   await pub('a'); // 1: missed while away
   await pub('b'); // 2: missed while away
   await pub('c'); // 3: other channel
-  const registry = new ChannelRegistry(broker, silentLogger);
+  const registry = new ChannelRegistry(broker, serverLog(silentLogger));
   const written: string[] = [];
   const feed = new Feed({
     registry,
@@ -62,7 +62,7 @@ test('a feed whose replay is slow and whose buffered live messages pass the boun
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
   const broker: Broker = { ...inner, replay: async (r) => (await gate, inner.replay(r)) };
-  const registry = new ChannelRegistry(broker, silentLogger);
+  const registry = new ChannelRegistry(broker, serverLog(silentLogger));
   let overflowed = 0;
   const feed = new Feed({
     registry,
@@ -95,7 +95,7 @@ test('a live message of a later epoch (history lost, seqs restarted) comes after
     listeners.forEach((l) => l({ channel: 'a', epoch, seq, id: formatEventId(epoch, seq), json: `"${epoch}/${seq}"` }));
   const out: string[] = [];
   const feed = new Feed({
-    registry: new ChannelRegistry(broker, silentLogger),
+    registry: new ChannelRegistry(broker, serverLog(silentLogger)),
     broker,
     requests: [{ channel: 'a', after: undefined }],
     deliver: (m) => out.push(m.message.json),

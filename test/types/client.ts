@@ -6,9 +6,12 @@ import { connect, TabmuxError } from 'tabmux';
 import { ERROR_CODES, channelNameProblem, parseEventId } from 'tabmux/protocol';
 // The protocol's types stay on the root entry (they cost a page nothing); its values moved to `tabmux/protocol`.
 import type { ErrorCode, EventId, WireMessage } from 'tabmux';
-// @ts-expect-error the protocol helpers' values are `tabmux/protocol`, not the root entry (kept out of the client's size budget)
-import { isValidChannelName as _notOnTheRoot } from 'tabmux';
-import type { ClientErrorCode, ConnectOptions, DebugSnapshot, HostKind, HostOption, Message, Mux, MuxState, Subscription } from 'tabmux';
+import * as root from 'tabmux';
+import type { ClientErrorCode, ConnectOptions, DebugSnapshot, HostKind, HostOption, Message, MessageHandler, Mux, MuxState, Subscription } from 'tabmux';
+
+// A value, not only a type, whatever the importing project's settings (verbatimModuleSyntax or not).
+// @ts-expect-error the protocol helpers' values are `tabmux/protocol`, not the root entry (README, Size)
+void root.isValidChannelName;
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function expectType<T extends true>(_: T): void {}
@@ -131,3 +134,27 @@ void mux.publish('chat:lobby');
 void mux.publish('c', 1).then((r) => r.seq);
 // @ts-expect-error not a client error code
 new TabmuxError('E_NOPE', 'x');
+
+// ── typed data without a channel map: subscribe<T>, Message<T>, publish<T> ───────────────────
+interface Price {
+  readonly symbol: string;
+  readonly price: number;
+}
+mux.subscribe<Price>('prices:AAPL', (message) => {
+  expectType<Equal<typeof message, Message<Price>>>(true);
+  const price: number = message.data.price;
+  void price;
+  // @ts-expect-error Price has no such field
+  void message.data.volume;
+});
+const priceHandler: MessageHandler<Price> = ({ data }) => void data.symbol.toUpperCase();
+mux.subscribe('prices:AAPL', priceHandler);
+mux.subscribe('prices:AAPL', (message: Message<Price>) => void message.data.price);
+void mux.publish<Price>('prices:AAPL', { symbol: 'AAPL', price: 231.5 });
+// @ts-expect-error the data must be a Price
+void mux.publish<Price>('prices:AAPL', { symbol: 'AAPL' });
+// @ts-expect-error the data must be a Price
+void mux.publish<Price>('prices:AAPL', 'AAPL 231.5');
+// @ts-expect-error a handler of Price messages takes no string messages
+const stringHandler: MessageHandler<string> = priceHandler;
+void stringHandler;

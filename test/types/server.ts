@@ -5,8 +5,8 @@
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { createPushServer, DEFAULTS, PushError, silentLogger } from 'tabmux/server';
-import type { PushServer, PushServerOptions } from 'tabmux/server';
+import { consoleLogger, createPushServer, DEFAULTS, jsonLogger, PushError, silentLogger } from 'tabmux/server';
+import type { LogFields, Logger, PushServer, PushServerOptions } from 'tabmux/server';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function expectType<T extends true>(_: T): void {}
@@ -64,6 +64,25 @@ void push.publish('prices');
 void push.listen('8080');
 // @ts-expect-error not a server error code
 new PushError('E_NOPE', 'x');
+
+// ── logger: pino's shape, level(fields, message); console fits as it is ───────────────────────
+createPushServer({ logger: console });
+createPushServer({ logger: jsonLogger });
+createPushServer({ logger: consoleLogger });
+/** pino's LogFn, as pino declares it: an object (or a message) first. */
+interface PinoLogFn {
+  <T extends object>(obj: T, msg?: string, ...args: unknown[]): void;
+  (obj: unknown, msg?: string, ...args: unknown[]): void;
+  (msg: string, ...args: unknown[]): void;
+}
+declare const pinoLike: { info: PinoLogFn; warn: PinoLogFn; error: PinoLogFn; debug: PinoLogFn; child(bindings: object): unknown };
+createPushServer({ logger: pinoLike });
+const ownLogger: Logger = { info: (fields: LogFields, message: string) => void [fields, message], warn: () => undefined, error: () => undefined };
+createPushServer({ logger: ownLogger });
+// @ts-expect-error message first is not the shape: fields come first, as in pino
+createPushServer({ logger: { info: (message: string, fields?: LogFields) => void [message, fields], warn: () => undefined, error: () => undefined } });
+// @ts-expect-error a logger needs error too
+createPushServer({ logger: { info: () => undefined, warn: () => undefined } });
 
 // ── status page, trustProxy, handleUpgrade next() ─────────────────────────────────────────────
 createPushServer({ status: true, trustProxy: 2, nodeId: 'eu-1' });

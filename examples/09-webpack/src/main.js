@@ -13,7 +13,9 @@ mux.on('state', (state) => (document.querySelector('#state').textContent = state
 window.received = [];
 const sub = mux.subscribe('ticks', (message) => {
   window.received.push(message.data);
-  document.querySelector('#log').insertAdjacentHTML('beforeend', `<li>${JSON.stringify(message.data)}</li>`);
+  const item = document.createElement('li');
+  item.textContent = JSON.stringify(message.data); // textContent: published data is text, never HTML
+  document.querySelector('#log').append(item);
 });
 // For the test harness: resolves once the upstream carries the channel.
 window.tabReady = sub.ready;
