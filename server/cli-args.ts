@@ -29,6 +29,10 @@ Options:
   --allow-origin <origin>       a browser origin allowed to connect; repeatable
                                 (default: any origin, without credentials)
   --history <n>                 messages kept per channel for resume (default ${DEFAULTS.history})
+  --history-max-bytes <bytes>   history kept over all channels, embedded broker (default ${DEFAULTS.historyMaxBytes})
+  --history-max-channels <n>    channels with history, embedded broker (default ${DEFAULTS.historyMaxChannels})
+  --history-ttl <s>             a channel's history is forgotten after this long without a
+                                publish, in memory and in Redis (default ${DEFAULTS.historyTtl})
   --heartbeat <seconds>         heartbeat interval on streams, under 60 (default ${DEFAULTS.heartbeat})
   --max-message-size <bytes>    largest published value (default ${DEFAULTS.maxMessageSize})
   --max-channels-per-stream <n> channels one stream may hold (default ${DEFAULTS.maxChannelsPerStream})
@@ -61,7 +65,8 @@ export class UsageError extends Error {
 
 /** The flags that take a value, kept as text: `numeric` checks the numbers among them. */
 const VALUE_FLAGS = [
-  'port', 'host', 'redis', 'jwt-secret', 'jwt-public-key', 'publish-key', 'base-path', 'history', 'heartbeat',
+  'port', 'host', 'redis', 'jwt-secret', 'jwt-public-key', 'publish-key', 'base-path', 'history', 'history-max-bytes',
+  'history-max-channels', 'history-ttl', 'heartbeat',
   'max-message-size', 'max-channels-per-stream', 'max-buffered-bytes', 'retry', 'jwt-clock-tolerance', 'auth-timeout',
   'max-connections-per-ip', 'publish-rate', 'publish-burst', 'max-header-size', 'max-url-length', 'headers-timeout',
   'request-timeout',
@@ -126,6 +131,9 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     allowOrigin: values['allow-origin'],
     basePath: values['base-path'],
     history: numeric('history', values.history, true),
+    historyMaxBytes: numeric('history-max-bytes', values['history-max-bytes'], true),
+    historyMaxChannels: numeric('history-max-channels', values['history-max-channels'], true),
+    historyTtl: numeric('history-ttl', values['history-ttl'], false),
     heartbeat: numeric('heartbeat', values.heartbeat, false),
     maxMessageSize: numeric('max-message-size', values['max-message-size'], true),
     maxChannelsPerStream: numeric('max-channels-per-stream', values['max-channels-per-stream'], true),

@@ -15,7 +15,7 @@ import type { ServerContext } from './context.js';
 import { PushError, fromBrokerError, writeRawError } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { resolveOptions } from './options.js';
-import type { PushServerOptions } from './options.js';
+import type { PushServerOptions, ResolvedOptions } from './options.js';
 import { publishValue } from './publish.js';
 import { ChannelRegistry } from './registry.js';
 import { createRequestHandler } from './router.js';
@@ -75,9 +75,12 @@ function clientErrorAnswer(error: NodeJS.ErrnoException, metrics: ServerContext[
 }
 
 /** The broker of its own a server runs: Redis when given a URL, else the embedded one. */
-function brokerFor(redis: string | undefined, history: number): Broker {
+function brokerFor(redis: string | undefined, options: ResolvedOptions): Broker {
+  const { history, historyTtlMs } = options;
   try {
-    return redis !== undefined ? createRedisBroker(redis, { history }) : createMemoryBroker({ history });
+    return redis !== undefined
+      ? createRedisBroker(redis, { history, historyTtlMs })
+      : createMemoryBroker({ history, historyTtlMs, historyMaxBytes: options.historyMaxBytes, historyMaxChannels: options.historyMaxChannels });
   } catch (error) {
     // A Redis URL that resolveOptions let through but the broker refuses: a bad option like any other.
     throw fromBrokerError(error);
@@ -88,7 +91,7 @@ export function createPushServer(options: PushServerOptions = {}): PushServer {
   const resolved = resolveOptions(options);
   const { logger } = resolved;
   const ownBroker = options.broker === undefined;
-  const broker: Broker = options.broker ?? brokerFor(options.redis, resolved.history);
+  const broker: Broker = options.broker ?? brokerFor(options.redis, resolved);
   const metrics = createMetrics();
   const brokerKind: BrokerKind = options.broker !== undefined ? 'custom' : options.redis !== undefined ? 'redis' : 'memory';
   const rates = resolved.status

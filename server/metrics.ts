@@ -3,6 +3,7 @@
  * (https://prometheus.io/docs/instrumenting/exposition_formats/). The documented names are in the
  * README (Metrics); gauges of open connections are read from the live connection set when scraped.
  */
+import type { HistoryStats } from './broker/broker.js';
 import { LIMIT_NAMES, createRefusalCounts } from './limits.js';
 import type { RefusalCounts } from './limits.js';
 
@@ -37,6 +38,8 @@ export interface Gauges {
   readonly subscriptions: number;
   /** Channels this node holds one broker subscription for. */
   readonly channels: number;
+  /** This node's history budget, when the broker keeps its history here (the memory broker). */
+  readonly history: HistoryStats | undefined;
 }
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -55,6 +58,17 @@ export function renderMetrics(metrics: Metrics, gauges: Gauges): string {
   );
   metric('tabmux_subscriptions', 'gauge', 'Channel subscriptions held by open connections.', [['', gauges.subscriptions]]);
   metric('tabmux_channels', 'gauge', 'Channels this node is subscribed to at the broker.', [['', gauges.channels]]);
+  if (gauges.history) {
+    const { history } = gauges;
+    metric('tabmux_history_channels', 'gauge', 'Channels with history kept on this node.', [['', history.channels]]);
+    metric('tabmux_history_bytes', 'gauge', 'Estimated bytes of history kept on this node (bounded by historyMaxBytes).', [['', history.bytes]]);
+    metric(
+      'tabmux_history_evicted_total',
+      'counter',
+      'Channel histories dropped: least recently published past a budget, or idle past historyTtl.',
+      (['bytes', 'channels', 'ttl'] as const).map((reason) => [`{reason="${reason}"}`, history.evicted[reason]]),
+    );
+  }
   metric('tabmux_messages_published_total', 'counter', 'Messages published through this node.', [['', metrics.published]]);
   metric('tabmux_messages_delivered_total', 'counter', 'Messages written to subscribers (one per subscriber).', [['', metrics.delivered]]);
   metric('tabmux_slow_consumers_dropped_total', 'counter', 'Subscribers dropped because their send buffer passed maxBufferedBytes.', [

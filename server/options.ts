@@ -53,6 +53,12 @@ export interface PushServerOptions {
   readonly allowOrigin?: readonly string[];
   /** Messages kept per channel for resume (default 1000). */
   readonly history?: number;
+  /** Embedded broker: estimated bytes of history kept over all channels (default 64 MiB). */
+  readonly historyMaxBytes?: number;
+  /** Embedded broker: channels kept with history (default 10000). */
+  readonly historyMaxChannels?: number;
+  /** Seconds without a publish after which a channel's history is forgotten, in memory and in Redis (default 3600). */
+  readonly historyTtl?: number;
   /** Seconds between heartbeats on streams (SSE comments, WebSocket pings). Default 25. */
   readonly heartbeat?: number;
   /** Largest published value, in bytes of JSON (default 65536). */
@@ -103,6 +109,9 @@ export interface ResolvedOptions {
   readonly basePath: string;
   readonly allowOrigin: readonly string[];
   readonly history: number;
+  readonly historyMaxBytes: number;
+  readonly historyMaxChannels: number;
+  readonly historyTtlMs: number;
   readonly heartbeatMs: number;
   readonly maxMessageSize: number;
   readonly maxChannelsPerStream: number;
@@ -122,6 +131,14 @@ export const DEFAULTS = {
   port: 8080,
   host: '127.0.0.1',
   history: 1000,
+  // The node's history budget (README, Limits and budgets): without it, every channel name a
+  // publisher invents is kept forever. 64 MiB and 10,000 channels fit a small container; the
+  // least recently published channel goes first, and a resume into it gets a reset.
+  historyMaxBytes: 64 * 1024 * 1024,
+  historyMaxChannels: 10_000,
+  // An hour: longer than a lunch break with the laptop shut, short enough that abandoned channel
+  // names (one per user, per document…) do not pile up in memory or in Redis.
+  historyTtl: 3600,
   heartbeat: 25,
   maxMessageSize: 64 * 1024,
   maxChannelsPerStream: 100,
@@ -223,6 +240,11 @@ export function resolveOptions(options: PushServerOptions): ResolvedOptions {
     basePath,
     allowOrigin,
     history: number('history', options.history, DEFAULTS.history, int(0), 'an integer >= 0'),
+    historyMaxBytes: number('historyMaxBytes', options.historyMaxBytes, DEFAULTS.historyMaxBytes, int(0), 'an integer number of bytes >= 0'),
+    historyMaxChannels: number('historyMaxChannels', options.historyMaxChannels, DEFAULTS.historyMaxChannels, int(0), 'an integer >= 0'),
+    historyTtlMs: Math.round(
+      number('historyTtl', options.historyTtl, DEFAULTS.historyTtl, (n) => n >= 1 && n <= 30 * 86400, 'a number of seconds in [1, 2592000]') * 1000,
+    ),
     heartbeatMs: Math.round(heartbeat * 1000),
     maxMessageSize: number('maxMessageSize', options.maxMessageSize, DEFAULTS.maxMessageSize, int(1), 'an integer >= 1'),
     maxChannelsPerStream: number('maxChannelsPerStream', options.maxChannelsPerStream, DEFAULTS.maxChannelsPerStream, int(1), 'an integer >= 1'),

@@ -54,7 +54,7 @@ export function gauges(context: ServerContext): Gauges {
     connections[connection.transport]++;
     subscriptions += connection.subscriptions();
   }
-  return { connections, subscriptions, channels: context.registry.size };
+  return { connections, subscriptions, channels: context.registry.size, history: context.broker.historyStats?.() };
 }
 
 /** The `n` largest by `key` (ties: by name), without sorting every channel of a busy node. */

@@ -48,6 +48,15 @@ export interface ReplayResult {
   readonly head: EventId;
 }
 
+export interface HistoryStats {
+  /** Channels holding history now. */
+  readonly channels: number;
+  /** Estimated bytes of all retained history now. */
+  readonly bytes: number;
+  /** Channel histories dropped since start (least recently published past a budget, or idle past the TTL), by why. */
+  readonly evicted: Readonly<Record<'bytes' | 'channels' | 'ttl', number>>;
+}
+
 export interface BrokerHealth {
   readonly ok: boolean;
   /** Why not, in a sentence safe to show to a client (no addresses, no stack). */
@@ -75,6 +84,8 @@ export interface Broker {
   /** The id of the newest message of any channel (seq 0 when none yet). Rejects with TABMUX_ERR_UNAVAILABLE. */
   head(): Promise<EventId>;
   health(): BrokerHealth;
+  /** This node's history against its budget (README, Limits and budgets); absent when the history lives elsewhere (Redis). */
+  historyStats?(): HistoryStats;
   /** Called with every change of health, so /health and publishes can answer 503 at once. */
   onHealthChange(listener: (health: BrokerHealth) => void): () => void;
   close(): Promise<void>;
@@ -88,4 +99,6 @@ export interface Broker {
 export interface BrokerOptions {
   /** Messages kept per channel for resume. */
   readonly history: number;
+  /** A channel's history is forgotten after this long without a publish (default one hour). */
+  readonly historyTtlMs?: number;
 }

@@ -1,8 +1,8 @@
 /**
  * The embedded broker: everything in this process's memory. One seq counter for every channel
- * (see src/protocol/event-id.ts), and per channel a ring buffer of the last `history` messages plus
- * the seq of the newest message it has evicted, which is how a cursor that the history no longer
- * reaches is detected (a gap) rather than silently skipped.
+ * (see src/protocol/event-id.ts), and a history bounded per channel and per node
+ * (memory-history.ts), which reports a cursor it no longer reaches as a gap rather than silently
+ * skipping what it dropped.
  *
  * A restart starts a new epoch: cursors of the previous process are then reported as gaps.
  */
@@ -12,84 +12,69 @@ import type {
   Broker,
   BrokerHealth,
   BrokerOptions,
+  HistoryStats,
   MessageListener,
   ReplayRequest,
   ReplayResult,
   StoredMessage,
 } from './broker.js';
+import { HistoryStore } from './memory-history.js';
 
-/** A fixed-capacity ring of one channel's newest messages, oldest first. */
-class ChannelHistory {
-  private readonly ring: (StoredMessage | undefined)[];
-  private start = 0;
-  private size = 0;
-  /** Seq of the newest message pushed out of the ring (0: nothing evicted yet). */
-  evictedUpTo = 0;
-
-  constructor(private readonly capacity: number) {
-    this.ring = new Array<StoredMessage | undefined>(capacity);
-  }
-
-  push(message: StoredMessage): void {
-    if (this.capacity === 0) {
-      this.evictedUpTo = message.seq;
-      return;
-    }
-    if (this.size === this.capacity) {
-      this.evictedUpTo = this.at(0).seq;
-      this.ring[this.start] = message;
-      this.start = (this.start + 1) % this.capacity;
-      return;
-    }
-    this.ring[(this.start + this.size) % this.capacity] = message;
-    this.size++;
-  }
-
-  /** Retained messages with seq > `after`, oldest first. Seqs increase along the ring: binary search. */
-  after(after: number): StoredMessage[] {
-    let lo = 0;
-    let hi = this.size;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.at(mid).seq <= after) lo = mid + 1;
-      else hi = mid;
-    }
-    const out: StoredMessage[] = [];
-    for (let i = lo; i < this.size; i++) out.push(this.at(i));
-    return out;
-  }
-
-  private at(index: number): StoredMessage {
-    return this.ring[(this.start + index) % this.capacity]!;
-  }
-}
+/** The node budget's defaults (README, Limits and budgets explains each). */
+export const HISTORY_DEFAULTS = {
+  maxBytes: 64 * 1024 * 1024,
+  maxChannels: 10_000,
+  ttlMs: 3600_000,
+} as const;
 
 export interface MemoryBrokerOptions extends BrokerOptions {
+  /** Estimated bytes of history this node keeps over all channels (default 64 MiB). */
+  readonly historyMaxBytes?: number;
+  /** Channels this node keeps history for (default 10,000). */
+  readonly historyMaxChannels?: number;
   /** Injected for tests; defaults to a fresh time-based epoch. */
   readonly epoch?: string;
+  /** Injected for tests; defaults to Date.now. */
+  readonly now?: () => number;
 }
 
-export function createMemoryBroker(options: MemoryBrokerOptions): Broker {
-  if (!Number.isInteger(options.history) || options.history < 0) {
-    throw new RangeError('history must be an integer >= 0');
-  }
+/** The embedded broker, with its history's gauges for /metrics. */
+export interface MemoryBroker extends Broker {
+  historyStats(): HistoryStats;
+}
+
+function limit(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}`);
+  return value;
+}
+
+export function createMemoryBroker(options: MemoryBrokerOptions): MemoryBroker {
+  const history = limit('history', options.history, 0, 0);
+  const store = new HistoryStore(
+    {
+      perChannel: history,
+      maxBytes: limit('historyMaxBytes', options.historyMaxBytes, HISTORY_DEFAULTS.maxBytes, 0),
+      maxChannels: limit('historyMaxChannels', options.historyMaxChannels, HISTORY_DEFAULTS.maxChannels, 0),
+      ttlMs: limit('historyTtlMs', options.historyTtlMs, HISTORY_DEFAULTS.ttlMs, 1),
+    },
+    options.now,
+  );
+  // Ageing also runs without publishes; a tenth of the TTL (at most a minute) late at worst.
+  const ageing = setInterval(() => store.enforce(), Math.min(60_000, Math.max(1000, (options.historyTtlMs ?? HISTORY_DEFAULTS.ttlMs) / 10)));
+  ageing.unref();
   const epoch = options.epoch ?? newEpoch();
-  const histories = new Map<string, ChannelHistory>();
   const listeners = new Map<string, Set<MessageListener>>();
   let seq = 0;
   let closed = false;
   const healthy: BrokerHealth = { ok: true };
-
-  const historyOf = (channel: string): ChannelHistory | undefined => histories.get(channel);
 
   return {
     async publish(channel, json) {
       if (closed) throw new Error('broker is closed');
       seq++;
       const message: StoredMessage = { channel, id: formatEventId(epoch, seq), epoch, seq, json };
-      let history = histories.get(channel);
-      if (!history) histories.set(channel, (history = new ChannelHistory(options.history)));
-      history.push(message);
+      store.append(message);
       // Delivered synchronously, inside publish: listeners of all channels see seqs in order.
       for (const listener of listeners.get(channel) ?? []) {
         try {
@@ -120,12 +105,12 @@ export function createMemoryBroker(options: MemoryBrokerOptions): Broker {
       const gaps: string[] = [];
       for (const { channel, after } of requests) {
         if (after === undefined) continue; // no cursor: start from now
-        const history = historyOf(channel);
         // Another epoch's seq says nothing about ours; a seq past our head was never ours either.
         const foreign = after.epoch !== epoch || after.seq > seq;
-        const from = foreign ? 0 : after.seq;
-        if (foreign || (history !== undefined && history.evictedUpTo > after.seq)) gaps.push(channel);
-        if (history) messages.push(...history.after(from));
+        const read = store.read(channel, foreign ? 0 : after.seq);
+        if (foreign || read.gap) gaps.push(channel);
+        // A loop, not push(...read): a spread of a long history overflows the call stack.
+        for (const message of read.messages) messages.push(message);
       }
       // Each channel's run is already in seq order; seqs are unique across channels.
       messages.sort((a, b) => a.seq - b.seq);
@@ -143,8 +128,11 @@ export function createMemoryBroker(options: MemoryBrokerOptions): Broker {
       return () => {};
     },
 
+    historyStats: () => store.stats(),
+
     async close() {
       closed = true;
+      clearInterval(ageing);
       listeners.clear();
     },
   };

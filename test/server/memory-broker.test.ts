@@ -107,3 +107,75 @@ test('bad history option is refused; publish after close fails', async () => {
   await broker.close();
   await assert.rejects(broker.publish('a', '1'));
 });
+
+test('past historyMaxChannels the least recently published channel is dropped; a resume into it is a gap', async () => {
+  const broker = createMemoryBroker({ history: 10, historyMaxChannels: 2, epoch: EPOCH });
+  await broker.publish('a', '1');
+  await broker.publish('b', '2');
+  await broker.publish('a', '3'); // a is now the most recently published
+  await broker.publish('c', '4'); // drops b, the least recently published
+  assert.deepEqual(broker.historyStats().channels, 2);
+  assert.equal(broker.historyStats().evicted.channels, 1);
+  const result = await broker.replay([
+    { channel: 'a', after: { epoch: EPOCH, seq: 0 } },
+    { channel: 'b', after: { epoch: EPOCH, seq: 0 } },
+  ]);
+  assert.deepEqual(result.messages.map((m) => m.seq), [1, 3]);
+  assert.deepEqual(result.gaps, ['b']);
+  // A cursor at or past what was dropped missed nothing.
+  const late = await broker.replay([{ channel: 'b', after: { epoch: EPOCH, seq: 2 } }]);
+  assert.deepEqual(late.gaps, []);
+  // b recreated after the drop: a cursor from before it may have missed the dropped message.
+  await broker.publish('b', '5');
+  const recreated = await broker.replay([{ channel: 'b', after: { epoch: EPOCH, seq: 1 } }]);
+  assert.deepEqual(recreated.gaps, ['b']);
+  assert.deepEqual(recreated.messages.map((m) => m.seq), [5]);
+});
+
+test('historyMaxBytes bounds the estimated bytes over all channels, oldest channel first', async () => {
+  const maxBytes = 64 * 1024;
+  const broker = createMemoryBroker({ history: 1000, historyMaxBytes: maxBytes, epoch: EPOCH });
+  const value = JSON.stringify('x'.repeat(1000));
+  for (let i = 0; i < 500; i++) {
+    await broker.publish(`ch${i % 50}`, value);
+    assert.ok(broker.historyStats().bytes <= maxBytes, `${broker.historyStats().bytes} bytes after ${i + 1} publishes`);
+  }
+  // One channel larger than the whole budget keeps nothing, and says so.
+  const big = createMemoryBroker({ history: 10, historyMaxBytes: 1000, epoch: EPOCH });
+  await big.publish('a', value);
+  assert.deepEqual(big.historyStats().channels, 0);
+  assert.deepEqual((await big.replay([{ channel: 'a', after: { epoch: EPOCH, seq: 0 } }])).gaps, ['a']);
+  assert.ok(broker.historyStats().evicted.bytes > 0);
+  await broker.close();
+  await big.close();
+});
+
+test('a channel idle for historyTtl is forgotten; a resume into it is a gap', async () => {
+  let now = 1_000_000;
+  const broker = createMemoryBroker({ history: 10, historyTtlMs: 60_000, epoch: EPOCH, now: () => now });
+  await broker.publish('idle', '1');
+  now += 30_000;
+  await broker.publish('busy', '2');
+  now += 30_000; // idle has been quiet for 60 s, busy for 30 s
+  await broker.publish('busy', '3');
+  assert.equal(broker.historyStats().channels, 1);
+  assert.equal(broker.historyStats().evicted.ttl, 1);
+  const result = await broker.replay([
+    { channel: 'idle', after: { epoch: EPOCH, seq: 0 } },
+    { channel: 'busy', after: { epoch: EPOCH, seq: 0 } },
+  ]);
+  assert.deepEqual(result.gaps, ['idle']);
+  assert.deepEqual(result.messages.map((m) => m.seq), [2, 3]);
+  await broker.close();
+});
+
+test('a channel holds what it retains, not a ring pre-sized for `history`; a long replay needs no spread', async () => {
+  const broker = createMemoryBroker({ history: 200_000, epoch: EPOCH });
+  await broker.publish('one', '1');
+  const one = broker.historyStats().bytes;
+  assert.ok(one < 1024, `one message on a channel with history 200000 is estimated at ${one} bytes`);
+  for (let i = 0; i < 199_999; i++) await broker.publish('long', '1');
+  const { messages } = await broker.replay([{ channel: 'long', after: { epoch: EPOCH, seq: 0 } }]);
+  assert.equal(messages.length, 199_999);
+  await broker.close();
+});
