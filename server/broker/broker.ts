@@ -91,6 +91,9 @@ export interface Broker {
   close(): Promise<void>;
 }
 
+/** An hour: longer than a lunch break with the laptop shut (README, Limits and budgets). */
+export const DEFAULT_HISTORY_TTL_MS = 3600_000;
+
 /**
  * A factory checks its options at once and throws on a bad one: createRedisBroker a BrokerError
  * TABMUX_ERR_BAD_REQUEST (createPushServer answers it as a bad option), createMemoryBroker a

@@ -18,13 +18,14 @@ import type {
   ReplayResult,
   StoredMessage,
 } from './broker.js';
+import { DEFAULT_HISTORY_TTL_MS } from './broker.js';
 import { HistoryStore } from './memory-history.js';
 
 /** The node budget's defaults (README, Limits and budgets explains each). */
 export const HISTORY_DEFAULTS = {
   maxBytes: 64 * 1024 * 1024,
   maxChannels: 10_000,
-  ttlMs: 3600_000,
+  ttlMs: DEFAULT_HISTORY_TTL_MS,
 } as const;
 
 export interface MemoryBrokerOptions extends BrokerOptions {

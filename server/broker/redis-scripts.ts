@@ -6,13 +6,20 @@
  *  - a message is published on pub/sub iff it was stored in its stream;
  *  - a replay reads the head and every stream at one instant.
  *
- * Layout (all under one prefix, `tabmux:` by default):
- *  - `<p>meta`            hash {epoch, seq}: the epoch of this history and the ONE seq counter of
- *                         every channel (src/protocol/event-id.ts). A wiped Redis loses it and the
- *                         next script starts a new epoch, so old cursors are reported as gaps.
- *  - `<p>evicted`         hash channel → seq of the newest message trimmed from that channel's
- *                         stream. Trimming is exact (MAXLEN without `~`) and recorded here, because
- *                         gap detection must know exactly what was lost: the oldest retained seq is
+ * Layout (all under one prefix, `tabmux:` by default). Every per-channel key expires `ttl` after the
+ * channel's last publish (PEXPIRE, refreshed by the publish script); only the first three keys live
+ * on, and those hold nothing per channel that is not pruned once it ages out:
+ *  - `<p>meta`            hash {epoch, seq, dropped}: the epoch of this history, the ONE seq counter
+ *                         of every channel (src/protocol/event-id.ts), and the newest seq of any
+ *                         channel whose keys aged out. A wiped Redis loses it and the next script
+ *                         starts a new epoch, so old cursors are reported as gaps.
+ *  - `<p>active`          sorted set channel → time of its last publish (ms, Redis's clock).
+ *  - `<p>active-seq`      sorted set channel → seq of its last publish. With `active`: when a
+ *                         channel ages out its newest seq joins `dropped`, so a cursor below it on
+ *                         a channel with no stream is reported as a gap, never skipped silently.
+ *  - `<p>evicted:<channel>` the seq of the newest message trimmed from that channel's stream.
+ *                         Trimming is exact (MAXLEN without `~`) and recorded here, because gap
+ *                         detection must know exactly what was lost: the oldest retained seq is
  *                         not enough, seqs of one channel are not contiguous.
  *  - `<p>stream:<channel>` stream, entry id `<seq>-0`, fields `e` (epoch) and `d` (the JSON text).
  *  - `<p>live:<db>:<channel>` pub/sub channel; payload `<epoch>:<seq>:<json>`. Pub/sub ignores the
@@ -24,7 +31,9 @@
 
 export interface RedisKeys {
   readonly meta: string;
-  readonly evicted: string;
+  readonly active: string;
+  readonly activeSeq: string;
+  evicted(channel: string): string;
   stream(channel: string): string;
   live(channel: string): string;
   /** The channel a pub/sub name belongs to, or undefined when it is not one of ours. */
@@ -35,7 +44,9 @@ export function redisKeys(prefix: string, db = 0): RedisKeys {
   const livePrefix = `${prefix}live:${db}:`;
   return {
     meta: `${prefix}meta`,
-    evicted: `${prefix}evicted`,
+    active: `${prefix}active`,
+    activeSeq: `${prefix}active-seq`,
+    evicted: (channel) => `${prefix}evicted:${channel}`,
     stream: (channel) => `${prefix}stream:${channel}`,
     live: (channel) => `${livePrefix}${channel}`,
     channelOfLive: (name) => (name.startsWith(livePrefix) ? name.slice(livePrefix.length) : undefined),
@@ -43,64 +54,101 @@ export function redisKeys(prefix: string, db = 0): RedisKeys {
 }
 
 /**
- * Shared prelude: the epoch is created once (the HGET + HSET pair is atomic inside a script, which
- * is what SET NX gives outside one). The candidate comes from the caller because a script cannot
- * draw randomness. A new epoch also forgets the eviction record of the old one.
+ * Shared prelude. KEYS[1..3]: meta, active, active-seq. ARGV[1]: candidate epoch, ARGV[2]: ttl (ms).
+ *
+ * The epoch is created once (the HGET + HSET pair is atomic inside a script, which is what SET NX
+ * gives outside one). The candidate comes from the caller because a script cannot draw
+ * randomness. A new epoch also forgets the bookkeeping of the old one.
+ *
+ * Then channels idle past the ttl are pruned from the bookkeeping (their keys expire on their own,
+ * at the same moment by the same clock), their newest seq raising `dropped`. A bounded number per
+ * call keeps every call short; one not pruned yet is still found by its `active-seq` score.
  */
-const ENSURE_EPOCH = `
+const PRELUDE = `
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then
   epoch = ARGV[1]
-  redis.call('HSET', KEYS[1], 'epoch', epoch, 'seq', 0)
-  redis.call('DEL', KEYS[2])
+  redis.call('HSET', KEYS[1], 'epoch', epoch, 'seq', 0, 'dropped', 0)
+  redis.call('DEL', KEYS[2], KEYS[3])
+end
+local ttl = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local dropped = tonumber(redis.call('HGET', KEYS[1], 'dropped') or '0')
+local idle = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - ttl, 'LIMIT', 0, 100)
+if #idle > 0 then
+  for _, name in ipairs(idle) do
+    local last = tonumber(redis.call('ZSCORE', KEYS[3], name) or '0')
+    if last > dropped then dropped = last end
+  end
+  redis.call('HSET', KEYS[1], 'dropped', string.format('%d', dropped))
+  redis.call('ZREM', KEYS[2], unpack(idle))
+  redis.call('ZREM', KEYS[3], unpack(idle))
 end
 `;
 
 /**
- * KEYS: meta, evicted, stream. ARGV: candidate epoch, channel, json, history, pub/sub name.
- * Returns {epoch, seq} (seq as decimal text: Lua numbers print large integers as 1e+14).
+ * KEYS: meta, active, active-seq, evicted, stream. ARGV: candidate epoch, ttl, channel, json,
+ * history, pub/sub name. Returns {epoch, seq} (seq as decimal text: Lua numbers print large
+ * integers as 1e+14).
  */
-export const PUBLISH_LUA = `${ENSURE_EPOCH}
+export const PUBLISH_LUA = `${PRELUDE}
 local seq = string.format('%d', redis.call('HINCRBY', KEYS[1], 'seq', 1))
 local id = seq .. '-0'
-local added = redis.pcall('XADD', KEYS[3], id, 'e', epoch, 'd', ARGV[3])
+if redis.call('EXISTS', KEYS[5]) == 0 and dropped > 0 then
+  -- A channel (re)created after others aged out cannot prove a cursor older than that missed nothing.
+  local known = tonumber(redis.call('GET', KEYS[4]) or '0')
+  if dropped > known then redis.call('SET', KEYS[4], string.format('%d', dropped)) end
+end
+local added = redis.pcall('XADD', KEYS[5], id, 'e', epoch, 'd', ARGV[4])
 if type(added) == 'table' and added.err then
   -- Only an entry of an OLDER epoch can have an id >= ours (ours only grow): the stream outlived
   -- its epoch (a partial wipe). Its entries mean nothing now.
-  redis.call('DEL', KEYS[3])
-  redis.call('XADD', KEYS[3], id, 'e', epoch, 'd', ARGV[3])
+  redis.call('DEL', KEYS[5])
+  redis.call('XADD', KEYS[5], id, 'e', epoch, 'd', ARGV[4])
 end
-local history = tonumber(ARGV[4])
-local excess = redis.call('XLEN', KEYS[3]) - history
+local history = tonumber(ARGV[5])
+local excess = redis.call('XLEN', KEYS[5]) - history
 if excess > 0 then
-  local gone = redis.call('XRANGE', KEYS[3], '-', '+', 'COUNT', excess)
+  local gone = redis.call('XRANGE', KEYS[5], '-', '+', 'COUNT', excess)
   local newest = gone[#gone]
   if newest[2][2] == epoch then
-    redis.call('HSET', KEYS[2], ARGV[2], string.match(newest[1], '^(%d+)'))
+    redis.call('SET', KEYS[4], string.match(newest[1], '^(%d+)'))
   end
-  redis.call('XTRIM', KEYS[3], 'MAXLEN', history)
+  redis.call('XTRIM', KEYS[5], 'MAXLEN', history)
 end
-redis.call('PUBLISH', ARGV[5], epoch .. ':' .. seq .. ':' .. ARGV[3])
+redis.call('PEXPIRE', KEYS[5], ttl)
+redis.call('PEXPIRE', KEYS[4], ttl)
+redis.call('ZADD', KEYS[2], now, ARGV[3])
+redis.call('ZADD', KEYS[3], seq, ARGV[3])
+redis.call('PUBLISH', ARGV[6], epoch .. ':' .. seq .. ':' .. ARGV[4])
 return {epoch, seq}
 `;
 
 /**
- * KEYS: meta, evicted, then one stream per requested channel.
- * ARGV: candidate epoch, then per channel: channel, cursor epoch ('' for none), cursor seq.
- * Returns {epoch, head seq, then per channel: evicted seq ('' for none), entries after the cursor}.
- * A cursor of another epoch, or past the head, reads the whole stream (the caller reports a gap).
+ * KEYS: meta, active, active-seq, then per requested channel its evicted key and its stream.
+ * ARGV: candidate epoch, ttl, then per channel: channel, cursor epoch ('' for none), cursor seq.
+ * Returns {epoch, head seq, then per channel: the seq up to which messages may be lost ('' for
+ * none), entries after the cursor}. A cursor of another epoch, or past the head, reads the whole
+ * stream (the caller reports a gap).
  */
-export const REPLAY_LUA = `${ENSURE_EPOCH}
+export const REPLAY_LUA = `${PRELUDE}
 local head = redis.call('HGET', KEYS[1], 'seq')
 local out = {epoch, head}
-for i = 3, #KEYS do
-  local a = (i - 3) * 3 + 2
+for i = 4, #KEYS, 2 do
+  local a = (i - 4) / 2 * 3 + 3
   local start = '-'
   if ARGV[a + 1] == epoch and tonumber(ARGV[a + 2]) <= tonumber(head) then
     start = '(' .. ARGV[a + 2] .. '-0'
   end
-  out[#out + 1] = redis.call('HGET', KEYS[2], ARGV[a]) or ''
-  out[#out + 1] = redis.call('XRANGE', KEYS[i], start, '+')
+  local lost = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if redis.call('EXISTS', KEYS[i + 1]) == 0 then
+    -- No stream: never published, or aged out (pruned into dropped, or not pruned yet).
+    local last = tonumber(redis.call('ZSCORE', KEYS[3], ARGV[a]) or '0')
+    lost = math.max(lost, dropped, last)
+  end
+  out[#out + 1] = lost > 0 and string.format('%d', lost) or ''
+  out[#out + 1] = redis.call('XRANGE', KEYS[i + 1], start, '+')
 end
 return out
 `;

@@ -11,6 +11,7 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { formatEventId, newEpoch } from '../../src/protocol/event-id.js';
 import type { EventId } from '../../src/protocol/event-id.js';
+import { DEFAULT_HISTORY_TTL_MS } from './broker.js';
 import type { Broker, BrokerHealth, BrokerOptions, ReplayRequest, ReplayResult, StoredMessage } from './broker.js';
 import { BrokerError, brokerUnavailable, isBrokerUnavailable } from './errors.js';
 import { decodeEntries, describeRedisError } from './redis-codec.js';
@@ -57,6 +58,9 @@ export function createRedisBroker(url: string, options: RedisBrokerOptions): Bro
   if (!Number.isInteger(options.history) || options.history < 0) {
     throw new BrokerError('TABMUX_ERR_BAD_REQUEST', 'option history must be an integer >= 0');
   }
+  if (options.historyTtlMs !== undefined && (!Number.isInteger(options.historyTtlMs) || options.historyTtlMs < 1)) {
+    throw new BrokerError('TABMUX_ERR_BAD_REQUEST', 'option historyTtlMs must be an integer >= 1');
+  }
   let parsed: URL | undefined;
   try {
     parsed = new URL(url);
@@ -78,6 +82,7 @@ function openRedisBroker(Redis: new (url: string, options: RedisOptions) => Redi
   const db = Number(parsed.pathname.slice(1)) || redisOptions?.db || 0;
   const keys = redisKeys(options.keyPrefix ?? 'tabmux:', db);
   const history = String(options.history);
+  const ttl = String(options.historyTtlMs ?? DEFAULT_HISTORY_TTL_MS);
   const startTimeout = options.startTimeout ?? DEFAULT_START_TIMEOUT_MS;
   const commandTimeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS;
   const connectionOptions: RedisOptions = {
@@ -98,7 +103,7 @@ function openRedisBroker(Redis: new (url: string, options: RedisOptions) => Redi
   const cmd = new Redis(url, { ...connectionOptions, connectionName: 'tabmux' });
   const sub = new Redis(url, { ...connectionOptions, connectionName: 'tabmux-sub' });
   const scripts = cmd as unknown as ScriptCommands;
-  cmd.defineCommand('tabmuxPublish', { numberOfKeys: 3, lua: PUBLISH_LUA });
+  cmd.defineCommand('tabmuxPublish', { numberOfKeys: 5, lua: PUBLISH_LUA });
   cmd.defineCommand('tabmuxReplay', { lua: REPLAY_LUA });
   const live = createLive({ sub, keys, head, replay });
 
@@ -191,9 +196,9 @@ function openRedisBroker(Redis: new (url: string, options: RedisOptions) => Redi
     const wanted = new Map<string, EventId>();
     for (const { channel, after } of requests) if (after !== undefined) wanted.set(channel, after);
     const list = [...wanted];
-    const args: string[] = [String(2 + list.length), keys.meta, keys.evicted];
-    for (const [channel] of list) args.push(keys.stream(channel));
-    args.push(newEpoch());
+    const args: string[] = [String(3 + 2 * list.length), keys.meta, keys.active, keys.activeSeq];
+    for (const [channel] of list) args.push(keys.evicted(channel), keys.stream(channel));
+    args.push(newEpoch(), ttl);
     for (const [channel, after] of list) args.push(channel, after.epoch, String(after.seq));
     const reply = await guarded(() => scripts.tabmuxReplay(...args), 'lost the connection to Redis while reading the history');
     const epoch = String(reply[0]);
@@ -205,7 +210,8 @@ function openRedisBroker(Redis: new (url: string, options: RedisOptions) => Redi
       // Another epoch's seq says nothing about ours; a seq past our head was never ours either.
       const foreign = after.epoch !== epoch || after.seq > head.seq;
       if (foreign || evicted > after.seq) gaps.push(channel);
-      messages.push(...decodeEntries(channel, epoch, reply[3 + index * 2]));
+      // A loop, not push(...entries): a spread of a long history overflows the call stack.
+      for (const message of decodeEntries(channel, epoch, reply[3 + index * 2])) messages.push(message);
     });
     // Each channel's run is in seq order already; seqs are unique across channels.
     messages.sort((a, b) => a.seq - b.seq);
@@ -219,7 +225,10 @@ function openRedisBroker(Redis: new (url: string, options: RedisOptions) => Redi
   return {
     async publish(channel, json) {
       const [epoch, seqText] = await guarded(() =>
-        scripts.tabmuxPublish(keys.meta, keys.evicted, keys.stream(channel), newEpoch(), channel, json, history, keys.live(channel)),
+        scripts.tabmuxPublish(
+          keys.meta, keys.active, keys.activeSeq, keys.evicted(channel), keys.stream(channel),
+          newEpoch(), ttl, channel, json, history, keys.live(channel),
+        ),
         // Redis may have run the script and lost only the reply (e.g. shut down before writing it).
         'lost the connection to Redis while publishing: the message may or may not have been stored',
       );

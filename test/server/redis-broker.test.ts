@@ -203,6 +203,49 @@ describe('Redis broker (two nodes, one redis-server)', () => {
     assert.deepEqual(afterWipe.gaps, ['e']);
   });
 
+  it('every per-channel key expires after the idle ttl; only the global keys carry none', async () => {
+    const a = createRedisBroker(redis.url, { history: 10, keyPrefix: 'ttl1:' });
+    brokers.push(a);
+    const CHANNELS = 2000;
+    for (let i = 0; i < CHANNELS; i += 100) {
+      await Promise.all(range(i, i + 99).map((n) => a.publish(`c${n}`, json(n))));
+    }
+    for (let i = 0; i < 30; i++) await a.publish('c0', json(i)); // trims: an evicted key too
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await admin.scan(cursor, 'MATCH', 'ttl1:*', 'COUNT', 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    assert.ok(keys.length > CHANNELS, `${keys.length} keys`);
+    const ttls = await Promise.all(keys.map(async (key) => [key, await admin.pttl(key)] as const));
+    const forever = ttls.filter(([, ttl]) => ttl < 0).map(([key]) => key).sort();
+    assert.deepEqual(forever, ['ttl1:active', 'ttl1:active-seq', 'ttl1:meta']);
+    for (const [key, ttl] of ttls) if (ttl >= 0) assert.ok(ttl <= 3600_000, `${key} expires in ${ttl} ms`);
+  });
+
+  it('a channel idle past the ttl is forgotten, its bookkeeping pruned, and a resume into it is a gap', async () => {
+    const a = createRedisBroker(redis.url, { history: 10, keyPrefix: 'ttl2:', historyTtlMs: 300 });
+    brokers.push(a);
+    const first = await a.publish('idle', json(1));
+    await a.publish('idle', json(2));
+    // Redis's own clock decides: asked again until the key is gone.
+    await waitFor('the idle stream to expire', async () => (await admin.exists('ttl2:stream:idle')) === 0, 5_000, 50);
+    const lost = await a.replay([{ channel: 'idle', after: first }]);
+    assert.deepEqual(lost.gaps, ['idle']);
+    assert.deepEqual(lost.messages, []);
+    // Pruned by that script: nothing of the channel is left anywhere.
+    assert.equal(await admin.zcard('ttl2:active'), 0);
+    assert.equal(await admin.zcard('ttl2:active-seq'), 0);
+    // Recreated: a cursor from before it may have missed what aged out, one after it did not.
+    const third = await a.publish('idle', json(3));
+    assert.deepEqual((await a.replay([{ channel: 'idle', after: first }])).gaps, ['idle']);
+    const fresh = await a.replay([{ channel: 'idle', after: { epoch: third.epoch, seq: third.seq - 1 } }]);
+    assert.deepEqual(fresh.gaps, []);
+    assert.deepEqual(ns(fresh.messages), [3]);
+  });
+
   it('catches up a subscriber whose pub/sub connection was cut while others kept publishing', async () => {
     const a = node(1000, 't6:');
     const b = node(1000, 't6:');
