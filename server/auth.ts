@@ -129,11 +129,16 @@ export async function verifyToken(token: string, config: AuthConfig): Promise<Gr
 /**
  * The credentials of an HTTP request (or a WebSocket upgrade). A Bearer value equal to the
  * publish key is the key; any other token is verified as a JWT when a JWT key is configured.
+ * The publish key counts only as `Authorization: Bearer` (README, Auth and limits): in a URL it
+ * ends up in proxy logs and browser history, and a cookie would send it from every page of a site.
  */
 export async function authenticate(req: IncomingMessage, query: URLSearchParams | undefined, config: AuthConfig): Promise<Credentials> {
   const token = findToken(req, query, config);
   if (token === undefined) return { publishKey: false, grant: undefined };
-  if (config.publishKey !== undefined && sameKey(token, config.publishKey)) return { publishKey: true, grant: undefined };
+  if (config.publishKey !== undefined && sameKey(token, config.publishKey)) {
+    if (bearer(req) === undefined) throw unauthorized('the publish key is accepted only as Authorization: Bearer, never in the URL or a cookie');
+    return { publishKey: true, grant: undefined };
+  }
   if (!config.jwt) {
     // No JWT key: a Bearer value that is not the publish key proves nothing (publish says 401).
     return { publishKey: false, grant: undefined };

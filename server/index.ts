@@ -176,6 +176,13 @@ export function createPushServer(options: PushServerOptions = {}): PushServer {
       httpServer = server;
       server.on('upgrade', ws.handleUpgrade);
       server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+        // Garbage after a request whose response already started (a streaming GET /sse): any
+        // status line written now would land inside that stream as data. Node's own handler
+        // checks the same socket field before it answers.
+        if ((socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage?.headersSent) {
+          socket.destroy();
+          return;
+        }
         // Node's default answer here is a bare text status; ours is JSON like every other error.
         writeRawError(socket, clientErrorAnswer(error, metrics));
       });

@@ -123,6 +123,8 @@ const CASES: Case[] = [
   { name: 'publish with no credential', expect: { status: 401, code: 'TABMUX_ERR_UNAUTHORIZED' }, run: (u) => http(`${u}/publish`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"channel":"chat:a","data":1}' }) },
   { name: 'publish with a wrong publish key', expect: { status: 401, code: 'TABMUX_ERR_UNAUTHORIZED' }, run: (u) => http(`${u}/publish`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...bearer(track(`${KEY}x`)) }, body: '{"channel":"chat:a","data":1}' }) },
   { name: 'publish on a channel outside the token publish patterns', expect: { status: 403, code: 'TABMUX_ERR_FORBIDDEN', mentions: 'admin' }, run: async (u) => http(`${u}/publish`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...bearer(await sign({})) }, body: '{"channel":"admin","data":1}' }) },
+  { name: 'publish with the publish key in ?token= (only Bearer counts)', expect: { status: 401, code: 'TABMUX_ERR_UNAUTHORIZED', mentions: 'Bearer' }, run: (u) => http(`${u}/publish?token=${track(KEY)}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"channel":"chat:a","data":1}' }) },
+  { name: 'publish with the publish key in the tabmux_token cookie', expect: { status: 401, code: 'TABMUX_ERR_UNAUTHORIZED', mentions: 'Bearer' }, run: (u) => http(`${u}/publish`, { method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: `tabmux_token=${KEY}` }, body: '{"channel":"chat:a","data":1}' }) },
   { name: 'publish with a subscribe-only token', expect: { status: 403, code: 'TABMUX_ERR_FORBIDDEN' }, run: async (u) => http(`${u}/publish`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...bearer(await sign({ tabmux: { subscribe: ['*'] } })) }, body: '{"channel":"chat:a","data":1}' }) },
   { name: 'publish with a declared 1 MB body', expect: { status: 413, code: 'TABMUX_ERR_TOO_LARGE' }, run: (u, p) => rawHttp(p, `POST /publish HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{"channel":`).then(ofRaw) },
   { name: 'publish with a chunked body past the limit', expect: { status: 413, code: 'TABMUX_ERR_TOO_LARGE' }, run: (u) => http(`${u}/publish`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', ...bearer(KEY) }, body: `{"channel":"chat:a","data":"${'x'.repeat(5000)}"}` }) },
@@ -151,6 +153,12 @@ const CASES: Case[] = [
   { name: 'path traversal on the static files', expect: { status: 404, code: 'TABMUX_ERR_NOT_FOUND' }, run: (u, p) => rawHttp(p, `GET /tabmux.js/../../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`).then(ofRaw) },
   { name: 'TRACE on /sse', expect: { status: 405, code: 'TABMUX_ERR_METHOD_NOT_ALLOWED' }, run: (u) => http(`${u}/sse?channel=news`, { method: 'TRACE' }) },
   { name: 'preflight from a foreign origin', expect: { status: 403, code: 'TABMUX_ERR_FORBIDDEN' }, run: (u) => http(`${u}/publish`, { method: 'OPTIONS', headers: { Origin: EVIL, 'Access-Control-Request-Method': 'POST' } }) },
+  { name: 'garbage on the socket of a streaming SSE response: the socket is destroyed, nothing written into the stream', expect: { status: 200, code: 'none' }, run: async (u, p) => {
+    const token = await sign({});
+    const raw = await rawHttp(p, `GET /sse?channel=news HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${token}\r\n\r\n`, undefined, (text) => text.includes('$open') && '\0\x01garbage\r\n\r\n');
+    assert.equal(raw.all.split('HTTP/1.1').length, 2, `one status line, none inside the event stream: ${JSON.stringify(raw.all)}`);
+    return { status: raw.status, code: 'none', body: raw.body };
+  } },
   { name: 'connection flood from one address', expect: { status: 429, code: 'TABMUX_ERR_RATE_LIMITED' }, run: async (u) => {
     const token = await sign({});
     const streams: SseClient[] = [];
@@ -171,20 +179,32 @@ const CASES: Case[] = [
   } },
 ];
 
-/** Raw bytes to the server; the response once it closes the connection. */
-function rawHttp(port: number, text: string, trickle?: string): Promise<{ status: number; body: string }> {
+/**
+ * Raw bytes to the server; the response once it closes the connection. `then` may answer what
+ * has arrived so far with more bytes to write, once.
+ */
+function rawHttp(port: number, text: string, trickle?: string, then?: (received: string) => string | false): Promise<{ status: number; body: string; all: string }> {
   return withTimeout(
     new Promise((resolve, reject) => {
       const socket = net.connect(port, '127.0.0.1', () => socket.write(text));
       const chunks: Buffer[] = [];
       // Slowloris: keep sending one more header line, never the blank line that ends the head.
       const timer = trickle === undefined ? undefined : setInterval(() => socket.writable && socket.write(trickle), 100);
-      socket.on('data', (c) => chunks.push(c));
+      let answered = false;
+      socket.on('data', (c) => {
+        chunks.push(c);
+        const more = !answered && then?.(Buffer.concat(chunks).toString('utf8'));
+        if (more) {
+          answered = true;
+          socket.write(more);
+        }
+      });
       socket.on('error', reject);
       socket.on('close', () => {
         clearInterval(timer);
-        const [head = '', body = ''] = Buffer.concat(chunks).toString('utf8').split('\r\n\r\n');
-        resolve({ status: Number(head.split(' ')[1]), body });
+        const all = Buffer.concat(chunks).toString('utf8');
+        const [head = '', body = ''] = all.split('\r\n\r\n');
+        resolve({ status: Number(head.split(' ')[1]), body, all });
       });
     }),
     WAIT_MS,
