@@ -37,6 +37,8 @@ Options:
   --max-message-size <bytes>    largest published value (default ${DEFAULTS.maxMessageSize})
   --max-channels-per-stream <n> channels one stream may hold (default ${DEFAULTS.maxChannelsPerStream})
   --max-buffered-bytes <bytes>  unsent bytes per client before it is dropped (default ${DEFAULTS.maxBufferedBytes})
+  --drain-timeout <s>           a resuming client that drains nothing for this long is
+                                dropped as a slow consumer (default ${DEFAULTS.drainTimeout})
   --retry <ms>                  SSE reconnection hint (default ${DEFAULTS.retry})
   --max-connections-per-ip <n>  open connections per client IP (default ${DEFAULTS.maxConnectionsPerIp})
   --publish-rate <n>            publishes/s per token (sub, else IP); key exempt (default ${DEFAULTS.publishRate})
@@ -67,7 +69,7 @@ export class UsageError extends Error {
 const VALUE_FLAGS = [
   'port', 'host', 'redis', 'jwt-secret', 'jwt-public-key', 'publish-key', 'base-path', 'history', 'history-max-bytes',
   'history-max-channels', 'history-ttl', 'heartbeat',
-  'max-message-size', 'max-channels-per-stream', 'max-buffered-bytes', 'retry', 'jwt-clock-tolerance', 'auth-timeout',
+  'max-message-size', 'max-channels-per-stream', 'max-buffered-bytes', 'drain-timeout', 'retry', 'jwt-clock-tolerance', 'auth-timeout',
   'max-connections-per-ip', 'publish-rate', 'publish-burst', 'max-header-size', 'max-url-length', 'headers-timeout',
   'request-timeout',
   /** `--trust-proxy=<n>` arrives here (see parseCli): a boolean flag cannot take a value. */
@@ -138,6 +140,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     maxMessageSize: numeric('max-message-size', values['max-message-size'], true),
     maxChannelsPerStream: numeric('max-channels-per-stream', values['max-channels-per-stream'], true),
     maxBufferedBytes: numeric('max-buffered-bytes', values['max-buffered-bytes'], true),
+    drainTimeout: numeric('drain-timeout', values['drain-timeout'], false),
     retry: numeric('retry', values.retry, true),
     jwtClockTolerance: numeric('jwt-clock-tolerance', values['jwt-clock-tolerance'], false),
     authTimeout: numeric('auth-timeout', values['auth-timeout'], false),

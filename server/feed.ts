@@ -32,6 +32,8 @@ export interface FeedOptions {
   readonly onOverflow?: () => void;
   /** A live message of a later epoch is about to be delivered on `channel`: tell the client. */
   readonly onReset?: (channel: string) => void;
+  /** Messages per replay page (replay.ts); default: the whole replay at once. */
+  readonly pageSize?: number;
 }
 
 export class Feed implements LocalSubscriber {
@@ -47,6 +49,7 @@ export class Feed implements LocalSubscriber {
   private readonly maxBufferedBytes: number;
   private readonly onOverflow: () => void;
   private readonly onReset: (channel: string) => void;
+  private readonly pageSize: number | undefined;
 
   constructor(options: FeedOptions) {
     this.registry = options.registry;
@@ -57,6 +60,20 @@ export class Feed implements LocalSubscriber {
     this.onOverflow = options.onOverflow ?? (() => {});
     this.onReset = options.onReset ?? (() => {});
     this.channels = options.requests.map((r) => r.channel);
+    this.pageSize = options.pageSize;
+  }
+
+  /** The replay page after message `seq`, for every channel with a cursor; `head` is the first page's. */
+  nextPage(head: EventId, seq: number): Promise<ReplayResult> {
+    const { epoch } = head;
+    const requests: ReplayRequest[] = [];
+    for (const { channel, after } of this.requests) {
+      if (after === undefined) continue; // no cursor: no replay
+      // A cursor of this epoch past `seq` still holds: its client has what lies before it.
+      const from = after.epoch === epoch && after.seq > seq && after.seq <= head.seq ? after.seq : seq;
+      requests.push({ channel, after: { epoch, seq: from } });
+    }
+    return this.broker.replay(requests, this.pageSize);
   }
 
   /** Steps 1 and 2. The replay's messages are the transport's to write. */
@@ -64,7 +81,7 @@ export class Feed implements LocalSubscriber {
     let result: ReplayResult;
     try {
       await Promise.all(this.channels.map((channel) => this.registry.add(channel, this)));
-      result = await this.broker.replay(this.requests);
+      result = await this.broker.replay(this.requests, this.pageSize);
     } catch (error) {
       // Broker down: release the channels, or this feed would buffer live messages forever.
       this.close();

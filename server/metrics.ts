@@ -71,7 +71,7 @@ export function renderMetrics(metrics: Metrics, gauges: Gauges): string {
   }
   metric('tabmux_messages_published_total', 'counter', 'Messages published through this node.', [['', metrics.published]]);
   metric('tabmux_messages_delivered_total', 'counter', 'Messages written to subscribers (one per subscriber).', [['', metrics.delivered]]);
-  metric('tabmux_slow_consumers_dropped_total', 'counter', 'Subscribers dropped because their send buffer passed maxBufferedBytes.', [
+  metric('tabmux_slow_consumers_dropped_total', 'counter', 'Subscribers dropped because their send buffer passed maxBufferedBytes, or their replay did not drain within drainTimeout.', [
     ['', metrics.slowConsumersDropped],
   ]);
   metric('tabmux_send_buffer_peak_bytes', 'gauge', 'Largest send buffer one subscriber reached since start.', [['', metrics.sendBufferPeakBytes]]);

@@ -67,6 +67,8 @@ export interface PushServerOptions {
   readonly maxChannelsPerStream?: number;
   /** Bytes a subscriber may have queued unsent before it is dropped as a slow consumer (default 4 MiB). */
   readonly maxBufferedBytes?: number;
+  /** Seconds a resuming client may take to drain one write of its replay before it is dropped as a slow consumer (default 30). */
+  readonly drainTimeout?: number;
   /** The SSE `retry:` reconnection hint, in ms (default 2000). */
   readonly retry?: number;
   /** Longest `timeout` a poll may ask for, in seconds (default 60; a poll's own default is 25). */
@@ -116,6 +118,7 @@ export interface ResolvedOptions {
   readonly maxMessageSize: number;
   readonly maxChannelsPerStream: number;
   readonly maxBufferedBytes: number;
+  readonly drainTimeoutMs: number;
   readonly retry: number;
   readonly defaultPollTimeout: number;
   readonly maxPollTimeout: number;
@@ -144,6 +147,9 @@ export const DEFAULTS = {
   maxChannelsPerStream: 100,
   // Several seconds of a busy channel, yet 1,000 stuck clients stay under 4 GiB worst case.
   maxBufferedBytes: 4 * 1024 * 1024,
+  // 30 s: a phone on a bad mobile link stalls for seconds, not half a minute; a client that
+  // reads nothing for that long is holding a replay page hostage.
+  drainTimeout: 30,
   retry: 2000,
   // 25 s: under the 30 s idle timeouts common in proxies and load balancers.
   pollTimeout: 25,
@@ -249,6 +255,7 @@ export function resolveOptions(options: PushServerOptions): ResolvedOptions {
     maxMessageSize: number('maxMessageSize', options.maxMessageSize, DEFAULTS.maxMessageSize, int(1), 'an integer >= 1'),
     maxChannelsPerStream: number('maxChannelsPerStream', options.maxChannelsPerStream, DEFAULTS.maxChannelsPerStream, int(1), 'an integer >= 1'),
     maxBufferedBytes: number('maxBufferedBytes', options.maxBufferedBytes, DEFAULTS.maxBufferedBytes, int(1), 'an integer >= 1'),
+    drainTimeoutMs: seconds('drainTimeout', options.drainTimeout, DEFAULTS.drainTimeout),
     retry: number('retry', options.retry, DEFAULTS.retry, int(0), 'an integer number of ms >= 0'),
     defaultPollTimeout: DEFAULTS.pollTimeout,
     maxPollTimeout: number('maxPollTimeout', options.maxPollTimeout, DEFAULTS.maxPollTimeout, int(1), 'an integer number of seconds >= 1'),

@@ -15,7 +15,7 @@ import type { StreamCall } from './stream-request.js';
 import { msUntilExpiry } from './auth.js';
 import { closeConnection } from './connection-close.js';
 import { ConnectionTeardown } from './connection-teardown.js';
-import { resetNotice, writePaced, writeReplay } from './replay.js';
+import { replayPageSize, resetNotice, writePaced, writeReplay } from './replay.js';
 
 /** A `$reset` event: no `id:`, so the client's cursor stays where it was. */
 function resetEvent(channel: string): string {
@@ -85,6 +85,7 @@ export async function handleSse(context: ServerContext, { req, res, cors, creden
       drop();
     },
     onReset: (channel) => write(resetEvent(channel)),
+    pageSize: replayPageSize(options.maxMessageSize),
   });
   teardown.onEnd(() => feed.close());
   const connection: Connection & { heartbeat(frame: Buffer): void } = {
@@ -111,6 +112,7 @@ export async function handleSse(context: ServerContext, { req, res, cors, creden
     ended: () => teardown.ended,
     reset: (channel) => write(resetEvent(channel)),
     write: (message) => writePaced(res, message.sse),
+    drop,
     opened: (head) => {
       const open: SseOpenData = { head };
       write(sseEvent({ id: head, event: SSE_EVENT_OPEN, data: JSON.stringify(open) }));

@@ -13,7 +13,7 @@ import type { ConnectionTeardown } from './connection-teardown.js';
 import type { ServerContext } from './context.js';
 import { PushError } from './errors.js';
 import { Feed } from './feed.js';
-import { resetNotice, sendPaced, writeReplay } from './replay.js';
+import { replayPageSize, resetNotice, sendPaced, writeReplay } from './replay.js';
 import { parseCursor } from './stream-request.js';
 
 export interface WsSubscriptionsLink {
@@ -64,6 +64,7 @@ export class WsSubscriptions {
         link.drop();
       },
       onReset: (gap) => link.send({ op: 'reset', ...resetNotice(gap) }),
+      pageSize: replayPageSize(options.maxMessageSize),
     });
     this.feeds.set(channel, feed);
     let result;
@@ -80,6 +81,7 @@ export class WsSubscriptions {
       // channels, live meanwhile, before it counts as a slow consumer.
       write: (message) => sendPaced(link.ws, message.wireBuffer, options.maxBufferedBytes / 2),
       opened: (head) => link.send({ op: 'subscribed', channel, id: head }),
+      drop: () => link.drop(),
     });
   }
 

@@ -46,6 +46,11 @@ export interface ReplayResult {
   readonly gaps: readonly string[];
   /** The broker's head when the replay was read: every message up to it is in `messages` or older. */
   readonly head: EventId;
+  /**
+   * With a `limit`: true when messages past the last one returned remain. The next page is read
+   * with every cursor at that last message's id.
+   */
+  readonly more?: boolean;
 }
 
 export interface HistoryStats {
@@ -79,8 +84,12 @@ export interface Broker {
   subscribe(channel: string, listener: MessageListener): Promise<void>;
   /** Never throws: a listener that is not subscribed is ignored. */
   unsubscribe(channel: string, listener: MessageListener): void;
-  /** Retained history after the given cursors (see ReplayResult). Rejects with TABMUX_ERR_UNAVAILABLE. */
-  replay(requests: readonly ReplayRequest[]): Promise<ReplayResult>;
+  /**
+   * Retained history after the given cursors (see ReplayResult): all of it, or with `limit` the
+   * oldest `limit` messages by seq over all channels (a page; `more` says whether others remain).
+   * Rejects with TABMUX_ERR_UNAVAILABLE.
+   */
+  replay(requests: readonly ReplayRequest[], limit?: number): Promise<ReplayResult>;
   /** The id of the newest message of any channel (seq 0 when none yet). Rejects with TABMUX_ERR_UNAVAILABLE. */
   head(): Promise<EventId>;
   health(): BrokerHealth;

@@ -41,7 +41,7 @@ export function deferredBroker(opening: Promise<Broker>, whileOpening: BrokerHea
     subscribe: async (channel, listener) => (await ready).subscribe(channel, listener),
     // After the subscribe that was queued before it, as both wait on the same promise.
     unsubscribe: (channel, listener) => (broker ? broker.unsubscribe(channel, listener) : void ready.then((opened) => opened.unsubscribe(channel, listener), () => undefined)),
-    replay: async (requests) => (await ready).replay(requests),
+    replay: async (requests, limit) => (await ready).replay(requests, limit),
     head: async () => (await ready).head(),
     health: () => health,
     onHealthChange(listener) {

@@ -100,7 +100,7 @@ export function createMemoryBroker(options: MemoryBrokerOptions): MemoryBroker {
       if (set.size === 0) listeners.delete(channel);
     },
 
-    async replay(requests: readonly ReplayRequest[]): Promise<ReplayResult> {
+    async replay(requests: readonly ReplayRequest[], limit?: number): Promise<ReplayResult> {
       const head: EventId = { epoch, seq };
       const messages: StoredMessage[] = [];
       const gaps: string[] = [];
@@ -115,6 +115,7 @@ export function createMemoryBroker(options: MemoryBrokerOptions): MemoryBroker {
       }
       // Each channel's run is already in seq order; seqs are unique across channels.
       messages.sort((a, b) => a.seq - b.seq);
+      if (limit !== undefined && messages.length > limit) return { messages: messages.slice(0, limit), gaps, head, more: true };
       return { messages, gaps, head };
     },
 

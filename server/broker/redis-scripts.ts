@@ -127,7 +127,9 @@ return {epoch, seq}
 
 /**
  * KEYS: meta, active, active-seq, then per requested channel its evicted key and its stream.
- * ARGV: candidate epoch, ttl, then per channel: channel, cursor epoch ('' for none), cursor seq.
+ * ARGV: candidate epoch, ttl, page size ('' for all), then per channel: channel, cursor epoch ('' for
+ * none), cursor seq. A page reads at most that many entries per channel (XRANGE … COUNT); the
+ * caller keeps the oldest over all channels.
  * Returns {epoch, head seq, then per channel: the seq up to which messages may be lost ('' for
  * none), entries after the cursor}. A cursor of another epoch, or past the head, reads the whole
  * stream (the caller reports a gap).
@@ -135,8 +137,9 @@ return {epoch, seq}
 export const REPLAY_LUA = `${PRELUDE}
 local head = redis.call('HGET', KEYS[1], 'seq')
 local out = {epoch, head}
+local count = tonumber(ARGV[3])
 for i = 4, #KEYS, 2 do
-  local a = (i - 4) / 2 * 3 + 3
+  local a = (i - 4) / 2 * 3 + 4
   local start = '-'
   if ARGV[a + 1] == epoch and tonumber(ARGV[a + 2]) <= tonumber(head) then
     start = '(' .. ARGV[a + 2] .. '-0'
@@ -148,7 +151,11 @@ for i = 4, #KEYS, 2 do
     lost = math.max(lost, dropped, last)
   end
   out[#out + 1] = lost > 0 and string.format('%d', lost) or ''
-  out[#out + 1] = redis.call('XRANGE', KEYS[i + 1], start, '+')
+  if count then
+    out[#out + 1] = redis.call('XRANGE', KEYS[i + 1], start, '+', 'COUNT', count)
+  else
+    out[#out + 1] = redis.call('XRANGE', KEYS[i + 1], start, '+')
+  end
 end
 return out
 `;

@@ -192,13 +192,13 @@ function openRedisBroker(Redis: new (url: string, options: RedisOptions) => Redi
     }
   }
 
-  async function replay(requests: readonly ReplayRequest[]): Promise<ReplayResult> {
+  async function replay(requests: readonly ReplayRequest[], limit?: number): Promise<ReplayResult> {
     const wanted = new Map<string, EventId>();
     for (const { channel, after } of requests) if (after !== undefined) wanted.set(channel, after);
     const list = [...wanted];
     const args: string[] = [String(3 + 2 * list.length), keys.meta, keys.active, keys.activeSeq];
     for (const [channel] of list) args.push(keys.evicted(channel), keys.stream(channel));
-    args.push(newEpoch(), ttl);
+    args.push(newEpoch(), ttl, limit === undefined ? '' : String(limit));
     for (const [channel, after] of list) args.push(channel, after.epoch, String(after.seq));
     const reply = await guarded(() => scripts.tabmuxReplay(...args), 'lost the connection to Redis while reading the history');
     const epoch = String(reply[0]);
@@ -215,6 +215,13 @@ function openRedisBroker(Redis: new (url: string, options: RedisOptions) => Redi
     });
     // Each channel's run is in seq order already; seqs are unique across channels.
     messages.sort((a, b) => a.seq - b.seq);
+    // Each channel's first `limit` entries were read: the oldest `limit` of their union are exactly
+    // the oldest `limit` messages over all channels.
+    if (limit !== undefined && messages.length > limit) return { messages: messages.slice(0, limit), gaps, head, more: true };
+    // A channel that filled its page may hold more even when the union did not pass the limit.
+    if (limit !== undefined && list.some((_, index) => Array.isArray(reply[3 + index * 2]) && (reply[3 + index * 2] as unknown[]).length >= limit)) {
+      return { messages, gaps, head, more: true };
+    }
     return { messages, gaps, head };
   }
 
