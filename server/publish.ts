@@ -11,6 +11,7 @@ import { PushError, fromBrokerError } from './errors.js';
 import { checkPublish } from './auth.js';
 import type { Credentials } from './auth.js';
 import { clientAddress } from './client-address.js';
+import { MAX_JSON_DEPTH, jsonDepth } from './json-depth.js';
 
 /** Room for `{"channel":"<200 chars>","data":}` and whitespace around a maximal value. */
 export const ENVELOPE_BYTES = 1024;
@@ -29,6 +30,10 @@ export async function publishValue(context: ServerContext, channel: unknown, dat
   const size = Buffer.byteLength(json);
   if (size > context.options.maxMessageSize) {
     throw new PushError('TABMUX_ERR_TOO_LARGE', `message is ${size} bytes of JSON; the limit is ${context.options.maxMessageSize}`);
+  }
+  const depth = jsonDepth(json);
+  if (depth > MAX_JSON_DEPTH) {
+    throw new PushError('TABMUX_ERR_BAD_JSON', `data nests ${depth} levels deep; the limit is ${MAX_JSON_DEPTH} (README, Limits and budgets)`);
   }
   const health = context.broker.health();
   if (!health.ok) throw new PushError('TABMUX_ERR_UNAVAILABLE', health.reason ?? 'the broker is unavailable');
