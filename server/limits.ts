@@ -18,7 +18,8 @@ export type LimitName =
   | 'url_size'
   | 'ws_payload'
   | 'auth_timeout'
-  | 'request_timeout';
+  | 'request_timeout'
+  | 'ws_control_rate';
 export const LIMIT_NAMES: readonly LimitName[] = [
   'connections_per_ip',
   'publish_rate',
@@ -29,6 +30,7 @@ export const LIMIT_NAMES: readonly LimitName[] = [
   'ws_payload',
   'auth_timeout',
   'request_timeout',
+  'ws_control_rate',
 ];
 
 export type RefusalCounts = Record<LimitName, number>;

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import { CLOSE_SERVICE_RESTART } from '../src/protocol/close-codes.js';
+import { CLOSE_RATE_LIMITED, CLOSE_SERVICE_RESTART } from '../src/protocol/close-codes.js';
 import type { WsServerFrame } from '../src/protocol/wire.js';
 import type { Credentials } from './auth.js';
 import { clientAddress } from './client-address.js';
@@ -18,6 +18,7 @@ import { WsAuth } from './ws-auth.js';
 import { parseClientFrame } from './ws-client-frame.js';
 import type { BadClientFrame, ClientFrame, Ref } from './ws-client-frame.js';
 import { WsSubscriptions } from './ws-subscriptions.js';
+import { CONTROL_FRAMES_BURST, CONTROL_FRAMES_PER_SECOND, ControlFrameRate } from './ws-control-rate.js';
 
 /**
  * Sockets and whether each answered the last ping: the endpoint pings them all every heartbeat
@@ -63,6 +64,7 @@ export function openWsConnection(context: ServerContext, ws: WebSocket, req: Inc
     if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') context.metrics.limitRefusals.ws_payload++;
     teardown.end();
   });
+  const controlRate = new ControlFrameRate();
   const auth = new WsAuth(context, initial, { ws, teardown, send, granted: (grant) => subscriptions.keepAllowed(grant) });
 
   async function answer(frame: ClientFrame | BadClientFrame): Promise<void> {
@@ -78,6 +80,21 @@ export function openWsConnection(context: ServerContext, ws: WebSocket, req: Inc
       return;
     }
     const { channel, ref } = frame;
+    if (frame.op === 'subscribe' || frame.op === 'unsubscribe') {
+      const verdict = controlRate.take();
+      if (verdict !== 'ok') {
+        context.metrics.limitRefusals.ws_control_rate++;
+        send({
+          op: 'error',
+          code: 'TABMUX_ERR_RATE_LIMITED',
+          message: `subscribe/unsubscribe frames past ${CONTROL_FRAMES_PER_SECOND}/s (burst ${CONTROL_FRAMES_BURST})`,
+          ...(ref !== undefined ? { ref } : {}),
+          channel,
+        });
+        if (verdict === 'close') ws.close(CLOSE_RATE_LIMITED, 'control frames too fast');
+        return;
+      }
+    }
     try {
       switch (frame.op) {
         case 'subscribe':

@@ -14,3 +14,10 @@ export const CLOSE_SERVICE_RESTART = 1012;
  * TABMUX_ERR_UNAUTHORIZED frame saying which; reconnect with a fresh token.
  */
 export const CLOSE_UNAUTHORIZED = 4001;
+
+/**
+ * 4029 (like HTTP 429): the socket kept sending `subscribe`/`unsubscribe` frames past the
+ * server's per-socket rate after many `op:error` TABMUX_ERR_RATE_LIMITED answers. A client that
+ * gets it is looping; reconnect only with backoff.
+ */
+export const CLOSE_RATE_LIMITED = 4029;

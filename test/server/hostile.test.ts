@@ -111,6 +111,12 @@ const CASES: Case[] = [
   { name: 'WS publish on a channel the token cannot publish to', expect: { code: 'TABMUX_ERR_FORBIDDEN', mentions: 'news' }, run: async (u) => wsCase(u, await sign({}), (ws) => ws.send({ op: 'publish', channel: 'news', data: 1, ref: 1 }), false) },
   { name: 'WS left unauthenticated past authTimeout', expect: { close: 4001, code: 'TABMUX_ERR_UNAUTHORIZED', mentions: 'no token' }, run: (u) => wsCase(u, undefined, () => {}, true) },
   { name: 'WS whose token expires while connected', expect: { close: 4001, code: 'TABMUX_ERR_UNAUTHORIZED', mentions: 'expired' }, run: async (u) => wsCase(u, await sign({ exp: now() + 1 }), (ws) => ws.send({ op: 'subscribe', channel: 'news' }), true) },
+  { name: 'WS subscribe/unsubscribe flood on one socket: error frames, then close 4029', expect: { close: 4029, code: 'TABMUX_ERR_RATE_LIMITED', mentions: 'subscribe/unsubscribe' }, run: async (u) => wsCase(u, await sign({}), (ws) => {
+    for (let i = 0; i < 150; i++) {
+      ws.send({ op: 'subscribe', channel: 'chat:churn' });
+      ws.send({ op: 'unsubscribe', channel: 'chat:churn' });
+    }
+  }, true) },
   { name: 'WS binary frame', expect: { code: 'TABMUX_ERR_BAD_REQUEST' }, run: async (u) => wsCase(u, await sign({}), (ws) => ws.socket.send(Buffer.from([0xff, 0x00]), { binary: true }), false) },
   { name: 'WS frame that is not JSON', expect: { code: 'TABMUX_ERR_BAD_JSON' }, run: async (u) => wsCase(u, await sign({}), (ws) => ws.socket.send('{"op":'), false) },
   { name: 'WS oversized frame (over maxPayload)', expect: { close: 1009, code: 'none' }, run: async (u) => {
@@ -301,7 +307,7 @@ test('hostile inputs: every case is refused cleanly while well-behaved subscribe
   assert.ok(logs.some((l) => l.includes('request failed')), 'the internal error was logged');
   for (const token of tokens) assert.ok(!logs.some((l) => l.includes(token)), 'no token in the logs');
   const refusals = await request(`${s.url}/metrics`);
-  for (const limit of ['connections_per_ip', 'publish_rate', 'message_size', 'header_size', 'url_size', 'ws_payload', 'auth_timeout', 'request_timeout']) {
+  for (const limit of ['connections_per_ip', 'publish_rate', 'message_size', 'header_size', 'url_size', 'ws_payload', 'auth_timeout', 'request_timeout', 'ws_control_rate']) {
     assert.match(refusals.text, new RegExp(`^tabmux_limit_refusals_total\\{limit="${limit}"\\} [1-9]`, 'm'), `metric for ${limit}`);
   }
   assert.ok((await metric(s.url, 'tabmux_auth_refusals_total{code="unauthorized"}')) > 0);
