@@ -48,3 +48,32 @@ export function clientAddress(req: IncomingMessage, trustedHops: number): string
   const entry = entries[Math.max(0, entries.length - trustedHops)]!;
   return addressOf(entry) ?? peer;
 }
+
+/**
+ * The key the per-IP limits count under (README, Limits and budgets): an IPv4 address as it is
+ * (an IPv4-mapped IPv6 one too), an IPv6 address by its /64. A /64 is the smallest prefix a
+ * network hands one subscriber (RFC 6177, RFC 7421), so one host owns 2^64 addresses: counted
+ * one by one, a single machine would never meet a per-address limit.
+ */
+export function limitKey(address: string | undefined): string {
+  if (address === undefined) return '?';
+  if (isIP(address) !== 6) return address;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped !== undefined) return mapped;
+  return `${ipv6Groups(address.split('%')[0]!).slice(0, 4).join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address, as lowercase hex without leading zeros. */
+function ipv6Groups(address: string): string[] {
+  let text = address.toLowerCase();
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const zeros = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0');
+  return [...left, ...zeros, ...right].map((group) => parseInt(group, 16).toString(16));
+}

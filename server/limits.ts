@@ -8,6 +8,7 @@
  * every client shares the proxy's address.
  */
 import { PushError } from './errors.js';
+import { limitKey } from './client-address.js';
 
 export type LimitName =
   | 'connections_per_ip'
@@ -49,7 +50,7 @@ export class ConnectionsPerIp {
 
   /** A release function (call once, when the connection ends); throws 429 past the bound. */
   acquire(ip: string | undefined): () => void {
-    const key = ip ?? '?';
+    const key = limitKey(ip);
     const count = this.open.get(key) ?? 0;
     if (count >= this.max) {
       this.refusals.connections_per_ip++;

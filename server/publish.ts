@@ -10,7 +10,7 @@ import type { ServerContext } from './context.js';
 import { PushError, fromBrokerError } from './errors.js';
 import { checkPublish } from './auth.js';
 import type { Credentials } from './auth.js';
-import { clientAddress } from './client-address.js';
+import { clientAddress, limitKey } from './client-address.js';
 import { MAX_JSON_DEPTH, jsonDepth } from './json-depth.js';
 
 /** Room for `{"channel":"<200 chars>","data":}` and whitespace around a maximal value. */
@@ -60,7 +60,7 @@ export function admitPublish(context: ServerContext, credentials: Credentials, c
   // open server (no key at all) is a development setup whose load tests must not hit 429s.
   const grant = credentials.grant;
   if (credentials.publishKey || !grant) return;
-  context.publishRate.take(grant.subject !== undefined ? `sub:${grant.subject}` : `ip:${ip ?? '?'}`);
+  context.publishRate.take(grant.subject !== undefined ? `sub:${grant.subject}` : `ip:${limitKey(ip)}`);
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
