@@ -39,6 +39,10 @@ export interface AuthConfig {
   readonly publishKey: string | undefined;
   readonly clockToleranceSeconds: number;
   readonly allowOrigin: readonly string[];
+  /** When set, a token's `aud` must name it (RFC 7519 §4.1.3). */
+  readonly audience?: string;
+  /** When set, a token's `iss` must equal it (RFC 7519 §4.1.1). */
+  readonly issuer?: string;
 }
 
 const WWW_AUTHENTICATE = (error?: string): Record<string, string> => ({
@@ -107,6 +111,9 @@ export async function verifyToken(token: string, config: AuthConfig): Promise<Gr
     ({ payload } = await jwtVerify(token, jwt.resolve, {
       algorithms: [...jwt.algorithms],
       clockTolerance: config.clockToleranceSeconds,
+      // Without them, any token signed with the same key (another app of the same provider) passes.
+      ...(config.audience !== undefined ? { audience: config.audience } : {}),
+      ...(config.issuer !== undefined ? { issuer: config.issuer } : {}),
       // A token without `exp` would be valid forever: refused (RFC 8725 §3.10 spirit).
       requiredClaims: ['exp'],
     }));

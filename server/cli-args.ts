@@ -21,6 +21,8 @@ Options:
                                 needs a token (prefer the TABMUX_JWT_SECRET env variable:
                                 flags show in ps)
   --jwt-public-key <file>       PEM public key (RS256/ES256) or JWKS JSON file for client JWTs
+  --jwt-audience <aud>          client JWTs must name this audience in aud (or env TABMUX_JWT_AUDIENCE)
+  --jwt-issuer <iss>            client JWTs must carry this iss (or env TABMUX_JWT_ISSUER)
   --jwt-clock-tolerance <s>     clock skew allowed on exp/nbf (default ${DEFAULTS.jwtClockTolerance})
   --auth-timeout <s>            a WebSocket without a token is closed after this (default ${DEFAULTS.authTimeout})
   --publish-key <key>           publishing needs "Authorization: Bearer <key>"
@@ -67,7 +69,7 @@ export class UsageError extends Error {
 
 /** The flags that take a value, kept as text: `numeric` checks the numbers among them. */
 const VALUE_FLAGS = [
-  'port', 'host', 'redis', 'jwt-secret', 'jwt-public-key', 'publish-key', 'base-path', 'history', 'history-max-bytes',
+  'port', 'host', 'redis', 'jwt-secret', 'jwt-public-key', 'jwt-audience', 'jwt-issuer', 'publish-key', 'base-path', 'history', 'history-max-bytes',
   'history-max-channels', 'history-ttl', 'heartbeat',
   'max-message-size', 'max-channels-per-stream', 'max-buffered-bytes', 'drain-timeout', 'retry', 'jwt-clock-tolerance', 'auth-timeout',
   'max-connections-per-ip', 'publish-rate', 'publish-burst', 'max-header-size', 'max-url-length', 'headers-timeout',
@@ -130,6 +132,8 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     redis: values.redis,
     jwtSecret: values['jwt-secret'] ?? env.TABMUX_JWT_SECRET,
     publishKey: values['publish-key'] ?? env.TABMUX_PUBLISH_KEY,
+    jwtAudience: values['jwt-audience'] ?? env.TABMUX_JWT_AUDIENCE,
+    jwtIssuer: values['jwt-issuer'] ?? env.TABMUX_JWT_ISSUER,
     allowOrigin: values['allow-origin'],
     basePath: values['base-path'],
     history: numeric('history', values.history, true),

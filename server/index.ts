@@ -108,6 +108,8 @@ export function createPushServer(options: PushServerOptions = {}): PushServer {
       jwt: resolved.jwt,
       publishKey: resolved.publishKey,
       clockToleranceSeconds: resolved.jwtClockTolerance,
+      audience: resolved.jwtAudience,
+      issuer: resolved.jwtIssuer,
       allowOrigin: resolved.allowOrigin,
     },
     connectionsPerIp: new ConnectionsPerIp(resolved.maxConnectionsPerIp, metrics.limitRefusals),

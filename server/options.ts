@@ -24,6 +24,10 @@ export interface PushServerOptions {
   readonly jwtSecret?: string;
   /** PEM public key (RSA → RS256, EC P-256 → ES256) or a JWKS JSON text, for client JWTs. */
   readonly jwtPublicKey?: string;
+  /** When set, a client JWT's `aud` must name this audience. */
+  readonly jwtAudience?: string;
+  /** When set, a client JWT's `iss` must equal this issuer. */
+  readonly jwtIssuer?: string;
   /** Seconds of clock skew allowed on `exp`/`nbf` (default 30). */
   readonly jwtClockTolerance?: number;
   /** Seconds a WebSocket may stay open without a token before it is closed 4001 (default 10). */
@@ -99,6 +103,8 @@ export interface ResolvedOptions {
   /** The JWT keys and their allowed algorithms; undefined: no JWT auth. */
   readonly jwt: JwtKeys | undefined;
   readonly jwtClockTolerance: number;
+  readonly jwtAudience: string | undefined;
+  readonly jwtIssuer: string | undefined;
   readonly authTimeoutMs: number;
   readonly maxConnectionsPerIp: number;
   readonly publishRate: number;
@@ -184,6 +190,12 @@ function number(name: string, value: unknown, fallback: number, check: (n: numbe
   return value;
 }
 
+function nonEmpty(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') throw new PushError('TABMUX_ERR_BAD_REQUEST', `option ${name} must be a non-empty string`);
+  return value;
+}
+
 const int = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
 
 /** More hops than any real proxy chain; a bigger number is a typo, not a topology. */
@@ -235,6 +247,8 @@ export function resolveOptions(options: PushServerOptions): ResolvedOptions {
     publishKey: options.publishKey,
     jwt,
     jwtClockTolerance: number('jwtClockTolerance', options.jwtClockTolerance, DEFAULTS.jwtClockTolerance, (n) => n >= 0 && n <= 600, 'a number of seconds in [0, 600]'),
+    jwtAudience: nonEmpty('jwtAudience', options.jwtAudience),
+    jwtIssuer: nonEmpty('jwtIssuer', options.jwtIssuer),
     authTimeoutMs: seconds('authTimeout', options.authTimeout, DEFAULTS.authTimeout),
     maxConnectionsPerIp: number('maxConnectionsPerIp', options.maxConnectionsPerIp, DEFAULTS.maxConnectionsPerIp, int(1), 'an integer >= 1'),
     publishRate: number('publishRate', options.publishRate, DEFAULTS.publishRate, (n) => n > 0, 'a number of publishes per second > 0'),

@@ -162,3 +162,23 @@ test('CORS with credentials never answers *: the allowed origin is echoed; witho
   assert.equal(any.headers['access-control-allow-origin'], '*');
   assert.equal(any.headers['access-control-allow-credentials'], undefined, 'credentials are never allowed with *');
 });
+
+test('with jwtAudience and jwtIssuer, a token for another audience or issuer is refused', async (t) => {
+  const s = await startServer({ jwtSecret: SECRET, jwtAudience: 'tabmux-prod', jwtIssuer: 'https://id.example' });
+  t.after(() => s.close());
+  const grant = { tabmux: { subscribe: ['news'] } };
+  const good = await hs({ ...grant, aud: 'tabmux-prod', iss: 'https://id.example' });
+  const ok = await openSse(`${s.url}/sse?channel=news`, bearer(good));
+  t.after(() => ok.close());
+  assert.equal(ok.status, 200);
+  for (const [claims, claim] of [
+    [{ ...grant, aud: 'other-app', iss: 'https://id.example' }, 'aud'],
+    [{ ...grant, iss: 'https://id.example' }, 'aud'],
+    [{ ...grant, aud: 'tabmux-prod', iss: 'https://evil.example' }, 'iss'],
+  ] as const) {
+    const res = await request(`${s.url}/sse?channel=news`, { headers: bearer(await hs(claims)) });
+    assert.equal(res.status, 401, JSON.stringify(claims));
+    assert.equal(res.json.error.code, 'TABMUX_ERR_UNAUTHORIZED');
+    assert.match(res.json.error.message, new RegExp(claim));
+  }
+});
