@@ -27,6 +27,8 @@ Options:
   --auth-timeout <s>            a WebSocket without a token is closed after this (default ${DEFAULTS.authTimeout})
   --publish-key <key>           publishing needs "Authorization: Bearer <key>"
                                 (without it, anyone who can reach the server may publish)
+  --metrics-key <key>           /metrics and /status need "Authorization: Bearer <key>" (or the
+                                publish key); prefer the TABMUX_METRICS_KEY env variable
   --base-path <path>            serve every endpoint under this prefix, e.g. /realtime
   --allow-origin <origin>       a browser origin allowed to connect; repeatable
                                 (default: any origin, without credentials)
@@ -69,7 +71,7 @@ export class UsageError extends Error {
 
 /** The flags that take a value, kept as text: `numeric` checks the numbers among them. */
 const VALUE_FLAGS = [
-  'port', 'host', 'redis', 'jwt-secret', 'jwt-public-key', 'jwt-audience', 'jwt-issuer', 'publish-key', 'base-path', 'history', 'history-max-bytes',
+  'port', 'host', 'redis', 'jwt-secret', 'jwt-public-key', 'jwt-audience', 'jwt-issuer', 'publish-key', 'metrics-key', 'base-path', 'history', 'history-max-bytes',
   'history-max-channels', 'history-ttl', 'heartbeat',
   'max-message-size', 'max-channels-per-stream', 'max-buffered-bytes', 'drain-timeout', 'retry', 'jwt-clock-tolerance', 'auth-timeout',
   'max-connections-per-ip', 'publish-rate', 'publish-burst', 'max-header-size', 'max-url-length', 'headers-timeout',
@@ -132,6 +134,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     redis: values.redis,
     jwtSecret: values['jwt-secret'] ?? env.TABMUX_JWT_SECRET,
     publishKey: values['publish-key'] ?? env.TABMUX_PUBLISH_KEY,
+    metricsKey: values['metrics-key'] ?? env.TABMUX_METRICS_KEY,
     jwtAudience: values['jwt-audience'] ?? env.TABMUX_JWT_AUDIENCE,
     jwtIssuer: values['jwt-issuer'] ?? env.TABMUX_JWT_ISSUER,
     allowOrigin: values['allow-origin'],

@@ -46,6 +46,8 @@ export interface PushServerOptions {
   readonly headersTimeout?: number;
   /** Seconds a client has to send its whole request, body included → 408 (default 30). */
   readonly requestTimeout?: number;
+  /** When set, `/metrics` and `/status(.json)` need `Authorization: Bearer <metricsKey>` (or the publish key). */
+  readonly metricsKey?: string;
   /** When set, publishing needs `Authorization: Bearer <publishKey>`. */
   readonly publishKey?: string;
   /**
@@ -100,6 +102,7 @@ export interface ResolvedOptions {
   readonly port: number;
   readonly host: string;
   readonly publishKey: string | undefined;
+  readonly metricsKey: string | undefined;
   /** The JWT keys and their allowed algorithms; undefined: no JWT auth. */
   readonly jwt: JwtKeys | undefined;
   readonly jwtClockTolerance: number;
@@ -245,6 +248,7 @@ export function resolveOptions(options: PushServerOptions): ResolvedOptions {
     port: number('port', options.port, DEFAULTS.port, (n) => int(0)(n) && n <= 65535, 'an integer port 0..65535'),
     host: options.host ?? DEFAULTS.host,
     publishKey: options.publishKey,
+    metricsKey: nonEmpty('metricsKey', options.metricsKey),
     jwt,
     jwtClockTolerance: number('jwtClockTolerance', options.jwtClockTolerance, DEFAULTS.jwtClockTolerance, (n) => n >= 0 && n <= 600, 'a number of seconds in [0, 600]'),
     jwtAudience: nonEmpty('jwtAudience', options.jwtAudience),

@@ -6,12 +6,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerContext } from './context.js';
 import { counted } from './context.js';
-import { authenticate, checkSubscribe } from './auth.js';
+import { authenticate, bearer, checkSubscribe } from './auth.js';
 import { answerPreflight, corsHeaders } from './cors.js';
 import { PushError, describeRequest, sendError, toPushError, urlTooLong } from './errors.js';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
 import { gauges } from './status-report.js';
-import { STATUS_PATHS, serveStatus } from './status-endpoint.js';
+import { STATUS_PATHS, checkMonitoringKey, serveStatus } from './status-endpoint.js';
 import { handlePoll } from './poll.js';
 import { handlePublish } from './publish.js';
 import { handleSse, sendComeBackLater } from './sse.js';
@@ -87,6 +87,7 @@ async function route(
       return json(res, 200, { status: 'ok' });
     }
     case '/metrics': {
+      checkMonitoringKey(bearer(req), context);
       const body = renderMetrics(context.metrics, gauges(context));
       res.writeHead(200, { 'Content-Type': METRICS_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
       res.end(body);

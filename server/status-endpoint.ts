@@ -27,8 +27,24 @@ export type StatusPath = (typeof STATUS_PATHS)[number];
 /** The query parameter carrying the publish key for a browser. */
 export const STATUS_KEY_QUERY = 'key';
 
+/**
+ * With `metricsKey` set, /metrics and the status need it (or the publish key) as a Bearer
+ * (README, Limits and budgets): they name live channels and load. Throws 401 otherwise.
+ */
+export function checkMonitoringKey(given: string | undefined, context: ServerContext): void {
+  const { metricsKey } = context.options;
+  const { publishKey } = context.auth;
+  if (metricsKey === undefined) return;
+  if (given === undefined) throw unauthorized('this endpoint needs the metrics key: Authorization: Bearer <key>', false);
+  if (!sameKey(given, metricsKey) && !(publishKey !== undefined && sameKey(given, publishKey))) throw unauthorized('that is not the metrics key');
+}
+
 /** Throws 401/403 unless the request may read the status. */
 export function checkStatusAccess(req: IncomingMessage, query: URLSearchParams, context: ServerContext): void {
+  if (context.options.metricsKey !== undefined) {
+    checkMonitoringKey(bearer(req) ?? query.get(STATUS_KEY_QUERY) ?? undefined, context);
+    return;
+  }
   const { publishKey, jwt } = context.auth;
   if (publishKey === undefined) {
     if (jwt) throw new PushError('TABMUX_ERR_FORBIDDEN', 'the status page needs a publish key on a server with JWT auth: set publishKey (--publish-key)');

@@ -222,3 +222,16 @@ test('tabmux-server --demo prints the status page URL, and it answers with the p
   assert.equal(page.status, 200);
   assert.match(page.text, /tabmux status/);
 });
+
+test('metricsKey protects /metrics and /status.json, even on an open server; the publish key opens them too', async (t) => {
+  const s = await startServer({ status: true, metricsKey: 'metrics-key-0123456789', publishKey: 'publish-key-0123456789' });
+  t.after(() => s.close());
+  for (const path of ['/metrics', '/status.json']) {
+    const none = await request(`${s.url}${path}`);
+    assert.equal(none.status, 401, path);
+    assert.equal(none.json.error.code, 'TABMUX_ERR_UNAUTHORIZED');
+    assert.equal((await request(`${s.url}${path}`, { headers: { Authorization: 'Bearer wrong' } })).status, 401, path);
+    assert.equal((await request(`${s.url}${path}`, { headers: { Authorization: 'Bearer metrics-key-0123456789' } })).status, 200, path);
+    assert.equal((await request(`${s.url}${path}`, { headers: { Authorization: 'Bearer publish-key-0123456789' } })).status, 200, path);
+  }
+});
