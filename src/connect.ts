@@ -6,7 +6,7 @@
  */
 import type { Remote } from 'comlink';
 import { proxy, transfer, wrap } from './hub-rpc.js';
-import { channelNameProblem } from './protocol/channel-name.js';
+import { isValidChannelName } from './protocol/channel-name.js';
 import type { DebugSnapshot, HelloAnswer, HelloRequest, HostChoice, HostSkipped, HubApi, HubBatch, HubEvent, MuxState, TransportKind } from './hub-protocol/hub-api.js';
 import { TabmuxError } from './errors.js';
 import { checkOptions, type CheckedOptions } from './connect-options.js';
@@ -93,8 +93,7 @@ class Client implements Mux {
   }
 
   subscribe(channel: string, handler: MessageHandler, options?: SubscribeOptions): Subscription {
-    const problem = channelNameProblem(channel);
-    if (problem) throw new TabmuxError('TABMUX_ERR_BAD_CHANNEL', problem);
+    checkChannel(channel);
     if (typeof handler !== 'function') throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', 'subscribe needs a handler function');
     if (this.#closed) throw new TabmuxError('TABMUX_ERR_CLOSED', 'this mux is closed');
     if (this.#channels.add(channel, handler)) {
@@ -121,8 +120,7 @@ class Client implements Mux {
   }
 
   async publish(channel: string, data: unknown): Promise<{ id: string }> {
-    const problem = channelNameProblem(channel);
-    if (problem) throw new TabmuxError('TABMUX_ERR_BAD_CHANNEL', problem);
+    checkChannel(channel);
     if (this.#closed) throw new TabmuxError('TABMUX_ERR_CLOSED', 'this mux is closed');
     const { api, gone } = await this.#attachment;
     const hubGone = gone.then(() => ({ ok: false as const, code: 'TABMUX_ERR_HUB_GONE' as const, message: 'the hub stopped while publishing; the message may or may not have been published' }));
@@ -372,4 +370,7 @@ async function detach({ api, port, link }: Pick<Attachment, 'api' | 'port' | 'li
   link.close();
 }
 
-
+/** The rule of channel names, as the server checks it (README, Endpoints): one message for every way to break it. */
+function checkChannel(channel: string): void {
+  if (!isValidChannelName(channel)) throw new TabmuxError('TABMUX_ERR_BAD_CHANNEL', 'a channel name is 1 to 200 of A-Z a-z 0-9 _ - : . / @');
+}

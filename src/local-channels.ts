@@ -58,10 +58,6 @@ export class LocalChannels {
     return [...this.#handlers.keys()].map((channel) => [channel, this.#cursors.get(channel)]);
   }
 
-  has(channel: string): boolean {
-    return this.#handlers.has(channel);
-  }
-
   cursor(channel: string): string | undefined {
     return this.#cursors.get(channel);
   }
