@@ -12,12 +12,12 @@ import { TabmuxError } from './errors.js';
 import { checkOptions, type CheckedOptions } from './connect-options.js';
 import { Emitter } from './emitter.js';
 import type { ConnectOptions, Mux, MuxEvents, SubscribeOptions, Subscription } from './mux-types.js';
-import { deferred, type Ready } from './ready.js';
 import { hostsFor, whyNot } from './hosts/chooser.js';
 import type { HostLink } from './hosts/types.js';
 import { sayHello } from './say-hello.js';
 import { LocalChannels, type MessageHandler } from './local-channels.js';
 import { holdTabLock, whenReleased, type HeldLock } from './tab-lock.js';
+import { hubName, tabLockPrefix } from './hub-protocol/one-tab.js';
 import { recallTransport, rememberTransport } from './transport-hint.js';
 import { watchPageLifecycle, type PageLifecycle } from './page-lifecycle.js';
 import { compareVersions, TABMUX_VERSION } from './protocol/version.js';
@@ -60,8 +60,10 @@ class Client implements Mux {
   #acceptOlder = false;
   /** Hellos said so far: each gets its own tab id (#hello). */
   #hellos = 0;
-  readonly #channels = new LocalChannels();
-  readonly #ready = new Map<string, Ready>();
+  readonly #name: string;
+  readonly #channels = new LocalChannels('every-tab');
+  /** One-tab subscriptions (README, One tab per message): their cursors are the one-tab marks. */
+  readonly #once = new LocalChannels('one-tab');
   readonly #events = new Emitter<MuxEvents>();
   readonly #lock: HeldLock;
   /** Live subscriptions made with `keepAliveWhenHidden`. */
@@ -75,6 +77,10 @@ class Client implements Mux {
   constructor(options: ConnectOptions) {
     this.#options = checkOptions(options);
     this.#workerUrl = this.#options.workerUrl;
+    this.#name = hubName(this.#options.transport, this.#options.url);
+    // Named after the hub: a fresh hub counts its live tabs by these locks and waits for them
+    // before it hands out one-tab messages (README, One tab per message).
+    this.#lock = holdTabLock(tabLockPrefix(this.#name) + crypto.randomUUID());
     this.#page = watchPageLifecycle({
       pauseAfterMs: this.#options.pauseAfterMs,
       keepAlive: () => this.#options.keepAliveWhenHidden || this.#keepAliveSubscriptions > 0,
@@ -84,7 +90,6 @@ class Client implements Mux {
       onEnterCache: () => this.#enterCache(),
       onLeaveCache: () => this.#leaveCache(),
     });
-    this.#lock = holdTabLock(`tabmux-tab:${crypto.randomUUID()}`);
     this.#attachment = this.#attach();
   }
 
@@ -94,14 +99,14 @@ class Client implements Mux {
 
   subscribe(channel: string, handler: MessageHandler, options?: SubscribeOptions): Subscription {
     checkChannel(channel);
-    if (typeof handler !== 'function') throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', 'subscribe needs a handler function');
+    const local = [this.#channels, this.#once].find((channels) => channels.delivery === (options?.delivery ?? 'every-tab'));
+    if (typeof handler !== 'function' || !local) throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', 'subscribe needs a handler function, and a delivery of every-tab or one-tab');
     if (this.#closed) throw new TabmuxError('TABMUX_ERR_CLOSED', 'this mux is closed');
-    if (this.#channels.add(channel, handler)) {
-      this.#ready.set(channel, deferred());
+    if (local.add(channel, handler)) {
       // Before attach finished, #attached subscribes it with the others (a repeat is harmless).
-      this.#attachment.then(({ api }) => this.#subscribeOn(api, channel), (error: unknown) => this.#ready.get(channel)?.settle(error));
+      this.#attachment.then(({ api }) => this.#subscribeOn(api, local, channel), (error: unknown) => local.ready(channel)?.settle(error));
     }
-    const { ready } = this.#ready.get(channel)!;
+    const { ready } = local.ready(channel)!;
     let active = true;
     const keepAlive = options?.keepAliveWhenHidden === true;
     if (keepAlive && this.#keepAliveSubscriptions++ === 0) this.#page.changed();
@@ -112,9 +117,8 @@ class Client implements Mux {
         if (!active) return;
         active = false;
         if (keepAlive && --this.#keepAliveSubscriptions === 0) this.#page.changed();
-        if (!this.#channels.remove(channel, handler)) return;
-        this.#ready.delete(channel);
-        if (!this.#closed) void this.#attachment.then(({ api }) => api.unsubscribe(channel)).catch(() => undefined);
+        if (!local.remove(channel, handler)) return;
+        if (!this.#closed) void this.#attachment.then(({ api }) => api.unsubscribe(channel, local.delivery)).catch(() => undefined);
       },
     };
   }
@@ -188,7 +192,7 @@ class Client implements Mux {
         const hello = await sayHello({
           host,
           timeoutMs: HELLO_TIMEOUT_MS,
-          open: () => host.open({ workerUrl: this.#workerUrl, name: `tabmux:${this.#options.transport}:${this.#options.url}`, lifecycle: () => this.#page.report() }),
+          open: () => host.open({ workerUrl: this.#workerUrl, name: this.#name, lifecycle: () => this.#page.report() }),
           hello: (link) => this.#hello(link),
           late: (answer) => void detach(answer.drop()),
         });
@@ -208,7 +212,7 @@ class Client implements Mux {
     const { port1, port2 } = new MessageChannel();
     let live = true;
     port1.onmessage = (event: MessageEvent<HubBatch>) => {
-      if (live) for (const hubEvent of event.data.events) this.#onHubEvent(hubEvent);
+      if (live) for (const hubEvent of event.data.events) this.#onHubEvent(hubEvent, api);
     };
     const hint = this.#options.transport === 'auto' ? recallTransport(this.#options.url) : undefined;
     // A token function is handed to the hub instead of called here: the hub calls ONE tab's at a
@@ -250,11 +254,12 @@ class Client implements Mux {
     // A hub as new as this tab ends the loop guard; an older one (the HTTP cache's) is accepted once.
     if (compareVersions(answer.version ?? '0', TABMUX_VERSION) >= 0) this.#acceptOlder = false;
     this.#setHubState(answer.state);
-    void api.lifecycle(this.#page.report()).catch(() => undefined);
     const gone = answer.hubLock ? whenReleased(answer.hubLock) : new Promise<void>(() => undefined);
     const attachment: Attachment = { link, choice, api, port, gone };
     void gone.then(() => this.#reattach(attachment));
-    for (const [channel] of this.#channels.entries()) this.#subscribeOn(api, channel);
+    for (const local of [this.#channels, this.#once]) for (const [channel] of local.entries()) this.#subscribeOn(api, local, channel);
+    // After the subscriptions: it ends the tab's attach (HubApi.lifecycle).
+    void api.lifecycle(this.#page.report()).catch(() => undefined);
     return attachment;
   }
 
@@ -290,13 +295,14 @@ class Client implements Mux {
   }
 
   /**
-   * Subscribes `channel` on a hub from this tab's cursor. `ready` settles with the first answer
-   * that counts; later failures are `error` events. A closed hub (retired for a newer one, or
-   * dying) is not an answer: the re-attach subscribes again on the next hub.
+   * Subscribes `channel` on a hub from this tab's cursor (one-tab: its one-tab mark). `ready`
+   * settles with the first answer that counts; later failures are `error` events. A closed hub
+   * (retired for a newer one, or dying) is not an answer: the re-attach subscribes again on the
+   * next hub.
    */
-  #subscribeOn(api: Remote<HubApi>, channel: string): void {
-    api.subscribe(channel, this.#channels.cursor(channel)).then((result) => {
-      const ready = this.#ready.get(channel);
+  #subscribeOn(api: Remote<HubApi>, local: LocalChannels, channel: string): void {
+    api.subscribe(channel, local.cursor(channel), local.delivery).then((result) => {
+      const ready = local.ready(channel);
       if (result.ok) return ready?.settle();
       if (result.code === 'TABMUX_ERR_CLOSED') return;
       const error = new TabmuxError(result.code, result.message);
@@ -304,10 +310,21 @@ class Client implements Mux {
     }, () => undefined);
   }
 
-  #onHubEvent(event: HubEvent): void {
+  /** The hub's data plane; `api`: the hub that sent it, which a one-tab message is acknowledged to. */
+  #onHubEvent(event: HubEvent, api: Remote<HubApi>): void {
     switch (event.type) {
       case 'message':
-        return this.#channels.deliver(event);
+        this.#channels.deliver(event);
+        return;
+      case 'one-tab':
+        // Acknowledged once the handlers ran (or had run: a repeat after a restart), so the hub
+        // hands it to no other tab; not when this tab has no handler left for it (the hub hands
+        // it on when our unsubscribe arrives).
+        if (this.#once.deliver(event)) void api.handled(event.channel, event.id).catch(() => undefined);
+        return;
+      case 'handled':
+        this.#once.seen(event.channel, event.id);
+        return;
       case 'state':
         return this.#setHubState(event.state);
       case 'reset':
