@@ -127,7 +127,7 @@ class Client implements Mux {
     checkChannel(channel);
     if (this.#closed) throw new TabmuxError('TABMUX_ERR_CLOSED', 'this mux is closed');
     const { api, gone } = await this.#attachment;
-    const hubGone = gone.then(() => ({ ok: false as const, code: 'TABMUX_ERR_HUB_GONE' as const, message: 'the hub stopped while publishing; the message may or may not have been published' }));
+    const hubGone = gone.then(() => ({ ok: false as const, code: 'TABMUX_ERR_HUB_GONE' as const, message: 'the hub stopped while publishing: it may or may not have been published' }));
     const result = await Promise.race([api.publish(channel, data), hubGone]);
     if (!result.ok) throw new TabmuxError(result.code, result.message);
     return { id: result.id };
@@ -171,7 +171,7 @@ class Client implements Mux {
     const attachment = this.#walkHosts();
     attachment.catch((error: unknown) => {
       if (this.#closed) return;
-      this.#emit('error', error instanceof TabmuxError ? error : new TabmuxError('TABMUX_ERR_NO_HOST', String(error)));
+      this.#events.emit('error', error instanceof TabmuxError ? error : new TabmuxError('TABMUX_ERR_NO_HOST', String(error)));
       if (retryMs === undefined) return;
       setTimeout(() => {
         if (!this.#closed && this.#attachment === attachment) this.#attachment = this.#attach(Math.min(retryMs * 2, 30_000));
@@ -306,7 +306,7 @@ class Client implements Mux {
       if (result.ok) return ready?.settle();
       if (result.code === 'TABMUX_ERR_CLOSED') return;
       const error = new TabmuxError(result.code, result.message);
-      if (!ready?.settle(error)) this.#emit('error', error);
+      if (!ready?.settle(error)) this.#events.emit('error', error);
     }, () => undefined);
   }
 
@@ -328,9 +328,9 @@ class Client implements Mux {
       case 'state':
         return this.#setHubState(event.state);
       case 'reset':
-        return this.#emit('reset', { channel: event.channel, code: event.code, message: event.message });
+        return this.#events.emit('reset', { channel: event.channel, code: event.code, message: event.message });
       case 'error':
-        return this.#emit('error', new TabmuxError(event.code, event.message));
+        return this.#events.emit('error', new TabmuxError(event.code, event.message));
       case 'token-needed':
         if (typeof this.#options.token === 'function') {
           void Promise.all([this.#freshToken(), this.#attachment]).then(([token, { api }]) => (token !== undefined ? api.setToken(token) : undefined)).catch(() => undefined);
@@ -358,7 +358,7 @@ class Client implements Mux {
       const token = typeof this.#options.token === 'function' ? await this.#options.token() : this.#options.token;
       return typeof token === 'string' && token ? token : undefined;
     } catch (error) {
-      this.#emit('error', new TabmuxError('TABMUX_ERR_UNAUTHORIZED', `the token function failed: ${error instanceof Error ? error.message : String(error)}`));
+      this.#events.emit('error', new TabmuxError('TABMUX_ERR_UNAUTHORIZED', `the token function failed: ${error instanceof Error ? error.message : String(error)}`));
       return undefined;
     }
   }
@@ -371,11 +371,7 @@ class Client implements Mux {
   #setState(state: MuxState): void {
     if (this.#state === state || (this.#closed && state !== 'closed')) return;
     this.#state = state;
-    this.#emit('state', state);
-  }
-
-  #emit<K extends keyof MuxEvents>(event: K, value: MuxEvents[K]): void {
-    this.#events.emit(event, value);
+    this.#events.emit('state', state);
   }
 }
 
