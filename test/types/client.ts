@@ -8,7 +8,7 @@ import { ERROR_CODES, channelNameProblem, parseEventId } from 'tabmux/protocol';
 import type { ErrorCode, EventId, WireMessage } from 'tabmux';
 // @ts-expect-error the protocol helpers' values are `tabmux/protocol`, not the root entry (issue 10's client budget)
 import { isValidChannelName as _notOnTheRoot } from 'tabmux';
-import type { ClientErrorCode, ConnectOptions, DebugSnapshot, HostKind, HostOption, Message, Mux, MuxState, Subscription } from 'tabmux';
+import type { ClientErrorCode, ConnectOptions, DebugSnapshot, Delivery, HostKind, HostOption, Message, Mux, MuxState, SubscribeOptions, Subscription } from 'tabmux';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function expectType<T extends true>(_: T): void {}
@@ -41,6 +41,12 @@ const sub: Subscription = mux.subscribe('prices', (message) => {
 const ready: Promise<void> = sub.ready;
 void ready;
 sub.unsubscribe();
+// One-tab delivery (README, One tab per message): the same handler and subscription types.
+const notify: Subscription = mux.subscribe('notifications', (message: Message) => void message, { delivery: 'one-tab' });
+mux.subscribe('notifications', () => undefined, { delivery: 'every-tab', keepAliveWhenHidden: true });
+expectType<Equal<Delivery, 'every-tab' | 'one-tab'>>(true);
+expectType<Equal<SubscribeOptions['delivery'], Delivery | undefined>>(true);
+void notify;
 
 async function publishes(): Promise<void> {
   const { id } = await mux.publish('chat:lobby', { text: 'hi' });
@@ -111,6 +117,8 @@ connect({ url: '/', transprot: 'sse' });
 mux.state = 'open';
 // @ts-expect-error a handler is required
 mux.subscribe('prices');
+// @ts-expect-error delivery is 'every-tab' or 'one-tab'
+mux.subscribe('prices', () => undefined, { delivery: 'one_tab' });
 mux.subscribe('prices', (message) => {
   // @ts-expect-error data is unknown: narrow it before use
   void message.data.price;
