@@ -11,11 +11,13 @@
  *
  * Its parts, one concern each: channel-cursors.ts (cursors, head, rewind, de-duplication),
  * live-channels.ts (subscribe answers), upstream-slots.ts (current/next upstream), hub-token.ts
- * (token and 401s), gate-hold.ts (one upstream per hub name), visibility.ts, heartbeat-watchdog.ts.
+ * (token and 401s), gate-hold.ts (one upstream per hub name), visibility.ts, heartbeat-watchdog.ts,
+ * one-tab-router.ts (one-tab delivery) and front-tabs.ts (which tab is in front).
  */
 import { isValidChannelName, channelNameProblem } from '../src/protocol/channel-name.js';
 import type { ResetNotice, WireMessage } from '../src/protocol/wire.js';
-import type { HubSnapshot, EventSink, HubEvent, HubResult, TransportKind, UpstreamState, ChannelSnapshot, TokenProvider } from '../src/hub-protocol/hub-api.js';
+import type { HubSnapshot, EventSink, HubEvent, HubResult, TransportKind, UpstreamState, ChannelSnapshot, TokenProvider, Delivery } from '../src/hub-protocol/hub-api.js';
+import { hubName, tabLockPrefix } from '../src/hub-protocol/one-tab.js';
 import { createBackoff, type Backoff } from './backoff.js';
 import { ChannelCursors } from './channel-cursors.js';
 import { LiveChannels } from './live-channels.js';
@@ -33,6 +35,9 @@ import type { UpstreamFailure } from './transports/types.js';
 import type { TabLifecycle } from '../src/hub-protocol/lifecycle.js';
 import { SAVE_DATA_FACTOR, Visibility } from './visibility.js';
 import { HeartbeatWatchdog, heartbeatWindowMs } from './heartbeat-watchdog.js';
+import { FrontTabs } from './front-tabs.js';
+import { OneTabRouter } from './one-tab-router.js';
+import { AttachQuorum } from './attach-quorum.js';
 
 export type { HubOptions } from './hub-options.js';
 
@@ -47,7 +52,12 @@ export class Hub {
   #stateTimer: TimerId | undefined;
   #kind: TransportKind;
   readonly #tabs = new Map<string, Outbox>();
+  /** Every-tab subscriptions; the one-tab ones are the router's. */
   readonly #interests = new Interests();
+  readonly #front: FrontTabs;
+  readonly #oneTab: OneTabRouter;
+  /** Which live tabs of this hub's name finished attaching here; none in `direct` or without Web Locks. */
+  readonly #quorum: AttachQuorum | undefined;
   /** Channels the upstream should carry: wanted by a tab, or lingering. */
   readonly #wanted = new Set<string>();
   readonly #linger = new Map<string, TimerId>();
@@ -102,6 +112,22 @@ export class Hub {
       this.#slots.current?.upstream.close();
       this.#onClosed({ code: 'TABMUX_ERR_NETWORK', message: `no heartbeat for ${windowMs} ms: the connection is taken as dead` });
     });
+    this.#front = new FrontTabs(options.platform.clock);
+    const query = options.platform.locks?.query?.bind(options.platform.locks);
+    // A `direct` hub serves its own tab alone: other tabs of the name have hubs of their own.
+    if (options.host !== 'direct' && query) this.#quorum = new AttachQuorum(query, tabLockPrefix(hubName(options.config.transport, options.config.url)));
+    const quorum = this.#quorum;
+    this.#oneTab = new OneTabRouter({
+      clock: options.platform.clock,
+      front: this.#front,
+      send: (tabId, event) => this.#tabs.get(tabId)?.push(event),
+      cursor: (channel) => this.#cursors.get(channel),
+      replay: (channel, from) => {
+        this.#cursors.adopt(channel, from, this.#slots.carries(channel));
+        this.#reconcileSoon();
+      },
+      ...(quorum && { missing: () => quorum.missing() }),
+    });
   }
 
   get state(): UpstreamState {
@@ -110,9 +136,12 @@ export class Hub {
 
   // ── tabs ──────────────────────────────────────────────────────────────────────────────────
 
-  addTab(tabId: string, sink: EventSink, token?: string, tokenProvider?: TokenProvider): void {
+  /** `lockName`: the tab's liveness lock (tab-server.ts), by which a fresh hub knows it (attach-quorum.ts). */
+  addTab(tabId: string, sink: EventSink, token?: string, tokenProvider?: TokenProvider, lockName?: string): void {
     this.#tabs.set(tabId, new Outbox(sink));
     this.#visibility.add(tabId);
+    this.#front.add(tabId);
+    this.#quorum?.add(tabId, lockName);
     this.#token.addTab(tabId, token, tokenProvider);
   }
 
@@ -131,37 +160,51 @@ export class Hub {
   removeTab(tabId: string): void {
     if (!this.#tabs.delete(tabId)) return;
     this.#visibility.remove(tabId);
+    this.#front.remove(tabId);
+    this.#quorum?.remove(tabId);
     this.#token.removeTab(tabId);
-    for (const channel of this.#interests.removeTab(tabId)) this.#lingerThenDrop(channel);
+    for (const channel of new Set([...this.#interests.removeTab(tabId), ...this.#oneTab.removeTab(tabId)])) this.#lingerThenDrop(channel);
   }
 
   /** A tab's page state (visible, frozen, online, saveData): see worker/visibility.ts. */
   setLifecycle(tabId: string, lifecycle: TabLifecycle): void {
     if (!this.#tabs.has(tabId) || this.#state === 'closed') return;
     this.#visibility.report(tabId, lifecycle);
+    this.#front.report(tabId, lifecycle.visible);
+    this.#quorum?.attached(tabId);
     // A page's `navigator.onLine` is the browser's; a tab going back online ends the wait at once.
     if (lifecycle.online === this.#offline) this.#setOnline(lifecycle.online);
   }
 
-  subscribe(tabId: string, channel: string, cursor?: string): Promise<HubResult<object>> {
+  /** `one-tab`: `cursor` is the tab's one-tab mark, which the router takes (one-tab-router.ts). */
+  subscribe(tabId: string, channel: string, cursor?: string, delivery: Delivery = 'every-tab'): Promise<HubResult<object>> {
     const problem = channelNameProblem(channel);
     if (problem) return Promise.resolve({ ok: false, code: 'TABMUX_ERR_BAD_CHANNEL', message: problem });
     if (!this.#tabs.has(tabId)) return Promise.resolve({ ok: false, code: 'TABMUX_ERR_CLOSED', message: 'this tab is not attached' });
     if (this.#state === 'closed') return Promise.resolve({ ok: false, code: 'TABMUX_ERR_CLOSED', message: 'the hub is closed' });
-    this.#interests.add(tabId, channel);
     const lingering = this.#linger.get(channel);
     if (lingering !== undefined) {
       this.#o.platform.clock.clearTimeout(lingering);
       this.#linger.delete(channel);
     }
-    this.#cursors.adopt(channel, cursor, this.#slots.carries(channel));
-    if (!this.#wanted.has(channel)) this.#wanted.add(channel);
+    this.#wanted.add(channel);
+    if (delivery === 'one-tab') {
+      this.#oneTab.add(tabId, channel, cursor);
+    } else {
+      this.#interests.add(tabId, channel);
+      this.#cursors.adopt(channel, cursor, this.#slots.carries(channel));
+    }
     this.#reconcileSoon();
     return new Promise((resolve) => this.#live.when(channel, resolve, this.#cursors.rewind));
   }
 
-  unsubscribe(tabId: string, channel: string): void {
-    if (this.#interests.remove(tabId, channel)) this.#lingerThenDrop(channel);
+  unsubscribe(tabId: string, channel: string, delivery: Delivery = 'every-tab'): void {
+    if (delivery === 'one-tab' ? this.#oneTab.remove(tabId, channel) : this.#interests.remove(tabId, channel)) this.#lingerThenDrop(channel);
+  }
+
+  /** A tab's handlers ran for the one-tab message `id` of `channel` (and all it was handed before). */
+  handled(tabId: string, channel: string, id: string): void {
+    this.#oneTab.handled(tabId, channel, id);
   }
 
   publish(channel: string, data: unknown): Promise<HubResult<{ id: string }>> {
@@ -176,7 +219,8 @@ export class Hub {
   debug(): HubSnapshot {
     const channels: Record<string, ChannelSnapshot> = {};
     for (const channel of this.#wanted) {
-      channels[channel] = { cursor: this.#cursors.get(channel) ?? null, tabs: this.#interests.tabsOf(channel).size, live: this.#live.has(channel) };
+      const oneTab = this.#oneTab.snapshot(channel);
+      channels[channel] = { cursor: this.#cursors.get(channel) ?? null, tabs: this.#interests.tabsOf(channel).size, live: this.#live.has(channel), ...(oneTab && { oneTab }) };
     }
     return {
       host: this.#o.host,
@@ -219,19 +263,23 @@ export class Hub {
     this.#stopOnline?.();
     this.#stopOffline?.();
     this.#visibility.close();
+    this.#oneTab.close();
     this.#setState('closed');
     for (const outbox of this.#tabs.values()) outbox.flush();
   }
 
   // ── interests → upstream ──────────────────────────────────────────────────────────────────
 
+  /** No tab of one kind wants `channel` any more: it leaves the upstream after the linger, unless a tab (of either kind) wants it by then. */
   #lingerThenDrop(channel: string): void {
     const clock = this.#o.platform.clock;
+    const earlier = this.#linger.get(channel);
+    if (earlier !== undefined) clock.clearTimeout(earlier);
     this.#linger.set(
       channel,
       clock.setTimeout(() => {
         this.#linger.delete(channel);
-        if (this.#interests.tabsOf(channel).size > 0) return;
+        if (this.#interests.tabsOf(channel).size > 0 || this.#oneTab.has(channel)) return;
         this.#wanted.delete(channel);
         this.#cursors.forget(channel);
         this.#live.abandon(channel);
@@ -345,7 +393,9 @@ export class Hub {
     // ahead of its gap. The reopened upstream replays it all; tabs drop what they have.
     if (this.#cursors.rewind) return;
     if (!this.#cursors.advance(message.channel, message.id)) return; // seen on the other upstream
-    this.#emitTo(message.channel, { type: 'message', channel: message.channel, id: message.id, data: message.data });
+    const event: HubEvent = { type: 'message', channel: message.channel, id: message.id, data: message.data };
+    for (const tabId of this.#interests.tabsOf(message.channel)) this.#tabs.get(tabId)?.push(event);
+    this.#oneTab.message(message);
   }
 
   #onReset(notice: ResetNotice): void {
@@ -431,8 +481,8 @@ export class Hub {
     for (const outbox of this.#tabs.values()) outbox.push(event);
   }
 
-  /** To the tabs that want `channel`. */
+  /** To the tabs that subscribe `channel`, of either delivery. */
   #emitTo(channel: string, event: HubEvent): void {
-    for (const tabId of this.#interests.tabsOf(channel)) this.#tabs.get(tabId)?.push(event);
+    for (const tabId of new Set([...this.#interests.tabsOf(channel), ...this.#oneTab.tabsOf(channel)])) this.#tabs.get(tabId)?.push(event);
   }
 }

@@ -111,5 +111,5 @@ export async function openLeader(name: string, port: MessagePort, version: strin
     return { close: () => port.close() };
   }
   if (member.failure) throw member.failure;
-  return { close: member.follower.link(port) };
+  return member.follower.link(port);
 }
