@@ -9,6 +9,8 @@
  * subscriptions (HubApi.lifecycle), and one port keeps a tab's calls in order.
  */
 import type { LocksLike } from './platform.js';
+import type { HubOptions } from './hub-options.js';
+import { hubName, tabLockPrefix } from '../src/hub-protocol/one-tab.js';
 
 export class AttachQuorum {
   readonly #query: NonNullable<LocksLike['query']>;
@@ -43,4 +45,13 @@ export class AttachQuorum {
     const here = new Set([...this.#attached].map((tabId) => this.#locks.get(tabId)));
     return new Set(held.flatMap(({ name }) => (name?.startsWith(this.#prefix) && !here.has(name) ? [name] : []))).size;
   }
+}
+
+/**
+ * The quorum of a hub, or none: a `direct` hub serves its own tab alone (other tabs of the name
+ * have hubs of their own), and without Web Locks' `query` no live tab can be counted.
+ */
+export function attachQuorumFor({ host, platform, config }: Pick<HubOptions, 'host' | 'platform' | 'config'>): AttachQuorum | undefined {
+  const query = platform.locks?.query?.bind(platform.locks);
+  return host !== 'direct' && query ? new AttachQuorum(query, tabLockPrefix(hubName(config.transport, config.url))) : undefined;
 }

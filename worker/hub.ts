@@ -11,17 +11,17 @@
  *
  * Its parts, one concern each: channel-cursors.ts (cursors, head, rewind, de-duplication),
  * live-channels.ts (subscribe answers), upstream-slots.ts (current/next upstream), hub-token.ts
- * (token and 401s), gate-hold.ts (one upstream per hub name), visibility.ts, heartbeat-watchdog.ts,
- * one-tab-router.ts (one-tab delivery) and front-tabs.ts (which tab is in front).
+ * (token and 401s), gate-hold.ts (one upstream per hub name), wanted-channels.ts (what the upstream
+ * carries, lingering), visibility.ts, heartbeat-watchdog.ts, online-watch.ts, one-tab-router.ts,
+ * front-tabs.ts and attach-quorum.ts (one-tab delivery).
  */
-import { isValidChannelName, channelNameProblem } from '../src/protocol/channel-name.js';
-import type { ResetNotice, WireMessage } from '../src/protocol/wire.js';
+import { channelNameProblem } from '../src/protocol/channel-name.js';
+import type { WireMessage } from '../src/protocol/wire.js';
 import type { HubSnapshot, EventSink, HubEvent, HubResult, TransportKind, UpstreamState, ChannelSnapshot, TokenProvider, Delivery } from '../src/hub-protocol/hub-api.js';
-import { hubName, tabLockPrefix } from '../src/hub-protocol/one-tab.js';
 import { createBackoff, type Backoff } from './backoff.js';
 import { ChannelCursors } from './channel-cursors.js';
 import { LiveChannels } from './live-channels.js';
-import { UpstreamSlots, type Slot } from './upstream-slots.js';
+import { changeInPlace, UpstreamSlots, type Slot } from './upstream-slots.js';
 import { canMove, publicState } from './hub-state.js';
 import { Interests, sameSet } from './interests.js';
 import { Outbox } from './outbox.js';
@@ -37,7 +37,9 @@ import { SAVE_DATA_FACTOR, Visibility } from './visibility.js';
 import { HeartbeatWatchdog, heartbeatWindowMs } from './heartbeat-watchdog.js';
 import { FrontTabs } from './front-tabs.js';
 import { OneTabRouter } from './one-tab-router.js';
-import { AttachQuorum } from './attach-quorum.js';
+import { attachQuorumFor, type AttachQuorum } from './attach-quorum.js';
+import { WantedChannels } from './wanted-channels.js';
+import { OnlineWatch } from './online-watch.js';
 
 export type { HubOptions } from './hub-options.js';
 
@@ -59,26 +61,24 @@ export class Hub {
   /** Which live tabs of this hub's name finished attaching here; none in `direct` or without Web Locks. */
   readonly #quorum: AttachQuorum | undefined;
   /** Channels the upstream should carry: wanted by a tab, or lingering. */
-  readonly #wanted = new Set<string>();
-  readonly #linger = new Map<string, TimerId>();
+  readonly #wanted: WantedChannels;
   readonly #cursors = new ChannelCursors();
   readonly #slots: UpstreamSlots;
   readonly #live = new LiveChannels(() => this.#state === 'open');
   #reconcileTimer: TimerId | undefined;
   #connects = 0;
   readonly #token: HubToken;
-  readonly #stopOnline: (() => void) | undefined;
-  readonly #stopOffline: (() => void) | undefined;
   /** Battery (README, pauseWhenHidden): every tab hidden for the grace → `paused`; one visible → reconnect at once. */
   readonly #visibility: Visibility;
   /** Heartbeats (README, Heartbeats and dead connections): a silent SSE upstream (no event, no heartbeat comment) is dead. */
   readonly #watchdog: HeartbeatWatchdog;
   /** No reconnect attempts while the browser says it is offline (the worker's or a tab's view). */
-  #offline = false;
+  readonly #network: OnlineWatch;
 
   constructor(options: HubOptions) {
     const { upstreamGate, ...rest } = options;
     this.#o = withDefaults(rest);
+    this.#wanted = new WantedChannels(options.platform.clock, this.#o.lingerMs);
     this.#gate = new GateHold(upstreamGate);
     this.id = `hub-${options.platform.clock.now().toString(36)}-${(hubCounter++).toString(36)}`;
     this.#backoff = createBackoff({ ...options.backoff, random: options.platform.random });
@@ -90,7 +90,7 @@ export class Hub {
         open: (slot, head) => this.#onOpen(slot, head),
         message: (message) => this.#onMessage(message),
         alive: () => this.#watchdog.kick(),
-        reset: (notice) => this.#onReset(notice),
+        reset: ({ channel, code, message }) => this.#emitTo(channel, { type: 'reset', channel, code, message }),
         subscribed: (channel, id) => {
           this.#cursors.seen(id);
           this.#live.mark(channel);
@@ -102,10 +102,9 @@ export class Hub {
       },
       options.openUpstream,
     );
-    // One immediate attempt when the network returns, instead of waiting out the backoff.
-    this.#stopOnline = options.platform.onOnline?.(() => this.#setOnline(true));
-    this.#stopOffline = options.platform.onOffline?.(() => this.#setOnline(false));
-    if (options.platform.isOnline?.() === false) this.#offline = true;
+    // One immediate attempt when the network returns, instead of waiting out the backoff. (Only
+    // from backoff: a second `online` finds the hub connecting and adds nothing.)
+    this.#network = new OnlineWatch(options.platform, () => this.#state === 'backoff' && this.#connect());
     this.#visibility = new Visibility({ clock: options.platform.clock, onPause: () => this.#pause(), onResume: () => this.#resume() });
     const windowMs = options.heartbeatWindowMs ?? heartbeatWindowMs(options.config.heartbeatS);
     this.#watchdog = new HeartbeatWatchdog(options.platform.clock, windowMs, () => {
@@ -113,10 +112,7 @@ export class Hub {
       this.#onClosed({ code: 'TABMUX_ERR_NETWORK', message: `no heartbeat for ${windowMs} ms: the connection is taken as dead` });
     });
     this.#front = new FrontTabs(options.platform.clock);
-    const query = options.platform.locks?.query?.bind(options.platform.locks);
-    // A `direct` hub serves its own tab alone: other tabs of the name have hubs of their own.
-    if (options.host !== 'direct' && query) this.#quorum = new AttachQuorum(query, tabLockPrefix(hubName(options.config.transport, options.config.url)));
-    const quorum = this.#quorum;
+    const quorum = (this.#quorum = attachQuorumFor(options));
     this.#oneTab = new OneTabRouter({
       clock: options.platform.clock,
       front: this.#front,
@@ -173,7 +169,7 @@ export class Hub {
     this.#front.report(tabId, lifecycle.visible);
     this.#quorum?.attached(tabId);
     // A page's `navigator.onLine` is the browser's; a tab going back online ends the wait at once.
-    if (lifecycle.online === this.#offline) this.#setOnline(lifecycle.online);
+    this.#network.report(lifecycle.online);
   }
 
   /** `one-tab`: `cursor` is the tab's one-tab mark, which the router takes (one-tab-router.ts). */
@@ -182,12 +178,7 @@ export class Hub {
     if (problem) return Promise.resolve({ ok: false, code: 'TABMUX_ERR_BAD_CHANNEL', message: problem });
     if (!this.#tabs.has(tabId)) return Promise.resolve({ ok: false, code: 'TABMUX_ERR_CLOSED', message: 'this tab is not attached' });
     if (this.#state === 'closed') return Promise.resolve({ ok: false, code: 'TABMUX_ERR_CLOSED', message: 'the hub is closed' });
-    const lingering = this.#linger.get(channel);
-    if (lingering !== undefined) {
-      this.#o.platform.clock.clearTimeout(lingering);
-      this.#linger.delete(channel);
-    }
-    this.#wanted.add(channel);
+    this.#wanted.want(channel);
     if (delivery === 'one-tab') {
       this.#oneTab.add(tabId, channel, cursor);
     } else {
@@ -208,9 +199,8 @@ export class Hub {
   }
 
   publish(channel: string, data: unknown): Promise<HubResult<{ id: string }>> {
-    if (!isValidChannelName(channel)) {
-      return Promise.resolve({ ok: false, code: 'TABMUX_ERR_BAD_CHANNEL', message: channelNameProblem(channel) ?? 'bad channel' });
-    }
+    const problem = channelNameProblem(channel);
+    if (problem) return Promise.resolve({ ok: false, code: 'TABMUX_ERR_BAD_CHANNEL', message: problem });
     const upstream = this.#slots.current?.upstream;
     if (this.#state === 'open' && upstream?.publish) return upstream.publish(channel, data);
     return publishOverHttp(this.#o.platform, this.#o.config.url, channel, data, this.#token.value);
@@ -259,9 +249,9 @@ export class Hub {
     if (this.#state === 'closed') return;
     this.#token.close();
     this.#closeUpstreams();
-    for (const timer of [...this.#linger.values(), this.#reconcileTimer]) if (timer !== undefined) this.#o.platform.clock.clearTimeout(timer);
-    this.#stopOnline?.();
-    this.#stopOffline?.();
+    this.#wanted.close();
+    if (this.#reconcileTimer !== undefined) this.#o.platform.clock.clearTimeout(this.#reconcileTimer);
+    this.#network.close();
     this.#visibility.close();
     this.#oneTab.close();
     this.#setState('closed');
@@ -272,19 +262,14 @@ export class Hub {
 
   /** No tab of one kind wants `channel` any more: it leaves the upstream after the linger, unless a tab (of either kind) wants it by then. */
   #lingerThenDrop(channel: string): void {
-    const clock = this.#o.platform.clock;
-    const earlier = this.#linger.get(channel);
-    if (earlier !== undefined) clock.clearTimeout(earlier);
-    this.#linger.set(
+    this.#wanted.lingerThenDrop(
       channel,
-      clock.setTimeout(() => {
-        this.#linger.delete(channel);
-        if (this.#interests.tabsOf(channel).size > 0 || this.#oneTab.has(channel)) return;
-        this.#wanted.delete(channel);
+      () => this.#interests.tabsOf(channel).size > 0 || this.#oneTab.has(channel),
+      () => {
         this.#cursors.forget(channel);
         this.#live.abandon(channel);
         this.#reconcileSoon();
-      }, this.#o.lingerMs),
+      },
     );
   }
 
@@ -311,26 +296,12 @@ export class Hub {
     if (state === 'idle') return this.#connect();
     const { current, next } = this.#slots;
     if (state === 'backoff' || !current) return; // the reconnect takes the new set
-    if (current.upstream.subscribe) return this.#changeInPlace(current);
+    if (current.upstream.subscribe) return changeInPlace(current, this.#wanted, (channel) => this.#cursors.start(channel), (channel) => this.#live.delete(channel));
     if (sameSet(current.channels, this.#wanted)) return this.#slots.dropNext();
     if (state === 'connecting') return this.#connect();
     if (next && sameSet(next.channels, this.#wanted)) return;
     next?.upstream.close();
     this.#slots.next = this.#open();
-  }
-
-  #changeInPlace(slot: Slot): void {
-    for (const channel of this.#wanted) {
-      if (slot.channels.has(channel)) continue;
-      slot.channels.add(channel);
-      slot.upstream.subscribe?.(channel, this.#cursors.start(channel));
-    }
-    for (const channel of [...slot.channels]) {
-      if (this.#wanted.has(channel)) continue;
-      slot.channels.delete(channel);
-      this.#live.delete(channel);
-      slot.upstream.unsubscribe?.(channel);
-    }
   }
 
   #connect(): void {
@@ -398,10 +369,6 @@ export class Hub {
     this.#oneTab.message(message);
   }
 
-  #onReset(notice: ResetNotice): void {
-    this.#emitTo(notice.channel, { type: 'reset', channel: notice.channel, code: notice.code, message: notice.message });
-  }
-
   #onClosed(failure: UpstreamFailure): void {
     this.#closeUpstreams();
     if (failure.streamingBroken && this.#o.config.transport === 'auto' && this.#kind === 'sse') {
@@ -453,13 +420,6 @@ export class Hub {
     this.#connect();
   }
 
-  #setOnline(online: boolean): void {
-    this.#offline = !online;
-    // One immediate attempt when the network returns, instead of waiting out the backoff. (Only
-    // from backoff: a second `online` finds the hub connecting and adds nothing.)
-    if (online && this.#state === 'backoff') this.#connect();
-  }
-
   // ── state ─────────────────────────────────────────────────────────────────────────────────
 
   /** The only writer of `#state`; `timerMs` arms the timer the new state owns (backoff). */
@@ -473,7 +433,7 @@ export class Hub {
     if (next === 'idle' || next === 'paused' || next === 'closed') this.#gate.release();
     // saveData: fewer attempts on a metered network. Offline: no attempt at all; `online` connects.
     const delay = (timerMs ?? 0) * (this.#visibility.saveData ? SAVE_DATA_FACTOR : 1);
-    if (next === 'backoff') this.#stateTimer = this.#o.platform.clock.setTimeout(() => this.#offline || this.#connect(), delay);
+    if (next === 'backoff') this.#stateTimer = this.#o.platform.clock.setTimeout(() => this.#network.offline || this.#connect(), delay);
     if (publicState(previous) !== publicState(next)) this.#emitAll({ type: 'state', state: publicState(next) });
   }
 
