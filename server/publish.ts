@@ -17,8 +17,12 @@ export const ENVELOPE_BYTES = 1024;
 
 /** A batch publish takes at most this many messages in one request. */
 export const MAX_BATCH_MESSAGES = 1000;
-/** A batch's body may reach this many bytes (or one maximal message, if that is more). */
-export const MAX_BATCH_BYTES = 1024 * 1024;
+/**
+ * A batch's body may reach this many bytes (or one maximal message, if that is more): room for
+ * a thousand messages of a couple of hundred bytes, while a body declared far larger is still
+ * refused before it is read.
+ */
+export const MAX_BATCH_BYTES = 256 * 1024;
 
 /** The value's JSON, checked: a valid channel name, a JSON value, within maxMessageSize. */
 function encodeValue(context: ServerContext, channel: unknown, data: unknown): string {
