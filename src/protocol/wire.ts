@@ -59,6 +59,11 @@ export interface PublishResponse {
   readonly id: string;
 }
 
+/** `POST /publish` answer to a batch `{"messages": [...]}`: the ids, in the order given. */
+export interface PublishBatchResponse {
+  readonly ids: readonly string[];
+}
+
 /** `GET /poll` answer. `lastEventId` is what the next poll sends. */
 export interface PollResponse {
   readonly messages: readonly WireMessage[];
