@@ -101,7 +101,7 @@ async function route(
     case '/status.json':
       return serveStatus(context, req, res, path, query);
     default:
-      return serveStatic(path, res, method === 'HEAD');
+      return serveStatic(path, req, res, method === 'HEAD');
   }
 }
 
