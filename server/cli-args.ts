@@ -27,6 +27,7 @@ const VALUE_FLAGS = [
   'log-format',
   'drain-delay',
   'drain-spread',
+  'idempotency-window',
 ] as const;
 
 const OPTIONS = {
@@ -100,6 +101,8 @@ Options:
   --node-id <id>                this node's name on the status page (default hostname-pid-xxxx)
   --log-format <text|json>      text lines for people (default), or JSON lines for log
                                 collectors: {"level","time","msg",...fields}, all on stdout
+  --idempotency-window <s>      a publish's Idempotency-Key is remembered this long
+                                (default ${DEFAULTS.idempotencyWindow})
   --drain-delay <s>             on SIGTERM/SIGINT, keep serving (/health 503) this long so
                                 balancers stop routing here (default ${DEFAULTS.drainDelay})
   --drain-spread <s>            then end the streams spread over this long (default ${DEFAULTS.drainSpread})
@@ -222,6 +225,7 @@ export function parseCli(argv: readonly string[], env: Env = {}): CliCommand {
     requestTimeout: number('request-timeout', false),
     drainDelay: number('drain-delay', false),
     drainSpread: number('drain-spread', false),
+    idempotencyWindow: number('idempotency-window', false),
     // The demo is a local tool: its status page is part of what it shows.
     status: boolean('status') || demo ? true : undefined,
     trustProxy: trustProxyOf(values['trust-proxy-hops'], values['trust-proxy'], env),

@@ -11,11 +11,16 @@ import { PushError, fromBrokerError } from './errors.js';
 import { checkPublish } from './auth.js';
 import type { Credentials } from './auth.js';
 import { clientAddress } from './client-address.js';
+import { idempotencyKeyOfHeader, idempotencyKeyProblem } from './idempotency-key.js';
 
 /** Room for `{"channel":"<200 chars>","data":}` and whitespace around a maximal value. */
 export const ENVELOPE_BYTES = 1024;
 
-export async function publishValue(context: ServerContext, channel: unknown, data: unknown): Promise<PublishResponse> {
+/**
+ * `idempotencyKey`: within the `idempotencyWindow`, a publish with a key already seen on the
+ * channel stores nothing and answers the first publish's id (the broker checks atomically).
+ */
+export async function publishValue(context: ServerContext, channel: unknown, data: unknown, idempotencyKey?: string): Promise<PublishResponse> {
   const problem = channelNameProblem(channel);
   if (problem) throw new PushError('TABMUX_ERR_BAD_CHANNEL', problem);
   if (data === undefined) throw new PushError('TABMUX_ERR_BAD_JSON', 'data is missing (any JSON value, null included, is fine)');
@@ -34,12 +39,13 @@ export async function publishValue(context: ServerContext, channel: unknown, dat
   if (!health.ok) throw new PushError('TABMUX_ERR_UNAVAILABLE', health.reason ?? 'the broker is unavailable');
   let stored;
   try {
-    stored = await context.broker.publish(channel as string, json);
+    const idempotency = idempotencyKey === undefined ? undefined : { key: idempotencyKey, windowMs: context.options.idempotencyWindowMs };
+    stored = await context.broker.publish(channel as string, json, idempotency);
   } catch (error) {
     // push.publish() rejects with the same PushError an HTTP publish is answered with.
     throw fromBrokerError(error);
   }
-  context.metrics.published++;
+  if (!stored.duplicate) context.metrics.published++;
   return { id: stored.id };
 }
 
@@ -124,7 +130,10 @@ export async function handlePublish(
   }
   const { channel, data } = parsed as { channel?: unknown; data?: unknown };
   admitPublish(context, credentials, channel, clientAddress(req, context.options.trustProxy));
-  const result = await publishValue(context, channel, data);
+  const key = idempotencyKeyOfHeader(req.headers['idempotency-key']);
+  const problem = key === undefined ? undefined : idempotencyKeyProblem(key);
+  if (problem !== undefined) throw new PushError('TABMUX_ERR_BAD_REQUEST', `Idempotency-Key: ${problem}`);
+  const result = await publishValue(context, channel, data, key as string | undefined);
   const text = JSON.stringify(result);
   res.writeHead(200, {
     ...cors,
