@@ -11,6 +11,7 @@ import { PushError, fromBrokerError } from './errors.js';
 import { checkPublish } from './auth.js';
 import type { Credentials } from './auth.js';
 import { clientAddress } from './client-address.js';
+import { idempotencyKeyOfHeader, idempotencyKeyProblem } from './idempotency-key.js';
 
 /** Room for `{"channel":"<200 chars>","data":}` and whitespace around a maximal value. */
 export const ENVELOPE_BYTES = 1024;
@@ -43,15 +44,16 @@ function encodeValue(context: ServerContext, channel: unknown, data: unknown): s
   return json;
 }
 
-async function publishJson(context: ServerContext, channel: string, json: string): Promise<PublishResponse> {
+async function publishJson(context: ServerContext, channel: string, json: string, idempotencyKey?: string): Promise<PublishResponse> {
   let stored;
   try {
-    stored = await context.broker.publish(channel, json);
+    const idempotency = idempotencyKey === undefined ? undefined : { key: idempotencyKey, windowMs: context.options.idempotencyWindowMs };
+    stored = await context.broker.publish(channel, json, idempotency);
   } catch (error) {
     // push.publish() rejects with the same PushError an HTTP publish is answered with.
     throw fromBrokerError(error);
   }
-  context.metrics.published++;
+  if (!stored.duplicate) context.metrics.published++;
   return { id: stored.id };
 }
 
@@ -60,10 +62,14 @@ function checkHealth(context: ServerContext): void {
   if (!health.ok) throw new PushError('TABMUX_ERR_UNAVAILABLE', health.reason ?? 'the broker is unavailable');
 }
 
-export async function publishValue(context: ServerContext, channel: unknown, data: unknown): Promise<PublishResponse> {
+/**
+ * `idempotencyKey`: within the `idempotencyWindow`, a publish with a key already seen on the
+ * channel stores nothing and answers the first publish's id (the broker checks atomically).
+ */
+export async function publishValue(context: ServerContext, channel: unknown, data: unknown, idempotencyKey?: string): Promise<PublishResponse> {
   const json = encodeValue(context, channel, data);
   checkHealth(context);
-  return publishJson(context, channel as string, json);
+  return publishJson(context, channel as string, json, idempotencyKey);
 }
 
 /**
@@ -187,7 +193,10 @@ export async function handlePublish(
   } else {
     const { channel, data } = parsed as { channel?: unknown; data?: unknown };
     admitPublish(context, credentials, channel, ip);
-    result = await publishValue(context, channel, data);
+    const key = idempotencyKeyOfHeader(req.headers['idempotency-key']);
+    const problem = key === undefined ? undefined : idempotencyKeyProblem(key);
+    if (problem !== undefined) throw new PushError('TABMUX_ERR_BAD_REQUEST', `Idempotency-Key: ${problem}`);
+    result = await publishValue(context, channel, data, key as string | undefined);
   }
   const text = JSON.stringify(result);
   res.writeHead(200, {

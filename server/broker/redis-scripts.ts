@@ -15,6 +15,8 @@
  *                         gap detection must know exactly what was lost: the oldest retained seq is
  *                         not enough, seqs of one channel are not contiguous.
  *  - `<p>stream:<channel>` stream, entry id `<seq>-0`, fields `e` (epoch) and `d` (the JSON text).
+ *  - `<p>idem:<channel>\0<key>` string `<epoch>:<seq>` of the first publish with that
+ *                         idempotency key, expiring after the window (PX): a retry answers it.
  *  - `<p>live:<db>:<channel>` pub/sub channel; payload `<epoch>:<seq>:<json>`. Pub/sub ignores the
  *                         database number, so it is part of the name: two deployments on two
  *                         databases of one Redis must not hear each other.
@@ -26,6 +28,7 @@ export interface RedisKeys {
   readonly meta: string;
   readonly evicted: string;
   stream(channel: string): string;
+  idempotency(channel: string, key: string): string;
   live(channel: string): string;
   /** The channel a pub/sub name belongs to, or undefined when it is not one of ours. */
   channelOfLive(name: string): string | undefined;
@@ -37,6 +40,7 @@ export function redisKeys(prefix: string, db = 0): RedisKeys {
     meta: `${prefix}meta`,
     evicted: `${prefix}evicted`,
     stream: (channel) => `${prefix}stream:${channel}`,
+    idempotency: (channel, key) => `${prefix}idem:${channel}\0${key}`,
     live: (channel) => `${livePrefix}${channel}`,
     channelOfLive: (name) => (name.startsWith(livePrefix) ? name.slice(livePrefix.length) : undefined),
   };
@@ -57,10 +61,20 @@ end
 `;
 
 /**
- * KEYS: meta, evicted, stream. ARGV: candidate epoch, channel, json, history, pub/sub name.
- * Returns {epoch, seq} (seq as decimal text: Lua numbers print large integers as 1e+14).
+ * KEYS: meta, evicted, stream, idempotency key. ARGV: candidate epoch, channel, json, history,
+ * pub/sub name, idempotency window in ms ('0': no key). Returns {epoch, seq} (seq as decimal
+ * text: Lua numbers print large integers as 1e+14), plus 'duplicate' when the key was seen: then
+ * nothing was stored and {epoch, seq} are the first publish's. Check and store in one script, so
+ * two retries racing on two nodes store once.
  */
 export const PUBLISH_LUA = `${ENSURE_EPOCH}
+if ARGV[6] ~= '0' then
+  local first = redis.call('GET', KEYS[4])
+  if first then
+    local firstEpoch, firstSeq = string.match(first, '^([^:]*):(%d+)$')
+    if firstEpoch == epoch then return {firstEpoch, firstSeq, 'duplicate'} end
+  end
+end
 local seq = string.format('%d', redis.call('HINCRBY', KEYS[1], 'seq', 1))
 local id = seq .. '-0'
 local added = redis.pcall('XADD', KEYS[3], id, 'e', epoch, 'd', ARGV[3])
@@ -81,6 +95,9 @@ if excess > 0 then
   redis.call('XTRIM', KEYS[3], 'MAXLEN', history)
 end
 redis.call('PUBLISH', ARGV[5], epoch .. ':' .. seq .. ':' .. ARGV[3])
+if ARGV[6] ~= '0' then
+  redis.call('SET', KEYS[4], epoch .. ':' .. seq, 'PX', ARGV[6])
+end
 return {epoch, seq}
 `;
 
