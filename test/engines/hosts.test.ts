@@ -1,0 +1,117 @@
+// The service-worker and leader hosts (README, "Hosts"), the same test body in Chromium, Firefox
+// and WebKit, their holder killed or closed under load:
+//  - service-worker: 6 tabs, ONE upstream at the server; the hub's Service Worker killed twice
+//    while messages flow — unregistered from a page: tabmux's worker controls no page, so the
+//    browser clears the registration and terminates the worker at once (Service Workers §
+//    "Unregister", "Try Clear Registration"), the one way to kill it that every engine offers to
+//    page code. The tabs start a fresh worker and resume from their cursors: 0 lost, 0 duplicated.
+//  - leader: 6 tabs; the leading tab closed mid-stream; the next leads; 0 lost, 0 duplicated in the
+//    5 others, back to one upstream. Which tab leads is seen from the pages: the leader's in-page
+//    hub opens the upstream with the page's own fetch (pages/watch-upstreams.js records it).
+// Not driven here: the Service Worker stopped by the browser for being idle, or by the DevTools
+// protocol, and a leader crashed or frozen (Page.crash, Page.setWebLifecycleState): Chromium only
+// (test/e2e/host-service-worker*.test.ts, host-leader.test.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readMetric, range } from '../helpers/browser.js';
+import { eachEngine } from '../helpers/engines/engine-suite.js';
+import { allHave, debugOf, openTabs, received, upstreamsOf } from '../helpers/engines/tabs.js';
+import type { EngineTab } from '../helpers/engines/types.js';
+import { waitFor } from '../helpers/wait.js';
+
+const TABS = 6;
+const MESSAGES = 150;
+/** The publisher's pace: messages keep flowing through each kill and hand-over. */
+const PUBLISH_EVERY_MS = 20;
+
+interface Hub {
+  host: string;
+  hubId: string;
+  tabs: number;
+}
+
+eachEngine({ server: { retry: 50 } }, ({ name, engine, push, pages }) => {
+  const tabUrl = (channel: string, host: string) => `${pages.url}/pages/tab.html?server=${encodeURIComponent(push.url)}&channels=${channel}&transport=sse&host=${host}`;
+  const oneUpstream = (what: string) => waitFor(what, async () => (await readMetric(push.url, 'tabmux_connections')) === 1, 30_000);
+
+  /** Publishes MESSAGES on `channel` at a steady pace, calling `at[n]` (awaited) after message n. */
+  async function publishSteadily(channel: string, at: Record<number, () => Promise<void>>): Promise<void> {
+    for (const n of range(MESSAGES)) {
+      await push.server.publish(channel, { n });
+      await at[n]?.();
+      await new Promise((resolve) => setTimeout(resolve, PUBLISH_EVERY_MS));
+    }
+  }
+
+  async function assertAllReceived(tabs: readonly EngineTab[], channel: string): Promise<void> {
+    await waitFor(`every tab to have ${MESSAGES} messages`, allHave(tabs, channel, MESSAGES), 30_000, 200);
+    for (const [i, tab] of tabs.entries()) assert.deepEqual((await received(tab))[channel], range(MESSAGES), `tab ${i}: every message once, in order`);
+  }
+
+  test(`${name}: ${TABS} tabs on the service-worker host, 1 upstream; the Service Worker killed twice while ${MESSAGES} messages flow: 0 lost, 0 duplicated`, { timeout: 240_000 }, async () => {
+    const channel = 'sw-killed';
+    const context = await engine.newContext();
+    try {
+      const tabs = await openTabs(context, TABS, () => tabUrl(channel, 'service-worker'));
+      await oneUpstream('one upstream for the Service Worker hub');
+      const first = await debugOf<Hub>(tabs[0]!);
+      assert.deepEqual({ host: first.host, tabs: first.tabs }, { host: 'service-worker', tabs: TABS });
+      const hubIds = new Set([first.hubId]);
+      const kill = async () => {
+        const unregistered = await tabs[1]!.evaluate(async () => {
+          const registrations = await navigator.serviceWorker.getRegistrations();
+          const ours = registrations.filter((registration) => registration.scope.endsWith('/__tabmux__/'));
+          return Promise.all(ours.map((registration) => registration.unregister()));
+        });
+        assert.deepEqual(unregistered, [true], "tabmux's registration, cleared");
+        const next = await waitFor(
+          'a fresh hub serving every tab',
+          async () => {
+            const hub = await debugOf<Hub>(tabs[0]!).catch(() => undefined);
+            return hub && !hubIds.has(hub.hubId) && hub.tabs === TABS ? hub.hubId : undefined;
+          },
+          30_000,
+          200,
+        );
+        hubIds.add(next);
+      };
+      await publishSteadily(channel, { 40: kill, 100: kill });
+      assert.equal(hubIds.size, 3, 'two kills, three hubs');
+      await assertAllReceived(tabs, channel);
+      await oneUpstream('one upstream again');
+      const last = await debugOf<Hub>(tabs[TABS - 1]!);
+      assert.deepEqual({ host: last.host, tabs: last.tabs }, { host: 'service-worker', tabs: TABS });
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`${name}: ${TABS} tabs on the leader host, 1 upstream; the leading tab closed while ${MESSAGES} messages flow: the next leads, 0 lost, 0 duplicated`, { timeout: 240_000 }, async () => {
+    const channel = 'leader-closed';
+    const context = await engine.newContext();
+    try {
+      const tabs = await openTabs(context, TABS, () => tabUrl(channel, 'leader'));
+      await oneUpstream('one upstream for the leader host');
+      const leaders = async () => {
+        const opened = await Promise.all(tabs.map(upstreamsOf));
+        return tabs.filter((_, i) => opened[i]!.length > 0);
+      };
+      const [leader, ...none] = await leaders();
+      assert.ok(leader && none.length === 0, 'one tab opened the upstream');
+      const hub = await debugOf<Hub>(tabs[TABS - 1]!);
+      assert.deepEqual({ host: hub.host, tabs: hub.tabs }, { host: 'leader', tabs: TABS });
+      const others = tabs.filter((tab) => tab !== leader);
+      await publishSteadily(channel, { 50: () => leader.close() });
+      const next = await waitFor('another tab to lead (open the upstream)', async () => {
+        const opened = await Promise.all(others.map(upstreamsOf));
+        return others.find((_, i) => opened[i]!.length > 0);
+      }, 30_000);
+      await assertAllReceived(others, channel);
+      await oneUpstream('one upstream after the hand-over');
+      const after = await debugOf<Hub>(next);
+      assert.deepEqual({ host: after.host, tabs: after.tabs }, { host: 'leader', tabs: TABS - 1 }, 'the 5 tabs left, on the new leader');
+    } finally {
+      await context.close();
+    }
+  });
+});
