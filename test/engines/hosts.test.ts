@@ -6,7 +6,8 @@
 //    "Unregister", "Try Clear Registration"), the one way to kill it that every engine offers to
 //    page code. The tabs start a fresh worker and resume from their cursors: 0 lost, 0 duplicated.
 //  - leader: 6 tabs; the leading tab closed mid-stream; the next leads; 0 lost, 0 duplicated in the
-//    5 others, back to one upstream. Which tab leads is seen from the pages: the leader's in-page
+//    5 others, back to one upstream. And a leader hidden (its window minimised) hands over to a
+//    visible tab once hidden for the grace (src/hosts/leader/visible-leader.ts), nothing lost. Which tab leads is seen from the pages: the leader's in-page
 //    hub opens the upstream with the page's own fetch (pages/watch-upstreams.js records it).
 // Not driven here: the Service Worker stopped by the browser for being idle, or by the DevTools
 // protocol, and a leader crashed or frozen (Page.crash, Page.setWebLifecycleState): Chromium only
@@ -15,7 +16,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readMetric, range } from '../helpers/browser.js';
 import { eachEngine } from '../helpers/engines/engine-suite.js';
-import { allHave, debugOf, openTabs, received, upstreamsOf } from '../helpers/engines/tabs.js';
+import { allHave, debugOf, openTabs, received, upstreamsOf, visibilityOf } from '../helpers/engines/tabs.js';
+import { HIDDEN_LEADER_GRACE_MS } from '../../src/hosts/leader/visible-leader.js';
 import type { EngineTab } from '../helpers/engines/types.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -110,6 +112,48 @@ eachEngine({ server: { retry: 50 } }, ({ name, engine, push, pages }) => {
       await oneUpstream('one upstream after the hand-over');
       const after = await debugOf<Hub>(next);
       assert.deepEqual({ host: after.host, tabs: after.tabs }, { host: 'leader', tabs: TABS - 1 }, 'the 5 tabs left, on the new leader');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`${name}: a leader hidden for the grace hands over to a visible tab; every tab, the hidden one too, gets every message once`, { timeout: 180_000 }, async () => {
+    const channel = 'leader-hidden';
+    const context = await engine.newContext();
+    try {
+      const tabs = await openTabs(context, 3, () => tabUrl(channel, 'leader'));
+      await oneUpstream('one upstream for the leader host');
+      const opened = async () => Promise.all(tabs.map(async (tab) => (await upstreamsOf(tab)).length));
+      const before = await opened();
+      const leader = tabs[before.findIndex((count) => count > 0)]!;
+      let n = 0;
+      const publish = async (count: number) => {
+        for (let i = 0; i < count; i++) await push.server.publish(channel, { n: n++ });
+      };
+      await publish(10);
+      const hiddenAt = Date.now(); // the page is hidden after this, and its grace starts then
+      await leader.setHidden(true);
+      await waitFor('the leader page to report hidden', async () => (await visibilityOf(leader)) === 'hidden', 10_000);
+      await publish(10);
+      const next = await waitFor(
+        'a visible tab to lead (open the upstream)',
+        async () => {
+          const now = await opened();
+          return tabs.find((tab, i) => tab !== leader && now[i]! > before[i]!);
+        },
+        HIDDEN_LEADER_GRACE_MS + 20_000,
+        100,
+      );
+      const after = Date.now() - hiddenAt;
+      console.log(`# ${name}: a visible tab led ${after} ms after the leader was hidden (grace ${HIDDEN_LEADER_GRACE_MS} ms)`);
+      assert.ok(after >= HIDDEN_LEADER_GRACE_MS, `not before the grace (${after} ms)`);
+      assert.equal(await visibilityOf(next), 'visible');
+      await publish(10);
+      await waitFor('every tab to have 30 messages', allHave(tabs, channel, 30), 30_000, 200);
+      for (const [i, tab] of tabs.entries()) assert.deepEqual((await received(tab))[channel], range(30), `tab ${i}: every message once, in order`);
+      await oneUpstream('one upstream after the hand-over');
+      assert.deepEqual(await debugOf<Hub>(leader).then((hub) => ({ host: hub.host, tabs: hub.tabs })), { host: 'leader', tabs: 3 }, 'the old leader follows the new one');
+      await leader.setHidden(false);
     } finally {
       await context.close();
     }
