@@ -124,10 +124,17 @@ class Client implements Mux {
     const problem = channelNameProblem(channel);
     if (problem) throw new TabmuxError('TABMUX_ERR_BAD_CHANNEL', problem);
     if (this.#closed) throw new TabmuxError('TABMUX_ERR_CLOSED', 'this mux is closed');
-    const { api, gone } = await this.#attachment;
+    const attaching = this.#attachment;
+    const { api, gone, link } = await attaching;
+    // A link that already knows its hub ended posts into nothing: this call is provably not made,
+    // and goes to the next hub (attached by the time `gone` settles) instead of failing.
+    const unsent = link.hubEnded?.();
     const hubGone = gone.then(() => ({ ok: false as const, code: 'TABMUX_ERR_HUB_GONE' as const, message: 'the hub stopped while publishing; the message may or may not have been published' }));
     const result = await Promise.race([api.publish(channel, data), hubGone]);
-    if (!result.ok) throw new TabmuxError(result.code, result.message);
+    if (!result.ok) {
+      if (unsent && this.#attachment !== attaching) return this.publish(channel, data);
+      throw new TabmuxError(result.code, result.message);
+    }
     return { id: result.id };
   }
 

@@ -9,6 +9,9 @@
 //    5 others, back to one upstream. And a leader hidden (its window minimised) hands over to a
 //    visible tab once hidden for the grace (src/hosts/leader/visible-leader.ts), nothing lost. Which tab leads is seen from the pages: the leader's in-page
 //    hub opens the upstream with the page's own fetch (pages/watch-upstreams.js records it).
+//  - a hidden tab publishes after its Service Worker ended while every tab was hidden: the call was
+//    provably never sent (the tab's link had seen the worker's life lock go), so it is made on a
+//    fresh hub and succeeds the first time.
 // Not driven here: the Service Worker stopped by the browser for being idle, or by the DevTools
 // protocol, and a leader crashed or frozen (Page.crash, Page.setWebLifecycleState): Chromium only
 // (test/e2e/host-service-worker*.test.ts, host-leader.test.ts).
@@ -154,6 +157,39 @@ eachEngine({ server: { retry: 50 } }, ({ name, engine, push, pages }) => {
       await oneUpstream('one upstream after the hand-over');
       assert.deepEqual(await debugOf<Hub>(leader).then((hub) => ({ host: hub.host, tabs: hub.tabs })), { host: 'leader', tabs: 3 }, 'the old leader follows the new one');
       await leader.setHidden(false);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`${name}: every tab hidden, the Service Worker ended: a hidden tab's publish is made on a fresh hub and succeeds the first time`, { timeout: 180_000 }, async () => {
+    const channel = 'sw-hidden';
+    const context = await engine.newContext();
+    try {
+      const tabs = await openTabs(context, 3, () => `${tabUrl(channel, 'service-worker')}&pause=1`);
+      await oneUpstream('one upstream for the Service Worker hub');
+      for (const tab of tabs) await tab.setHidden(true);
+      for (const tab of tabs) await waitFor('every page to report hidden', async () => (await visibilityOf(tab)) === 'hidden', 10_000);
+      await waitFor('0 upstreams (every tab hidden: the hub pauses after 1 s)', async () => (await readMetric(push.url, 'tabmux_connections')) === 0, 20_000);
+      const workerLocks = () =>
+        tabs[0]!.evaluate(async () => {
+          const { held = [], pending = [] } = await navigator.locks.query();
+          return [...held, ...pending].filter((lock) => lock.name?.startsWith('tabmux-sw:')).length;
+        });
+      assert.ok((await workerLocks()) > 0, "the worker's life lock is held, the tabs' requests for it wait");
+      await tabs[0]!.evaluate(async () => {
+        for (const registration of await navigator.serviceWorker.getRegistrations()) if (registration.scope.endsWith('/__tabmux__/')) await registration.unregister();
+      });
+      // Granted to every tab's link when the worker ends, and let go at once: then none is left.
+      await waitFor("the tabs to learn that the worker ended (its life lock gone, their requests granted)", async () => (await workerLocks()) === 0, 20_000, 100);
+      const outcome = await tabs[2]!.evaluate(() =>
+        (window as unknown as { mux: { publish(c: string, d: unknown): Promise<{ id: string }> } }).mux.publish('sw-hidden-pub', { n: 0 }).then(
+          (result) => `id:${typeof result.id}`,
+          (error: { code?: string }) => String(error.code),
+        ),
+      );
+      assert.equal(outcome, 'id:string', 'published by a fresh hub at the first call, not TABMUX_ERR_HUB_GONE');
+      assert.equal(await visibilityOf(tabs[2]!), 'hidden');
     } finally {
       await context.close();
     }
