@@ -34,7 +34,6 @@ export async function launchFirefoxEngine(): Promise<Engine> {
       return {
         async open(url) {
           const page = await context.newPage({ type: 'window' });
-          page.on('pageerror', (error) => console.error(`firefox page: ${error instanceof Error ? error.message : String(error)}`));
           await withTimeout(page.goto(url, { waitUntil: 'load', timeout: 30_000 }), 35_000, `Firefox to load ${url}`);
           return tabOf(browser, page);
         },
