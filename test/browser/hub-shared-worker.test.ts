@@ -1,4 +1,4 @@
-// The client and the hub in real Chromium: real SharedWorker, real Web Locks, real push server;
+// The client and the hub in real Chromium, Firefox and WebKit (web-test-runner.config.js): real SharedWorker, real Web Locks, real push server;
 // same-origin iframes act as tabs.
 import { assert, assertEqual } from '../helpers/in-page-assert.js';
 import { TabmuxError } from '../../src/index.js';
