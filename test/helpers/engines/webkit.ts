@@ -58,13 +58,34 @@ async function openSession(display: string): Promise<{ session: Session; close()
   }
 }
 
-function contextOf(session: Session, closeSession: () => Promise<void>): EngineContext {
+function contextOf(session: Session, first: string, closeSession: () => Promise<void>): EngineContext {
   const run = serial();
   const tabs = new Set<string>();
-  const tabOf = (handle: string): EngineTab => {
+  /**
+   * WebKitWebDriver now and then answers a tab's handle with `no such window` while the window is
+   * still open under a new handle (seen under load, on a window just opened). When exactly one
+   * open window has a handle no tab knows, it is that tab's: the tab takes it.
+   */
+  const renamed = async (handle: string): Promise<string | undefined> => {
+    const unknown = (await session.getWindowHandles()).filter((open) => open !== first && !tabs.has(open));
+    if (unknown.length !== 1) return undefined;
+    tabs.delete(handle);
+    tabs.add(unknown[0]!);
+    console.log(`# webkit: window ${handle} answers as ${unknown[0]} now`);
+    return unknown[0];
+  };
+  const tabOf = (opened: string): EngineTab => {
+    let handle = opened;
     const inWindow = <T>(work: () => Promise<T>) =>
       run(async () => {
-        await session.switchToWindow(handle);
+        try {
+          await session.switchToWindow(handle);
+        } catch (error) {
+          const now = (error as Error).name === 'no such window' ? await renamed(handle) : undefined;
+          if (!now) throw error;
+          handle = now;
+          await session.switchToWindow(handle);
+        }
         return work();
       });
     return {
@@ -128,7 +149,7 @@ export async function launchWebKitEngine(): Promise<Engine> {
     async newContext() {
       const entry = spare ?? (await start());
       spare = undefined;
-      return contextOf(entry.session, entry.close);
+      return contextOf(entry.session, await entry.session.getWindowHandle(), entry.close);
     },
     async quit() {
       for (const entry of [...sessions]) await entry.close();
