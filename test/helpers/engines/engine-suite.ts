@@ -5,7 +5,8 @@
  * top) and forward to them once `before` has run, as in ../e2e-fixture.ts.
  *
  * `TABMUX_ENGINES=firefox,webkit` runs a subset (development); an engine that is not installed
- * fails its tests, never skips them: `before` throws, and every test of the engine fails with it.
+ * fails its tests, never skips them: what `before` could not start is an error every test of the
+ * engine fails with (the first handle it touches throws it).
  */
 import { after, before, describe } from 'node:test';
 import type { PushServerOptions } from '../../../server/index.js';
@@ -39,11 +40,12 @@ export function selectedEngines(): readonly EngineName[] {
   return asked as EngineName[];
 }
 
-function late<T extends object>(what: string): { handle: T; set(value: T | undefined): void; get(): T | undefined } {
+function late<T extends object>(what: string, failure: () => unknown): { handle: T; set(value: T | undefined): void; get(): T | undefined } {
   let value: T | undefined;
   const real = (): T => {
-    if (value === undefined) throw new Error(`${what} is not there: it is started in before (did it fail?)`);
-    return value;
+    if (value !== undefined) return value;
+    const error = failure();
+    throw error instanceof Error ? error : new Error(`${what} is not there: it is started in before`);
   };
   const handle = new Proxy({} as T, {
     get(_, key) {
@@ -59,18 +61,24 @@ function late<T extends object>(what: string): { handle: T; set(value: T | undef
 export function eachEngine<Front extends LocalServer = LocalServer>(options: EngineSuiteOptions<Front>, body: (suite: EngineSuite<Front>) => void): void {
   for (const name of selectedEngines()) {
     describe(name, () => {
-      const engine = late<Engine>(`the ${name} browser`);
-      const push = late<StartedServer>('the push server');
-      const pages = late<StaticServer>('the static server');
-      const front = late<Front>('the front server');
+      let failure: unknown;
+      const engine = late<Engine>(`the ${name} browser`, () => failure);
+      const push = late<StartedServer>('the push server', () => failure);
+      const pages = late<StaticServer>('the static server', () => failure);
+      const front = late<Front>('the front server', () => failure);
       before(async () => {
-        assertBuilt();
-        push.set(await startServer(options.server));
-        pages.set(await startStaticServer());
-        if (options.front) front.set(await options.front(push.get()!));
-        const started = Date.now();
-        engine.set(await launchEngine(name));
-        console.log(`# ${name}: ${engine.get()!.version}, launched in ${Date.now() - started} ms`);
+        try {
+          assertBuilt();
+          push.set(await startServer(options.server));
+          pages.set(await startStaticServer());
+          if (options.front) front.set(await options.front(push.get()!));
+          const started = Date.now();
+          engine.set(await launchEngine(name));
+          console.log(`# ${name}: ${engine.get()!.version}, launched in ${Date.now() - started} ms`);
+        } catch (error) {
+          // Kept for the tests to fail with: a failing hook would only cancel them.
+          failure = error;
+        }
       });
       after(async () => {
         // The browser first: its tabs would otherwise reconnect to servers that are closing.
