@@ -18,7 +18,11 @@ export function webkitLauncher() {
     type: 'webdriver',
     async initialize(config, testFiles) {
       xvfb = await startXvfb();
-      driver = await startWebKitDriver(xvfb.display);
+      driver = await startWebKitDriver(xvfb.display).catch(async (error) => {
+        // The run ends without calling stop() when a launcher fails to start: end Xvfb here.
+        await xvfb.close();
+        throw error;
+      });
       launcher = webdriverLauncher({
         hostname: '127.0.0.1',
         port: driver.port,
