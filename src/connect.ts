@@ -102,7 +102,7 @@ class Client implements Mux {
   subscribe<T>(channel: string, handler: MessageHandler<T>, options?: SubscribeOptions): Subscription {
     checkChannel(channel);
     const local = [this.#channels, this.#once].find((channels) => channels.delivery === (options?.delivery ?? 'every-tab'));
-    if (typeof handler !== 'function' || !local) throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', 'subscribe needs a handler function, and a delivery of every-tab or one-tab');
+    if (typeof handler !== 'function' || !local) throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', "subscribe needs a handler, and delivery 'every-tab' or 'one-tab'");
     if (this.#closed) throw new TabmuxError('TABMUX_ERR_CLOSED', 'this mux is closed');
     if (local.add(channel, handler as MessageHandler)) {
       // Before attach finished, #attached subscribes it with the others (a repeat is harmless).
@@ -128,10 +128,17 @@ class Client implements Mux {
   async publish(channel: string, data: unknown): Promise<{ id: string }> {
     checkChannel(channel);
     if (this.#closed) throw new TabmuxError('TABMUX_ERR_CLOSED', 'this mux is closed');
-    const { api, gone } = await this.#attachment;
-    const hubGone = gone.then(() => ({ ok: false as const, code: 'TABMUX_ERR_HUB_GONE' as const, message: 'the hub stopped while publishing: it may or may not have been published' }));
+    const attaching = this.#attachment;
+    const { api, gone, link } = await attaching;
+    // A link that already knows its hub ended posts into nothing: this call is provably not made,
+    // and goes to the next hub (attached by the time `gone` settles) instead of failing.
+    const unsent = link.hubEnded?.();
+    const hubGone = gone.then(() => ({ ok: false as const, code: 'TABMUX_ERR_HUB_GONE' as const, message: 'the hub stopped mid-publish: it may or may not be published' }));
     const result = await Promise.race([api.publish(channel, data), hubGone]);
-    if (!result.ok) throw new TabmuxError(result.code, result.message);
+    if (!result.ok) {
+      if (unsent && this.#attachment !== attaching) return this.publish(channel, data);
+      throw new TabmuxError(result.code, result.message);
+    }
     return { id: result.id };
   }
 
@@ -387,5 +394,5 @@ async function detach({ api, port, link }: Pick<Attachment, 'api' | 'port' | 'li
 
 /** The rule of channel names, as the server checks it (README, Endpoints): one message for every way to break it. */
 function checkChannel(channel: string): void {
-  if (!isValidChannelName(channel)) throw new TabmuxError('TABMUX_ERR_BAD_CHANNEL', 'a channel name is 1 to 200 of A-Z a-z 0-9 _ - : . / @');
+  if (!isValidChannelName(channel)) throw new TabmuxError('TABMUX_ERR_BAD_CHANNEL', 'a channel name is 1-200 of A-Za-z0-9_-:./@');
 }

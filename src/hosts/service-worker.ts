@@ -8,6 +8,7 @@
  */
 import type { Endpoint } from 'comlink';
 import { lazyModule } from './lazy-module.js';
+import type { ServiceWorkerLink } from './service-worker/link.js';
 import type { Host } from './types.js';
 
 /** Registration, version probe and keep-awake (service-worker/) load when a page uses this host. */
@@ -27,7 +28,8 @@ export const serviceWorkerHost: Host = {
   open(options) {
     const { port1, port2 } = new MessageChannel();
     // Comlink's messages posted to port1 meanwhile wait in port2's queue and travel with it.
-    const link = loadLink().then(({ openServiceWorkerLink }) => openServiceWorkerLink(options, port2));
+    let opened: ServiceWorkerLink | undefined;
+    const link = loadLink().then(({ openServiceWorkerLink }) => (opened = openServiceWorkerLink(options, port2)));
     const failed = link.then((opened) => opened.failed);
     failed.catch(() => undefined);
     // The tab's Comlink traffic passes the link, so a call to a hub stopped while the page was
@@ -45,6 +47,7 @@ export const serviceWorkerHost: Host = {
       kind: 'service-worker',
       endpoint,
       failed,
+      hubEnded: () => !!opened?.hubEnded(),
       close() {
         void link.then((opened) => opened.close()).catch(() => undefined);
         port1.close();

@@ -18,8 +18,8 @@ export interface FollowerOptions {
   readonly name: string;
   /** This page's id on the channels. */
   readonly peer: string;
-  /** A leader was heard of: it announced itself or accepted a link. */
-  readonly onLeader?: (leader: string, version: string) => void;
+  /** A leader was heard of: it announced itself (saying whether it is `hidden`) or accepted a link. */
+  readonly onLeader?: (leader: string, version: string, hidden?: boolean) => void;
   /** Resolves once the page holds its peer lock (the leader watches it to drop the page's links). */
   readonly ready?: Promise<void>;
 }
@@ -83,15 +83,15 @@ export function createFollower(options: FollowerOptions): Follower {
   let leader: string | undefined;
   let closed = false;
 
-  const heard = (id: string, version: string) => {
+  const heard = (id: string, version: string, hidden?: boolean) => {
     if (id !== leader) {
       leader = id;
       for (const link of [...links.values()]) link.newLeader(id);
     }
-    options.onLeader?.(id, version);
+    options.onLeader?.(id, version, hidden);
   };
   const onAnnouncement = ({ data }: MessageEvent) => {
-    if (isAnnouncement(data) && data.type === 'leader') heard(data.leader, data.version);
+    if (isAnnouncement(data) && data.type === 'leader') heard(data.leader, data.version, data.hidden ?? false);
   };
   const onInbox = ({ data }: MessageEvent) => {
     if (!isEnvelope(data)) return;
