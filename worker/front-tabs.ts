@@ -20,21 +20,18 @@ interface Front {
 
 export class FrontTabs {
   readonly #tabs = new Map<string, Front>();
-  readonly #clock: Clock;
 
-  constructor(clock: Clock) {
-    this.#clock = clock;
-  }
+  constructor(private readonly clock: Clock) {}
 
   add(tabId: string): void {
-    if (!this.#tabs.has(tabId)) this.#tabs.set(tabId, { visible: true, since: this.#clock.now() });
+    if (!this.#tabs.has(tabId)) this.#tabs.set(tabId, { visible: true, since: this.clock.now() });
   }
 
   report(tabId: string, visible: boolean): void {
     const front = this.#tabs.get(tabId);
     if (!front || front.visible === visible) return;
     front.visible = visible;
-    front.since = this.#clock.now();
+    front.since = this.clock.now();
   }
 
   remove(tabId: string): void {

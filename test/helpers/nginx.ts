@@ -12,18 +12,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selfSignedCert } from './self-signed-cert.js';
 import { waitFor } from './wait.js';
+import { freePort } from './free-port.js';
 
 const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
 const EXAMPLE = fileURLToPath(new URL('../../examples/deploy/nginx.conf', import.meta.url));
 const PAGES = fileURLToPath(new URL('../e2e/pages/', import.meta.url));
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export interface Nginx {
   /** `https://127.0.0.1:<port>` */
