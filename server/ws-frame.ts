@@ -10,7 +10,6 @@
  */
 import type { Duplex } from 'node:stream';
 import * as wsModule from 'ws';
-import type { WebSocket } from 'ws';
 import type { Part } from './write-batch.js';
 
 /** A text frame: its wire bytes, and the payload for `ws.send` when the socket is not ours to write. */
@@ -45,8 +44,12 @@ export function textFrame(payload: Buffer): WsFramePart {
   return { bytes: data ? Buffer.concat([header!, data]) : header!, payload };
 }
 
-/** The socket `ws` writes to, when writing frames beside it cannot interleave with its own. */
-export function rawSocket(ws: WebSocket): Duplex | undefined {
+/**
+ * The socket `ws` writes to, when writing frames beside it cannot interleave with its own. `ws`
+ * is typed by shape, not as ws's WebSocket: this module's declarations are reachable from
+ * `tabmux/server`'s, which must compile without @types/ws (test/package/pack-install.test.ts).
+ */
+export function rawSocket(ws: { readonly readyState: number; readonly OPEN: number }): Duplex | undefined {
   const internals = ws as unknown as WsInternals;
   const socket = internals._socket;
   const sender = internals._sender;
