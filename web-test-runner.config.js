@@ -1,8 +1,13 @@
-// Browser tests in real Chromium (Debian's /usr/bin/chromium): real SharedWorkers, real ports.
+// Browser tests in real Chromium, Firefox and WebKit (README, "Browser support"): real
+// SharedWorkers, real ports. Chromium is Debian's /usr/bin/chromium; Firefox is Debian's Firefox
+// ESR, launched by puppeteer-core over WebDriver BiDi (the same launcher, another browser);
+// WebKit is WebKitGTK's MiniBrowser under Xvfb over WebDriver (test/browser/webkit-launcher.js).
+import puppeteer from 'puppeteer-core';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { pushServerPlugin } from './test/browser/push-server-plugin.js';
 import { reactPlugin } from './test/browser/react-plugin.js';
+import { webkitLauncher } from './test/browser/webkit-launcher.js';
 import { LAZY_MODULES } from './lazy-modules.js';
 
 /**
@@ -34,5 +39,10 @@ export default {
         args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
       },
     }),
+    chromeLauncher({
+      puppeteer,
+      launchOptions: { browser: 'firefox', executablePath: process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr', headless: true },
+    }),
+    webkitLauncher(),
   ],
 };

@@ -1,12 +1,65 @@
 /**
  * `tabmux-server` flags (node:util parseArgs, strict): every option of the README (Server) plus the
- * server's own limits. Pure: parses argv into PushServerOptions or a usage error, so it is
- * unit-testable without starting anything.
+ * server's own limits, each also read from the environment (`--some-option` ←
+ * `TABMUX_SOME_OPTION`, a flag winning; README, Configuration by environment). Pure: parses argv
+ * and an environment into PushServerOptions or a usage error, so it is unit-testable without
+ * starting anything.
  */
 import { parseArgs } from 'node:util';
 import { DEFAULTS } from './options.js';
 import type { PushServerOptions } from './options.js';
 import { jsonLogger } from './logger.js';
+
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The flags that take a value, kept as text: `numeric` checks the numbers among them. */
+const VALUE_FLAGS = [
+  'port', 'host', 'redis', 'jwt-secret', 'jwt-public-key', 'jwt-audience', 'jwt-issuer', 'publish-key', 'metrics-key',
+  'base-path', 'history', 'history-max-bytes', 'history-max-channels', 'history-ttl', 'heartbeat',
+  'max-message-size', 'max-channels-per-stream', 'max-buffered-bytes', 'drain-timeout', 'retry', 'jwt-clock-tolerance', 'auth-timeout',
+  'max-connections-per-ip', 'publish-rate', 'publish-burst', 'max-header-size', 'max-url-length', 'headers-timeout',
+  'request-timeout',
+  /** `--trust-proxy=<n>` arrives here (see parseCli): a boolean flag cannot take a value. */
+  'trust-proxy-hops',
+  'node-id',
+  'log-format',
+  'drain-delay',
+  'drain-spread',
+  'idempotency-window',
+] as const;
+
+const OPTIONS = {
+  // Object.fromEntries types its keys as string: the cast restores them, for parseArgs's `values`.
+  ...(Object.fromEntries(VALUE_FLAGS.map((flag) => [flag, { type: 'string' }])) as Record<(typeof VALUE_FLAGS)[number], { type: 'string' }>),
+  'allow-origin': { type: 'string', multiple: true },
+  status: { type: 'boolean' },
+  'trust-proxy': { type: 'boolean' },
+  demo: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+type Flag = keyof typeof OPTIONS;
+
+/** Flags that are not settings, and so have no variable. */
+const NOT_FROM_ENV: ReadonlySet<Flag> = new Set(['help', 'version', 'trust-proxy-hops']);
+
+/** The flags read from the environment, in --help's order. */
+export const ENV_FLAGS = (Object.keys(OPTIONS) as Flag[]).filter((flag) => !NOT_FROM_ENV.has(flag));
+
+/** `--some-option` → `TABMUX_SOME_OPTION`. */
+export function envName(flag: string): string {
+  return `TABMUX_${flag.toUpperCase().replace(/-/g, '_')}`;
+}
+
+function envTable(): string {
+  const names = ENV_FLAGS.map((flag) => envName(flag));
+  const width = Math.max(...names.map((n) => n.length));
+  return ENV_FLAGS.map((flag, i) => `  ${names[i]!.padEnd(width)}  --${flag}\n`).join('');
+}
 
 export const HELP = `Usage: tabmux-server [options]
 
@@ -59,50 +112,45 @@ Options:
   --node-id <id>                this node's name on the status page (default hostname-pid-xxxx)
   --log-format <text|json>      text lines for people (default), or JSON lines for log
                                 collectors: {"level","time","msg",...fields}, all on stdout
+  --idempotency-window <s>      a publish's Idempotency-Key is remembered this long
+                                (default ${DEFAULTS.idempotencyWindow})
+  --drain-delay <s>             on SIGTERM/SIGINT, keep serving (/health 503) this long so
+                                balancers stop routing here (default ${DEFAULTS.drainDelay})
+  --drain-spread <s>            then end the streams spread over this long (default ${DEFAULTS.drainSpread})
   --demo                        publish simulated stock prices on prices:<SYMBOL> every second
                                 for the demo page at /, and turn on --status
                                 (\`npm start\` turns it on)
   -h, --help                    show this help
-`;
+  -v, --version                 print the version
 
-export class UsageError extends Error {
-  override name = 'UsageError';
+Environment: every option above is also read from TABMUX_<OPTION> (a flag wins), e.g.
+TABMUX_REDIS=redis://… for --redis; PORT is read too, after TABMUX_PORT. Boolean options take
+true/false (1/0), TABMUX_ALLOW_ORIGIN a comma-separated list, TABMUX_TRUST_PROXY true or a
+number of hops, TABMUX_JWT_PUBLIC_KEY a file or the PEM/JWKS text itself. Empty means unset.
+${envTable()}`;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A boolean variable: true/false, 1/0, yes/no, on/off. */
+function envBoolean(name: string, text: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(text)) return true;
+  if (/^(0|false|no|off)$/i.test(text)) return false;
+  throw new UsageError(`${name} is true or false (1 or 0), got ${JSON.stringify(text)}`);
 }
 
-/** The flags that take a value, kept as text: `numeric` checks the numbers among them. */
-const VALUE_FLAGS = [
-  'port', 'host', 'redis', 'jwt-secret', 'jwt-public-key', 'jwt-audience', 'jwt-issuer', 'publish-key', 'metrics-key', 'base-path', 'history', 'history-max-bytes',
-  'history-max-channels', 'history-ttl', 'heartbeat',
-  'max-message-size', 'max-channels-per-stream', 'max-buffered-bytes', 'drain-timeout', 'retry', 'jwt-clock-tolerance', 'auth-timeout',
-  'max-connections-per-ip', 'publish-rate', 'publish-burst', 'max-header-size', 'max-url-length', 'headers-timeout',
-  'request-timeout',
-  /** `--trust-proxy=<n>` arrives here (see parseCli): a boolean flag cannot take a value. */
-  'trust-proxy-hops',
-  'node-id',
-  'log-format',
-] as const;
-
-const OPTIONS = {
-  // Object.fromEntries types its keys as string: the cast restores them, for parseArgs's `values`.
-  ...(Object.fromEntries(VALUE_FLAGS.map((flag) => [flag, { type: 'string' }])) as Record<(typeof VALUE_FLAGS)[number], { type: 'string' }>),
-  'allow-origin': { type: 'string', multiple: true },
-  status: { type: 'boolean' },
-  'trust-proxy': { type: 'boolean' },
-  demo: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-function numeric(flag: string, text: string | undefined, integer: boolean): number | undefined {
+/** `label` names where the text came from (`--port`, `TABMUX_PORT`), for the usage error. */
+function numeric(label: string, text: string | undefined, integer: boolean): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < 0) {
-    throw new UsageError(`--${flag} needs a ${integer ? 'whole ' : ''}number >= 0, got ${JSON.stringify(text)}`);
+    throw new UsageError(`${label} needs a ${integer ? 'whole ' : ''}number >= 0, got ${JSON.stringify(text)}`);
   }
   return value;
 }
 
 export type CliCommand =
   | { readonly type: 'help' }
+  | { readonly type: 'version' }
   | {
       readonly type: 'start';
       readonly options: PushServerOptions;
@@ -113,8 +161,12 @@ export type CliCommand =
       readonly logFormat: 'text' | 'json';
     };
 
-/** `env` supplies secrets that should not be flags (visible in `ps`): TABMUX_JWT_SECRET, TABMUX_PUBLISH_KEY. */
-export function parseCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): CliCommand {
+/**
+ * Reads argv, then the environment for every option argv left unset (a flag wins): so a
+ * container, a systemd unit or a Kubernetes manifest configures the server without flags, and a
+ * secret (a Redis URL with a password, the JWT secret, the publish key) stays out of `ps`.
+ */
+export function parseCli(argv: readonly string[], env: Env = {}): CliCommand {
   let values;
   try {
     const args = argv.flatMap((arg) => {
@@ -126,45 +178,99 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     throw new UsageError((error as Error).message);
   }
   if (values.help) return { type: 'help' };
-  const logFormat = values['log-format'] ?? 'text';
-  if (logFormat !== 'text' && logFormat !== 'json') throw new UsageError(`--log-format is text or json, got ${JSON.stringify(logFormat)}`);
+  if (values.version) return { type: 'version' };
+  /** Where each value came from, so that an error names the flag or the variable the user set. */
+  const label = new Map<string, string>();
+  const text = (flag: (typeof VALUE_FLAGS)[number]): string | undefined => {
+    const given = values[flag];
+    if (given !== undefined) {
+      label.set(flag, `--${flag}`);
+      return given;
+    }
+    // PORT: the variable platforms (Heroku, Cloud Run, Render…) set; TABMUX_PORT wins over it.
+    for (const name of flag === 'port' ? [envName(flag), 'PORT'] : [envName(flag)]) {
+      const value = env[name];
+      if (value !== undefined && value !== '') {
+        label.set(flag, name);
+        return value;
+      }
+    }
+    return undefined;
+  };
+  const number = (flag: (typeof VALUE_FLAGS)[number], integer: boolean): number | undefined => {
+    const value = text(flag);
+    return numeric(label.get(flag) ?? `--${flag}`, value, integer);
+  };
+  const boolean = (flag: 'status' | 'demo'): boolean => {
+    if (values[flag] !== undefined) return values[flag] === true;
+    const value = env[envName(flag)];
+    return value !== undefined && value !== '' && envBoolean(envName(flag), value);
+  };
+  const logFormat = text('log-format') ?? 'text';
+  if (logFormat !== 'text' && logFormat !== 'json') throw new UsageError(`${label.get('log-format')} is text or json, got ${JSON.stringify(logFormat)}`);
+  const demo = boolean('demo');
+  const envOrigins = env[envName('allow-origin')];
+  const allowOrigin = values['allow-origin'] ?? (envOrigins ? envOrigins.split(',').map((o) => o.trim()).filter((o) => o !== '') : undefined);
   const options: PushServerOptions = {
-    port: numeric('port', values.port, true),
-    host: values.host,
-    redis: values.redis,
-    jwtSecret: values['jwt-secret'] ?? env.TABMUX_JWT_SECRET,
-    publishKey: values['publish-key'] ?? env.TABMUX_PUBLISH_KEY,
-    metricsKey: values['metrics-key'] ?? env.TABMUX_METRICS_KEY,
-    jwtAudience: values['jwt-audience'] ?? env.TABMUX_JWT_AUDIENCE,
-    jwtIssuer: values['jwt-issuer'] ?? env.TABMUX_JWT_ISSUER,
-    allowOrigin: values['allow-origin'],
-    basePath: values['base-path'],
-    history: numeric('history', values.history, true),
-    historyMaxBytes: numeric('history-max-bytes', values['history-max-bytes'], true),
-    historyMaxChannels: numeric('history-max-channels', values['history-max-channels'], true),
-    historyTtl: numeric('history-ttl', values['history-ttl'], false),
-    heartbeat: numeric('heartbeat', values.heartbeat, false),
-    maxMessageSize: numeric('max-message-size', values['max-message-size'], true),
-    maxChannelsPerStream: numeric('max-channels-per-stream', values['max-channels-per-stream'], true),
-    maxBufferedBytes: numeric('max-buffered-bytes', values['max-buffered-bytes'], true),
-    drainTimeout: numeric('drain-timeout', values['drain-timeout'], false),
-    retry: numeric('retry', values.retry, true),
-    jwtClockTolerance: numeric('jwt-clock-tolerance', values['jwt-clock-tolerance'], false),
-    authTimeout: numeric('auth-timeout', values['auth-timeout'], false),
-    maxConnectionsPerIp: numeric('max-connections-per-ip', values['max-connections-per-ip'], true),
-    publishRate: numeric('publish-rate', values['publish-rate'], false),
-    publishBurst: numeric('publish-burst', values['publish-burst'], true),
-    maxHeaderSize: numeric('max-header-size', values['max-header-size'], true),
-    maxUrlLength: numeric('max-url-length', values['max-url-length'], true),
-    headersTimeout: numeric('headers-timeout', values['headers-timeout'], false),
-    requestTimeout: numeric('request-timeout', values['request-timeout'], false),
+    port: number('port', true),
+    host: text('host'),
+    redis: text('redis'),
+    jwtSecret: text('jwt-secret'),
+    publishKey: text('publish-key'),
+    metricsKey: text('metrics-key'),
+    jwtAudience: text('jwt-audience'),
+    jwtIssuer: text('jwt-issuer'),
+    allowOrigin,
+    basePath: text('base-path'),
+    history: number('history', true),
+    historyMaxBytes: number('history-max-bytes', true),
+    historyMaxChannels: number('history-max-channels', true),
+    historyTtl: number('history-ttl', false),
+    heartbeat: number('heartbeat', false),
+    maxMessageSize: number('max-message-size', true),
+    maxChannelsPerStream: number('max-channels-per-stream', true),
+    maxBufferedBytes: number('max-buffered-bytes', true),
+    drainTimeout: number('drain-timeout', false),
+    retry: number('retry', true),
+    jwtClockTolerance: number('jwt-clock-tolerance', false),
+    authTimeout: number('auth-timeout', false),
+    maxConnectionsPerIp: number('max-connections-per-ip', true),
+    publishRate: number('publish-rate', false),
+    publishBurst: number('publish-burst', true),
+    maxHeaderSize: number('max-header-size', true),
+    maxUrlLength: number('max-url-length', true),
+    headersTimeout: number('headers-timeout', false),
+    requestTimeout: number('request-timeout', false),
+    drainDelay: number('drain-delay', false),
+    drainSpread: number('drain-spread', false),
+    idempotencyWindow: number('idempotency-window', false),
     // The demo is a local tool: its status page is part of what it shows.
-    status: values.status === true || values.demo === true ? true : undefined,
-    trustProxy: values['trust-proxy-hops'] !== undefined ? numeric('trust-proxy', values['trust-proxy-hops'], true) : values['trust-proxy'] === true ? true : undefined,
-    nodeId: values['node-id'],
+    status: boolean('status') || demo ? true : undefined,
+    trustProxy: trustProxyOf(values['trust-proxy-hops'], values['trust-proxy'], env),
+    nodeId: text('node-id'),
     logger: logFormat === 'json' ? jsonLogger : undefined,
   };
   // Drop unset flags so the server's defaults apply.
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as PushServerOptions;
-  return { type: 'start', options: defined, jwtPublicKeyFile: values['jwt-public-key'], demo: values.demo === true, logFormat };
+  // TABMUX_JWT_PUBLIC_KEY may hold the key itself (a secret mounted as a variable), not only a file.
+  const publicKey = text('jwt-public-key');
+  const inline = publicKey !== undefined && label.get('jwt-public-key') !== '--jwt-public-key' && /^\s*(-----BEGIN|\{)/.test(publicKey);
+  return {
+    type: 'start',
+    options: inline ? { ...defined, jwtPublicKey: publicKey } : defined,
+    jwtPublicKeyFile: inline ? undefined : publicKey,
+    demo,
+    logFormat,
+  };
+}
+
+/** `--trust-proxy` (one hop), `--trust-proxy=<n>`, else TABMUX_TRUST_PROXY: true/false or hops. */
+function trustProxyOf(hops: string | undefined, flag: boolean | undefined, env: Env): boolean | number | undefined {
+  if (hops !== undefined) return numeric('--trust-proxy', hops, true);
+  if (flag === true) return true;
+  const name = envName('trust-proxy');
+  const value = env[name];
+  if (value === undefined || value === '') return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  return envBoolean(name, value) || undefined;
 }

@@ -1,6 +1,8 @@
 /**
- * `tabmux-server`: parse flags, start, say loudly when the server is open to anyone, and close
- * gracefully on SIGINT/SIGTERM. Exit codes: 0 clean stop, 1 runtime failure, 2 usage error.
+ * `tabmux-server`: parse flags and environment, start, say loudly when the server is open to
+ * anyone, and drain on SIGINT/SIGTERM (README, Deploying): not ready at once, streams ended
+ * after the drain delay, exit within drainDelay + drainSpread + closeTimeout; a second signal
+ * exits at once. Exit codes: 0 clean stop, 1 runtime failure, 2 usage error.
  */
 import { readFileSync } from 'node:fs';
 import { parseCli, HELP, UsageError } from './cli-args.js';
@@ -8,7 +10,8 @@ import type { CliCommand } from './cli-args.js';
 import { PushError } from './errors.js';
 import { jsonLogger, serverLog } from './logger.js';
 import type { LogFields } from './logger.js';
-import { createPushServer } from './index.js';
+import { createPushServer, DEFAULTS } from './index.js';
+import { TABMUX_VERSION } from '../src/protocol/version.js';
 import type { PushServer } from './index.js';
 import { startPriceSimulator } from './demo/simulator.js';
 
@@ -57,6 +60,10 @@ async function main(): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
+  if (command.type === 'version') {
+    process.stdout.write(`${TABMUX_VERSION}\n`);
+    return;
+  }
   let options = command.options;
   const say = reporter(command.logFormat === 'json');
   if (command.jwtPublicKeyFile !== undefined) {
@@ -101,9 +108,18 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     stopping = true;
-    say.info(`tabmux-server: ${signal}, closing gracefully\n`, 'closing gracefully', { signal });
+    const drainDelay = options.drainDelay ?? DEFAULTS.drainDelay;
+    const drainSpread = options.drainSpread ?? DEFAULTS.drainSpread;
+    say.info(`tabmux-server: ${signal}, closing gracefully: not ready now, streams end in ${drainDelay} s (spread over ${drainSpread} s)\n`, 'closing gracefully', { signal, drainDelay, drainSpread });
     stopPrices();
-    push.close().then(
+    // The bound a supervisor can rely on (systemd's TimeoutStopSec, Kubernetes'
+    // terminationGracePeriodSeconds): drain's own parts, plus a second for the broker to close.
+    const boundMs = (drainDelay + drainSpread) * 1000 + DEFAULTS.closeTimeout + 1000;
+    setTimeout(() => {
+      say.warn(`tabmux-server: not closed after ${boundMs} ms, exiting\n`, 'drain overran its bound: exiting', { boundMs });
+      process.exit(1);
+    }, boundMs).unref();
+    push.drain().then(
       () => process.exit(0),
       (error: unknown) => {
         say.warn(`tabmux-server: close failed: ${(error as Error).message}\n`, 'close failed', { error });

@@ -32,8 +32,10 @@ export interface ServerContext {
   readonly auth: AuthConfig;
   readonly connectionsPerIp: ConnectionsPerIp;
   readonly publishRate: PublishRate;
-  /** True once close() began: new requests get 503. */
+  /** True once close() began (or a drain ends its streams): new requests get 503. */
   closing: boolean;
+  /** True once drain() began: `/health` (readiness) answers 503 while everything else is served. */
+  draining: boolean;
   /** The status page's state, when `status` is on. */
   readonly status: { readonly node: NodeInfo; readonly rates: RateSampler } | undefined;
 }

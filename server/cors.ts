@@ -13,7 +13,7 @@ import { PushError } from './errors.js';
  * `Last-Event-ID` is listed: the Fetch standard does not (yet) count it as CORS-safelisted, so a
  * fetch-based SSE reader that resumes triggers a preflight. `Authorization` carries keys/tokens.
  */
-const ALLOW_HEADERS = 'Authorization, Last-Event-ID, Content-Type';
+const ALLOW_HEADERS = 'Authorization, Last-Event-ID, Content-Type, Idempotency-Key';
 const ALLOW_METHODS = 'GET, POST, OPTIONS';
 // Chromium caps preflight caching at 2 h, Firefox at 24 h; 10 min keeps config changes prompt.
 const MAX_AGE_SECONDS = '600';

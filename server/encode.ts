@@ -1,9 +1,12 @@
 /**
  * One published message, encoded at most once per transport and shared by every subscriber of
- * this node: the SSE frame is one Buffer, the WebSocket/poll form one JSON text (and one Buffer of
- * it for `ws.send`, which then frames it without copying).
+ * this node: the SSE frame is one Buffer, the WebSocket/poll form one JSON text, and the WebSocket
+ * frame (header and that text) one Buffer written as is to every socket (ws-frame.ts).
  */
 import type { StoredMessage } from './broker/broker.js';
+import { textFrame } from './ws-frame.js';
+import type { WsFramePart } from './ws-frame.js';
+import type { Part } from './write-batch.js';
 
 /** Event stream line breaks: CRLF, LF or CR (WHATWG HTML §9.2.5 "Parsing an event stream"). */
 const LINE_BREAK = /\r\n|\r|\n/;
@@ -34,9 +37,10 @@ export function wireJson(message: StoredMessage): string {
 }
 
 export class EncodedMessage {
-  private sseFrame: Buffer | undefined;
+  private sseFrame: Part | undefined;
   private wireText: string | undefined;
   private wireFrame: Buffer | undefined;
+  private wsFrame: WsFramePart | undefined;
 
   constructor(readonly message: StoredMessage) {}
 
@@ -47,8 +51,9 @@ export class EncodedMessage {
     return this.message.seq;
   }
 
-  get sse(): Buffer {
-    return (this.sseFrame ??= Buffer.from(sseEvent({ id: this.message.id, event: this.message.channel, data: this.message.json })));
+  /** The SSE event's bytes (one object shared by every stream, so write-batch.ts can tell batches alike). */
+  get sse(): Part {
+    return (this.sseFrame ??= { bytes: Buffer.from(sseEvent({ id: this.message.id, event: this.message.channel, data: this.message.json })) });
   }
 
   get wire(): string {
@@ -57,5 +62,10 @@ export class EncodedMessage {
 
   get wireBuffer(): Buffer {
     return (this.wireFrame ??= Buffer.from(this.wire));
+  }
+
+  /** The WebSocket text frame carrying `wire`, built once for every socket. */
+  get ws(): WsFramePart {
+    return (this.wsFrame ??= textFrame(this.wireBuffer));
   }
 }

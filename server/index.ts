@@ -42,6 +42,13 @@ export interface PushServer {
   listen(port?: number, host?: string): Promise<{ port: number; host: string }>;
   /** Graceful: stop accepting, tell streaming clients to come back, then end within closeTimeout. */
   close(): Promise<void>;
+  /**
+   * The shutdown a deploy wants (README, Deploying): `/health` answers 503 at once while
+   * everything else is served for `drainDelay`, so balancers stop sending new clients here; then
+   * the streams end with the reconnect hint, spread over `drainSpread`, and `close()` follows.
+   * Settles within drainDelay + drainSpread + closeTimeout. Idempotent.
+   */
+  drain(): Promise<void>;
   publish(channel: string, data: unknown): Promise<PublishResponse>;
   handleRequest(req: IncomingMessage, res: ServerResponse, next?: Next): void;
   /**
@@ -87,6 +94,10 @@ function brokerFor(redis: string | undefined, options: ResolvedOptions): Broker 
   }
 }
 
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 export function createPushServer(options: PushServerOptions = {}): PushServer {
   const resolved = resolveOptions(options);
   const { logger } = resolved;
@@ -104,6 +115,7 @@ export function createPushServer(options: PushServerOptions = {}): PushServer {
     metrics,
     connections: new Set(),
     closing: false,
+    draining: false,
     auth: {
       jwt: resolved.jwt,
       publishKey: resolved.publishKey,
@@ -120,6 +132,7 @@ export function createPushServer(options: PushServerOptions = {}): PushServer {
   const handleRequest = createRequestHandler(context);
   let httpServer: Server | undefined;
   let closed: Promise<void> | undefined;
+  let drained: Promise<void> | undefined;
 
   const heartbeat = setInterval(() => {
     for (const connection of context.connections) if (isSseConnection(connection)) connection.heartbeat(HEARTBEAT_FRAME);
@@ -152,6 +165,20 @@ export function createPushServer(options: PushServerOptions = {}): PushServer {
     if (ownBroker) await broker.close();
   }
 
+  async function drain(): Promise<void> {
+    context.draining = true;
+    await sleep(resolved.drainDelayMs);
+    if (closed) return closed;
+    // From here new streams are told to come back (elsewhere: this node is out of the balancer),
+    // while each open one ends at its own random moment of the spread.
+    context.closing = true;
+    const spreadMs = resolved.drainSpreadMs;
+    await Promise.all(
+      [...context.connections].map((connection) => sleep(Math.random() * spreadMs).then(() => connection.shutdown())),
+    );
+    await (closed ??= close());
+  }
+
   return {
     get httpServer() {
       return httpServer;
@@ -159,7 +186,11 @@ export function createPushServer(options: PushServerOptions = {}): PushServer {
     handleRequest,
     handleUpgrade: ws.handleUpgrade,
     publish: (channel, data) => publishValue(context, channel, data),
-    close: () => (closed ??= close()),
+    close: () => {
+      context.draining = true;
+      return (closed ??= close());
+    },
+    drain: () => (drained ??= drain()),
     listen(port = resolved.port, host = resolved.host) {
       if (httpServer) return Promise.reject(new Error('listen() was already called'));
       if (context.closing) return Promise.reject(new Error('the server is closed'));

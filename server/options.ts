@@ -81,6 +81,15 @@ export interface PushServerOptions {
   readonly maxPollTimeout?: number;
   /** How long `close()` waits for clients to leave before cutting them, in ms (default 5000). */
   readonly closeTimeout?: number;
+  /** Seconds a publish's idempotency key is remembered: a retry within it stores nothing (default 300). */
+  readonly idempotencyWindow?: number;
+  /**
+   * Seconds `drain()` keeps serving with `/health` at 503, so balancers stop routing new clients
+   * here before the streams end (default 5).
+   */
+  readonly drainDelay?: number;
+  /** Seconds over which `drain()` then ends the streams, so they do not all reconnect at once (default 3). */
+  readonly drainSpread?: number;
   /**
    * Serve the live status page at `/status` (and its data at `/status.json`). Off by default;
    * behind the publish key when one is set (status-endpoint.ts).
@@ -132,6 +141,9 @@ export interface ResolvedOptions {
   readonly defaultPollTimeout: number;
   readonly maxPollTimeout: number;
   readonly closeTimeout: number;
+  readonly idempotencyWindowMs: number;
+  readonly drainDelayMs: number;
+  readonly drainSpreadMs: number;
   readonly status: boolean;
   /** Proxy hops trusted in X-Forwarded-For; 0: the header is ignored. */
   readonly trustProxy: number;
@@ -164,6 +176,14 @@ export const DEFAULTS = {
   pollTimeout: 25,
   maxPollTimeout: 60,
   closeTimeout: 5000,
+  // 5 min: covers a publisher's retries across a Redis failover or a proxy timeout, while the
+  // keys of a busy publisher stay a bounded set.
+  idempotencyWindow: 300,
+  // 5 s: time for a readiness probe polled every second or two (or a balancer's health check) to
+  // see the 503 and take the node out before its streams end; short enough for a deploy.
+  drainDelay: 5,
+  // 3 s: a node's clients come back to the others at a third of the rate in the worst second.
+  drainSpread: 3,
   // 30 s: NTP-synced hosts are within a second; this covers phones and VMs that drift.
   jwtClockTolerance: 30,
   authTimeout: 10,
@@ -278,6 +298,9 @@ export function resolveOptions(options: PushServerOptions): ResolvedOptions {
     defaultPollTimeout: DEFAULTS.pollTimeout,
     maxPollTimeout: number('maxPollTimeout', options.maxPollTimeout, DEFAULTS.maxPollTimeout, int(1), 'an integer number of seconds >= 1'),
     closeTimeout: number('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout, int(0), 'an integer number of ms >= 0'),
+    idempotencyWindowMs: Math.round(number('idempotencyWindow', options.idempotencyWindow, DEFAULTS.idempotencyWindow, (n) => n > 0 && n <= 86_400, 'a number of seconds in (0, 86400]') * 1000),
+    drainDelayMs: Math.round(number('drainDelay', options.drainDelay, DEFAULTS.drainDelay, (n) => n >= 0 && n <= 3600, 'a number of seconds in [0, 3600]') * 1000),
+    drainSpreadMs: Math.round(number('drainSpread', options.drainSpread, DEFAULTS.drainSpread, (n) => n >= 0 && n <= 600, 'a number of seconds in [0, 600]') * 1000),
     status: bool('status', options.status),
     trustProxy: proxyHops(options.trustProxy),
     nodeId: nodeIdOf(options.nodeId),

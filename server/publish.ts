@@ -5,18 +5,29 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { channelNameProblem } from '../src/protocol/channel-name.js';
-import type { PublishResponse } from '../src/protocol/wire.js';
+import type { PublishBatchResponse, PublishResponse } from '../src/protocol/wire.js';
 import type { ServerContext } from './context.js';
 import { PushError, fromBrokerError } from './errors.js';
 import { checkPublish } from './auth.js';
 import type { Credentials } from './auth.js';
 import { clientAddress, limitKey } from './client-address.js';
+import { idempotencyKeyOfHeader, idempotencyKeyProblem } from './idempotency-key.js';
 import { MAX_JSON_DEPTH, jsonDepth } from './json-depth.js';
 
 /** Room for `{"channel":"<200 chars>","data":}` and whitespace around a maximal value. */
 export const ENVELOPE_BYTES = 1024;
 
-export async function publishValue(context: ServerContext, channel: unknown, data: unknown): Promise<PublishResponse> {
+/** A batch publish takes at most this many messages in one request. */
+export const MAX_BATCH_MESSAGES = 1000;
+/**
+ * A batch's body may reach this many bytes (or one maximal message, if that is more): room for
+ * a thousand messages of a couple of hundred bytes, while a body declared far larger is still
+ * refused before it is read.
+ */
+export const MAX_BATCH_BYTES = 256 * 1024;
+
+/** The value's JSON, checked: a valid channel name, a JSON value, within maxMessageSize. */
+function encodeValue(context: ServerContext, channel: unknown, data: unknown): string {
   const problem = channelNameProblem(channel);
   if (problem) throw new PushError('TABMUX_ERR_BAD_CHANNEL', problem);
   if (data === undefined) throw new PushError('TABMUX_ERR_BAD_JSON', 'data is missing (any JSON value, null included, is fine)');
@@ -35,17 +46,68 @@ export async function publishValue(context: ServerContext, channel: unknown, dat
   if (depth > MAX_JSON_DEPTH) {
     throw new PushError('TABMUX_ERR_BAD_JSON', `data nests ${depth} levels deep; the limit is ${MAX_JSON_DEPTH} (README, Limits and budgets)`);
   }
-  const health = context.broker.health();
-  if (!health.ok) throw new PushError('TABMUX_ERR_UNAVAILABLE', health.reason ?? 'the broker is unavailable');
+  return json;
+}
+
+async function publishJson(context: ServerContext, channel: string, json: string, idempotencyKey?: string): Promise<PublishResponse> {
   let stored;
   try {
-    stored = await context.broker.publish(channel as string, json);
+    const idempotency = idempotencyKey === undefined ? undefined : { key: idempotencyKey, windowMs: context.options.idempotencyWindowMs };
+    stored = await context.broker.publish(channel, json, idempotency);
   } catch (error) {
     // push.publish() rejects with the same PushError an HTTP publish is answered with.
     throw fromBrokerError(error);
   }
-  context.metrics.published++;
+  if (!stored.duplicate) context.metrics.published++;
   return { id: stored.id };
+}
+
+function checkHealth(context: ServerContext): void {
+  const health = context.broker.health();
+  if (!health.ok) throw new PushError('TABMUX_ERR_UNAVAILABLE', health.reason ?? 'the broker is unavailable');
+}
+
+/**
+ * `idempotencyKey`: within the `idempotencyWindow`, a publish with a key already seen on the
+ * channel stores nothing and answers the first publish's id (the broker checks atomically).
+ */
+export async function publishValue(context: ServerContext, channel: unknown, data: unknown, idempotencyKey?: string): Promise<PublishResponse> {
+  const json = encodeValue(context, channel, data);
+  checkHealth(context);
+  return publishJson(context, channel as string, json, idempotencyKey);
+}
+
+/**
+ * Several messages, all checked before any is published (a bad one refuses the whole batch,
+ * naming its index), then handed to the broker in order, in one turn: their ids come back in the
+ * same order, and subscribers get them as one write (write-batch.ts).
+ */
+export async function publishBatch(
+  context: ServerContext,
+  items: readonly unknown[],
+  admit: (channel: unknown) => void,
+): Promise<PublishBatchResponse> {
+  if (items.length === 0) throw new PushError('TABMUX_ERR_BAD_JSON', '"messages" is empty: give at least one {"channel", "data"}');
+  if (items.length > MAX_BATCH_MESSAGES) {
+    throw new PushError('TABMUX_ERR_TOO_LARGE', `${items.length} messages in one batch; the limit is ${MAX_BATCH_MESSAGES}`);
+  }
+  const checked = items.map((item, index) => {
+    try {
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+        throw new PushError('TABMUX_ERR_BAD_JSON', 'each message must be an object {"channel": "...", "data": <any JSON>}');
+      }
+      const { channel, data } = item as { channel?: unknown; data?: unknown };
+      const json = encodeValue(context, channel, data);
+      admit(channel);
+      return { channel: channel as string, json };
+    } catch (error) {
+      if (error instanceof PushError) throw new PushError(error.code, `messages[${index}]: ${error.message}`, error.headers);
+      throw error;
+    }
+  });
+  checkHealth(context);
+  const results = await Promise.all(checked.map(({ channel, json }) => publishJson(context, channel, json)));
+  return { ids: results.map((result) => result.id) };
 }
 
 /**
@@ -89,7 +151,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 const tooLarge = (limit: number) =>
-  new PushError('TABMUX_ERR_TOO_LARGE', `request body is over ${limit} bytes (maxMessageSize plus the envelope)`);
+  new PushError('TABMUX_ERR_TOO_LARGE', `request body is over ${limit} bytes (a batch's limit, or one maximal message with its envelope)`);
 
 /**
  * The request's JSON body. Mounted behind a framework body parser (express.json(),
@@ -123,13 +185,24 @@ export async function handlePublish(
   if (type !== 'application/json') {
     throw new PushError('TABMUX_ERR_UNSUPPORTED_MEDIA_TYPE', 'the body must be JSON with Content-Type: application/json');
   }
-  const parsed = await requestJson(req, context.options.maxMessageSize + ENVELOPE_BYTES);
+  const parsed = await requestJson(req, Math.max(context.options.maxMessageSize + ENVELOPE_BYTES, MAX_BATCH_BYTES));
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new PushError('TABMUX_ERR_BAD_JSON', 'the body must be an object {"channel": "...", "data": <any JSON>}');
+    throw new PushError('TABMUX_ERR_BAD_JSON', 'the body must be an object {"channel": "...", "data": <any JSON>} or {"messages": [...]}');
   }
-  const { channel, data } = parsed as { channel?: unknown; data?: unknown };
-  admitPublish(context, credentials, channel, clientAddress(req, context.options.trustProxy));
-  const result = await publishValue(context, channel, data);
+  const ip = clientAddress(req, context.options.trustProxy);
+  let result: PublishResponse | PublishBatchResponse;
+  if ('messages' in parsed) {
+    const { messages } = parsed as { messages: unknown };
+    if (!Array.isArray(messages)) throw new PushError('TABMUX_ERR_BAD_JSON', '"messages" must be an array of {"channel", "data"}');
+    result = await publishBatch(context, messages, (channel) => admitPublish(context, credentials, channel, ip));
+  } else {
+    const { channel, data } = parsed as { channel?: unknown; data?: unknown };
+    admitPublish(context, credentials, channel, ip);
+    const key = idempotencyKeyOfHeader(req.headers['idempotency-key']);
+    const problem = key === undefined ? undefined : idempotencyKeyProblem(key);
+    if (problem !== undefined) throw new PushError('TABMUX_ERR_BAD_REQUEST', `Idempotency-Key: ${problem}`);
+    result = await publishValue(context, channel, data, key as string | undefined);
+  }
   const text = JSON.stringify(result);
   res.writeHead(200, {
     ...cors,

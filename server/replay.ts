@@ -13,8 +13,7 @@
  * long the history. A client that does not drain within drainTimeout is dropped as a slow consumer:
  * without that bound, clients that never read would each hold their page forever.
  */
-import type { ServerResponse } from 'node:http';
-import type { WebSocket } from 'ws';
+import type { EventEmitter } from 'node:events';
 import { formatEventId } from '../src/protocol/event-id.js';
 import type { ResetNotice } from '../src/protocol/wire.js';
 import type { ReplayResult } from './broker/broker.js';
@@ -104,28 +103,15 @@ export async function writeReplay(context: ServerContext, feed: Feed, result: Re
   feed.goLive();
 }
 
-/** Writes `chunk`; when the response's buffer is full, a promise for 'drain' (or 'close'). */
-export function writePaced(res: ServerResponse, chunk: Buffer | string): Promise<void> | undefined {
-  if (res.write(chunk)) return undefined;
+/** A promise for the stream's 'drain' (the client caught up) or 'close' (it is gone). */
+export function drained(stream: EventEmitter): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
+      stream.off('drain', done);
+      stream.off('close', done);
       resolve();
     };
-    res.on('drain', done);
-    res.on('close', done);
+    stream.on('drain', done);
+    stream.on('close', done);
   });
-}
-
-/**
- * Sends a text frame; once the socket holds `backlog` bytes unsent, a promise for this frame's
- * flush. `ws` has no 'drain' of its own: a send's callback runs when the frame is written out.
- */
-export function sendPaced(ws: WebSocket, frame: Buffer, backlog: number): Promise<void> | undefined {
-  if (ws.bufferedAmount < backlog) {
-    ws.send(frame, { binary: false });
-    return undefined;
-  }
-  return new Promise((resolve) => ws.send(frame, { binary: false }, () => resolve()));
 }

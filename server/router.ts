@@ -30,6 +30,7 @@ const ROUTES: Readonly<Record<string, readonly string[]>> = {
   '/publish': ['POST'],
   '/ws': ['GET'],
   '/health': ['GET', 'HEAD'],
+  '/health/live': ['GET', 'HEAD'],
   '/metrics': ['GET'],
   ...Object.fromEntries(Object.keys(STATIC_FILES).map((path) => [path, ['GET', 'HEAD']])),
 };
@@ -62,6 +63,10 @@ async function route(
     const allow = [...methods, ...(CORS_PATHS.has(path) ? ['OPTIONS'] : [])].join(', ');
     throw new PushError('TABMUX_ERR_METHOD_NOT_ALLOWED', `${path} answers ${allow}, not ${method}`, { Allow: allow });
   }
+  // Liveness holds while the process answers at all, a shutdown included: a probe that restarted
+  // a node for being unready (Redis down, draining) would only add a restart to the outage.
+  if (path === '/health/live') return json(res, 200, { status: 'live' });
+  if (context.draining && path === '/health') throw new PushError('TABMUX_ERR_UNAVAILABLE', 'the server is draining before shutdown', { 'Retry-After': '1' });
   if (context.closing && path === '/sse') return sendComeBackLater(req, res, context.options.retry, cors);
   if (context.closing) throw new PushError('TABMUX_ERR_UNAVAILABLE', 'the server is shutting down; retry shortly', { 'Retry-After': '1' });
   switch (path) {
@@ -97,7 +102,7 @@ async function route(
     case '/status.json':
       return serveStatus(context, req, res, path, query);
     default:
-      return serveStatic(path, res, method === 'HEAD');
+      return serveStatic(path, req, res, method === 'HEAD');
   }
 }
 

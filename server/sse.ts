@@ -15,7 +15,9 @@ import type { StreamCall } from './stream-request.js';
 import { msUntilExpiry } from './auth.js';
 import { closeConnection } from './connection-close.js';
 import { ConnectionTeardown } from './connection-teardown.js';
-import { replayPageSize, resetNotice, writePaced, writeReplay } from './replay.js';
+import { drained, replayPageSize, resetNotice, writeReplay } from './replay.js';
+import { joined, WriteBatch } from './write-batch.js';
+import type { Part } from './write-batch.js';
 
 /** A `$reset` event: no `id:`, so the client's cursor stays where it was. */
 function resetEvent(channel: string): string {
@@ -54,11 +56,18 @@ export async function handleSse(context: ServerContext, { req, res, cors, creden
   });
 
   const teardown = new ConnectionTeardown(context);
+  // Events of one turn leave as one write (write-batch.ts); what waits counts against the bound
+  // as if it were already in the response's buffer.
+  const batch = new WriteBatch<Part>((parts) => {
+    if (!teardown.ended && !res.destroyed) res.write(joined(parts));
+  });
+  teardown.onEnd(() => batch.discard());
   // The token's end (exp + clock tolerance) ends the stream: the client reconnects with
   // Last-Event-ID and, if it has one, a fresh token — losing nothing, since the cursor resumes.
   const expiresIn = msUntilExpiry(credentials.grant);
   if (expiresIn !== undefined) teardown.timer(expiresIn, () => end()).unref();
   const end = (): void => {
+    batch.flush();
     if (teardown.end() && !res.writableEnded) res.end();
   };
   const drop = (): void => {
@@ -66,10 +75,10 @@ export async function handleSse(context: ServerContext, { req, res, cors, creden
     teardown.end();
     res.destroy();
   };
-  const write = (chunk: Buffer | string): void => {
+  const write = (chunk: Part | string): void => {
     if (teardown.ended) return;
-    res.write(chunk);
-    if (overBufferBound(context, res.writableLength)) drop();
+    batch.push(typeof chunk === 'string' ? { bytes: Buffer.from(chunk) } : chunk);
+    if (overBufferBound(context, res.writableLength + batch.pendingBytes)) drop();
   };
   const feed = new Feed({
     registry: context.registry,
@@ -91,7 +100,7 @@ export async function handleSse(context: ServerContext, { req, res, cors, creden
   const connection: Connection & { heartbeat(frame: Buffer): void } = {
     transport: 'sse',
     subscriptions: () => requests.length,
-    heartbeat: (frame) => write(frame),
+    heartbeat: (frame) => write({ bytes: frame }),
     shutdown: () => {
       // §9.2.6: `retry:` sets the reconnection time; the stream then ends and the client returns.
       write(`retry: ${jittered(Math.min(options.retry, 1000))}\n\n`);
@@ -111,7 +120,11 @@ export async function handleSse(context: ServerContext, { req, res, cors, creden
   await writeReplay(context, feed, result, {
     ended: () => teardown.ended,
     reset: (channel) => write(resetEvent(channel)),
-    write: (message) => writePaced(res, message.sse),
+    // The replay is paced by the client: once the response's buffer is full, wait for it.
+    write: (message) => {
+      batch.push(message.sse);
+      return res.writableNeedDrain ? drained(res) : undefined;
+    },
     drop,
     opened: (head) => {
       const open: SseOpenData = { head };

@@ -4,7 +4,6 @@
  * with a fresh token before the current one expires. No valid token in time, a bad one, or an
  * expired one: an `op:error` TABMUX_ERR_UNAUTHORIZED frame saying which, then close 4001.
  */
-import type { WebSocket } from 'ws';
 import { CLOSE_UNAUTHORIZED } from '../src/protocol/close-codes.js';
 import type { WsServerFrame } from '../src/protocol/wire.js';
 import { msUntilExpiry, verifyToken } from './auth.js';
@@ -14,9 +13,10 @@ import type { ServerContext } from './context.js';
 import { PushError, toPushError } from './errors.js';
 
 export interface WsAuthLink {
-  readonly ws: WebSocket;
   readonly teardown: ConnectionTeardown;
   send(frame: WsServerFrame): void;
+  /** Sends what is waiting, then a close frame. */
+  close(code: number, reason: string): void;
   /** A new token was accepted: its grant may allow fewer channels than the last one. */
   granted(grant: Grant): void;
 }
@@ -94,7 +94,7 @@ export class WsAuth {
   private closeUnauthorized(message: string): void {
     this.context.metrics.authRefusals.unauthorized++;
     this.link.send({ op: 'error', code: 'TABMUX_ERR_UNAUTHORIZED', message });
+    this.link.close(CLOSE_UNAUTHORIZED, 'unauthorized');
     this.link.teardown.end();
-    this.link.ws.close(CLOSE_UNAUTHORIZED, 'unauthorized');
   }
 }

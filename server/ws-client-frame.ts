@@ -7,6 +7,7 @@
 import type { RawData } from 'ws';
 import { channelNameProblem } from '../src/protocol/channel-name.js';
 import type { ErrorCode } from '../src/protocol/errors.js';
+import { idempotencyKeyProblem } from './idempotency-key.js';
 
 /** Echoed in the answer (`published`, `error`) so the client can match it to its request. */
 export type Ref = string | number;
@@ -17,7 +18,7 @@ export type ClientFrame =
   | { readonly op: 'subscribe'; readonly channel: string; readonly lastEventId: string | undefined; readonly ref: Ref | undefined }
   | { readonly op: 'unsubscribe'; readonly channel: string; readonly ref: Ref | undefined }
   /** `data` as sent: publishing checks it like every other publish (server/publish.ts). */
-  | { readonly op: 'publish'; readonly channel: string; readonly data: unknown; readonly ref: Ref | undefined };
+  | { readonly op: 'publish'; readonly channel: string; readonly data: unknown; readonly ref: Ref | undefined; readonly idempotencyKey: string | undefined };
 
 /** A frame refused as it stands. The socket stays open: the client gets an `op:error` frame. */
 export interface BadClientFrame {
@@ -82,7 +83,11 @@ export function parseClientFrame(data: RawData | string, isBinary = false): Clie
     }
     case 'unsubscribe':
       return { op, channel: channel.name, ref };
-    case 'publish':
-      return { op, channel: channel.name, data: field(frame, 'data'), ref };
+    case 'publish': {
+      const key = field(frame, 'idempotencyKey');
+      const problem = key === undefined ? undefined : idempotencyKeyProblem(key);
+      if (problem !== undefined) return bad('TABMUX_ERR_BAD_REQUEST', problem, ref, channel.name);
+      return { op, channel: channel.name, data: field(frame, 'data'), ref, idempotencyKey: key as string | undefined };
+    }
   }
 }

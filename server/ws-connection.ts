@@ -19,6 +19,14 @@ import { parseClientFrame } from './ws-client-frame.js';
 import type { BadClientFrame, ClientFrame, Ref } from './ws-client-frame.js';
 import { WsSubscriptions } from './ws-subscriptions.js';
 import { CONTROL_FRAMES_BURST, CONTROL_FRAMES_PER_SECOND, ControlFrameRate } from './ws-control-rate.js';
+import { drained } from './replay.js';
+import { rawSocket, textFrame } from './ws-frame.js';
+import type { WsFramePart } from './ws-frame.js';
+import { joined, WriteBatch } from './write-batch.js';
+
+function isFramePart(frame: WsServerFrame | WsFramePart): frame is WsFramePart {
+  return Buffer.isBuffer((frame as Partial<WsFramePart>).bytes);
+}
 
 /**
  * Sockets and whether each answered the last ping: the endpoint pings them all every heartbeat
@@ -29,14 +37,35 @@ export type Liveness = Map<WebSocket, boolean>;
 export function openWsConnection(context: ServerContext, ws: WebSocket, req: IncomingMessage, initial: Credentials, alive: Liveness): void {
   const teardown = new ConnectionTeardown(context);
 
-  const send = (frame: WsServerFrame | Buffer): void => {
+  // Frames of one turn leave as one socket write beside `ws` when that is safe (ws-frame.ts),
+  // else one `ws.send` each; what waits counts against the bound as if `ws` held it already.
+  const batch = new WriteBatch<WsFramePart>((parts) => {
     if (teardown.ended || ws.readyState !== ws.OPEN) return;
-    ws.send(Buffer.isBuffer(frame) ? frame : JSON.stringify(frame), { binary: false });
-    if (overBufferBound(context, ws.bufferedAmount)) {
+    const socket = rawSocket(ws);
+    if (socket) socket.write(joined(parts));
+    else for (const part of parts) ws.send(part.payload, { binary: false });
+  });
+  teardown.onEnd(() => batch.discard());
+  const send = (frame: WsServerFrame | WsFramePart): void => {
+    if (teardown.ended || ws.readyState !== ws.OPEN) return;
+    batch.push(isFramePart(frame) ? frame : textFrame(Buffer.from(JSON.stringify(frame))));
+    if (overBufferBound(context, ws.bufferedAmount + batch.pendingBytes)) {
       // A reader that stopped reading: cut it (a close frame would queue behind the backlog).
       teardown.end();
       ws.terminate();
     }
+  };
+  const close = (code: number, reason: string): void => {
+    batch.flush(); // what was sent before the close frame goes before it (RFC 6455 §5.5.1)
+    ws.close(code, reason);
+  };
+  const sendPaced = (part: WsFramePart, backlog: number): Promise<void> | undefined => {
+    if (teardown.ended || ws.readyState !== ws.OPEN) return undefined;
+    batch.push(part);
+    if (ws.bufferedAmount + batch.pendingBytes < backlog) return undefined;
+    batch.flush();
+    const socket = rawSocket(ws);
+    return socket?.writableNeedDrain ? drained(socket) : undefined;
   };
   const sendError = (error: unknown, ref?: Ref, channel?: string): void => {
     const e = counted(context, toPushError(error));
@@ -47,14 +76,14 @@ export function openWsConnection(context: ServerContext, ws: WebSocket, req: Inc
   const connection: Connection = {
     transport: 'ws',
     subscriptions: () => subscriptions.size,
-    shutdown: () => ws.close(CLOSE_SERVICE_RESTART, 'server restart: reconnect'),
+    shutdown: () => close(CLOSE_SERVICE_RESTART, 'server restart: reconnect'),
     destroy: () => {
       teardown.end();
       ws.terminate();
     },
   };
   teardown.track(connection);
-  const subscriptions = new WsSubscriptions(context, { ws, teardown, send, drop: connection.destroy });
+  const subscriptions = new WsSubscriptions(context, { teardown, send, sendPaced, drop: connection.destroy });
   teardown.onEnd(() => alive.delete(ws));
   alive.set(ws, true);
   ws.on('pong', () => alive.set(ws, true));
@@ -65,7 +94,7 @@ export function openWsConnection(context: ServerContext, ws: WebSocket, req: Inc
     teardown.end();
   });
   const controlRate = new ControlFrameRate();
-  const auth = new WsAuth(context, initial, { ws, teardown, send, granted: (grant) => subscriptions.keepAllowed(grant) });
+  const auth = new WsAuth(context, initial, { teardown, send, close, granted: (grant) => subscriptions.keepAllowed(grant) });
 
   async function answer(frame: ClientFrame | BadClientFrame): Promise<void> {
     if (frame.op === 'auth') return auth.receive(frame.token);
@@ -91,7 +120,7 @@ export function openWsConnection(context: ServerContext, ws: WebSocket, req: Inc
           ...(ref !== undefined ? { ref } : {}),
           channel,
         });
-        if (verdict === 'close') ws.close(CLOSE_RATE_LIMITED, 'control frames too fast');
+        if (verdict === 'close') close(CLOSE_RATE_LIMITED, 'control frames too fast');
         return;
       }
     }
@@ -106,7 +135,7 @@ export function openWsConnection(context: ServerContext, ws: WebSocket, req: Inc
           return;
         case 'publish': {
           admitPublish(context, auth.credentials, channel, clientAddress(req, context.options.trustProxy));
-          const { id } = await publishValue(context, channel, frame.data);
+          const { id } = await publishValue(context, channel, frame.data, frame.idempotencyKey);
           send({ op: 'published', id, ...(ref !== undefined ? { ref } : {}) });
           return;
         }

@@ -4,7 +4,6 @@
  * `subscribed` with the head, then passes live messages; subscribing again restarts the channel
  * from its new cursor.
  */
-import type { WebSocket } from 'ws';
 import type { WsServerFrame } from '../src/protocol/wire.js';
 import { checkSubscribe } from './auth.js';
 import type { Credentials, Grant } from './auth.js';
@@ -13,13 +12,15 @@ import type { ConnectionTeardown } from './connection-teardown.js';
 import type { ServerContext } from './context.js';
 import { PushError } from './errors.js';
 import { Feed } from './feed.js';
-import { replayPageSize, resetNotice, sendPaced, writeReplay } from './replay.js';
+import { replayPageSize, resetNotice, writeReplay } from './replay.js';
+import type { WsFramePart } from './ws-frame.js';
 import { parseCursor } from './stream-request.js';
 
 export interface WsSubscriptionsLink {
-  readonly ws: WebSocket;
   readonly teardown: ConnectionTeardown;
-  send(frame: WsServerFrame | Buffer): void;
+  send(frame: WsServerFrame | WsFramePart): void;
+  /** Sends a replayed frame; once the socket holds `backlog` bytes, a promise for its drain. */
+  sendPaced(frame: WsFramePart, backlog: number): Promise<void> | undefined;
   /** The client reads slower than its channels publish: cut it. */
   drop(): void;
 }
@@ -55,7 +56,7 @@ export class WsSubscriptions {
       broker: context.broker,
       requests: [{ channel, after }],
       deliver: (message) => {
-        link.send(message.wireBuffer);
+        link.send(message.ws);
         context.metrics.delivered++;
       },
       maxBufferedBytes: options.maxBufferedBytes,
@@ -79,7 +80,7 @@ export class WsSubscriptions {
       reset: (gap) => link.send({ op: 'reset', ...resetNotice(gap) }),
       // Past half the bound, wait for the socket: the other half is room for this socket's other
       // channels, live meanwhile, before it counts as a slow consumer.
-      write: (message) => sendPaced(link.ws, message.wireBuffer, options.maxBufferedBytes / 2),
+      write: (message) => link.sendPaced(message.ws, options.maxBufferedBytes / 2),
       opened: (head) => link.send({ op: 'subscribed', channel, id: head }),
       drop: () => link.drop(),
     });

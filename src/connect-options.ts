@@ -24,11 +24,11 @@ export function checkOptions(options: ConnectOptions): CheckedOptions {
   const url = serverUrl(options);
   const { token, heartbeat, transport = 'auto', host = 'auto' } = options;
   const pause = options.pauseWhenHidden ?? DEFAULT_PAUSE_WHEN_HIDDEN_S;
-  demand(token === undefined || typeof token === 'string' || typeof token === 'function', 'token must be a string or a function returning one');
+  demand(token === undefined || typeof token === 'string' || typeof token === 'function', 'token must be a string or a function');
   demand(TRANSPORTS.includes(transport), `transport must be one of ${TRANSPORTS.join(', ')}`);
   demand(HOSTS.includes(host), `host must be one of ${HOSTS.join(', ')}`);
-  demand(pause === false || (Number.isFinite(pause) && pause >= 0), 'pauseWhenHidden must be a number of seconds (>= 0) or false');
-  demand(heartbeat === undefined || (Number.isFinite(heartbeat) && heartbeat > 0), 'heartbeat must be a number of seconds (> 0)');
+  demand(pause === false || (Number.isFinite(pause) && pause >= 0), 'pauseWhenHidden must be seconds (>= 0) or false');
+  demand(heartbeat === undefined || (Number.isFinite(heartbeat) && heartbeat > 0), 'heartbeat must be seconds (> 0)');
   return {
     url,
     transport,

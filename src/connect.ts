@@ -6,18 +6,18 @@
  */
 import type { Remote } from 'comlink';
 import { proxy, transfer, wrap } from './hub-rpc.js';
-import { channelNameProblem } from './protocol/channel-name.js';
+import { isValidChannelName } from './protocol/channel-name.js';
 import type { DebugSnapshot, HelloAnswer, HelloRequest, HostChoice, HostSkipped, HubApi, HubBatch, HubEvent, MuxState, TransportKind } from './hub-protocol/hub-api.js';
 import { TabmuxError } from './errors.js';
 import { checkOptions, type CheckedOptions } from './connect-options.js';
 import { Emitter } from './emitter.js';
 import type { AnyChannels, ConnectOptions, Mux, MuxEvents, SubscribeOptions, Subscription } from './mux-types.js';
-import { deferred, type Ready } from './ready.js';
 import { hostsFor, whyNot } from './hosts/chooser.js';
 import type { HostLink } from './hosts/types.js';
 import { sayHello } from './say-hello.js';
 import { LocalChannels, type MessageHandler } from './local-channels.js';
 import { holdTabLock, whenReleased, type HeldLock } from './tab-lock.js';
+import { hubName, tabLockPrefix } from './hub-protocol/one-tab.js';
 import { recallTransport, rememberTransport } from './transport-hint.js';
 import { watchPageLifecycle, type PageLifecycle } from './page-lifecycle.js';
 import { compareVersions, TABMUX_VERSION } from './protocol/version.js';
@@ -61,8 +61,10 @@ class Client implements Mux {
   #acceptOlder = false;
   /** Hellos said so far: each gets its own tab id (#hello). */
   #hellos = 0;
-  readonly #channels = new LocalChannels();
-  readonly #ready = new Map<string, Ready>();
+  readonly #name: string;
+  readonly #channels = new LocalChannels('every-tab');
+  /** One-tab subscriptions (README, One tab per message): their cursors are the one-tab marks. */
+  readonly #once = new LocalChannels('one-tab');
   readonly #events = new Emitter<MuxEvents>();
   readonly #lock: HeldLock;
   /** Live subscriptions made with `keepAliveWhenHidden`. */
@@ -76,6 +78,10 @@ class Client implements Mux {
   constructor(options: ConnectOptions) {
     this.#options = checkOptions(options);
     this.#workerUrl = this.#options.workerUrl;
+    this.#name = hubName(this.#options.transport, this.#options.url);
+    // Named after the hub: a fresh hub counts its live tabs by these locks and waits for them
+    // before it hands out one-tab messages (README, One tab per message).
+    this.#lock = holdTabLock(tabLockPrefix(this.#name) + crypto.randomUUID());
     this.#page = watchPageLifecycle({
       pauseAfterMs: this.#options.pauseAfterMs,
       keepAlive: () => this.#options.keepAliveWhenHidden || this.#keepAliveSubscriptions > 0,
@@ -85,7 +91,6 @@ class Client implements Mux {
       onEnterCache: () => this.#enterCache(),
       onLeaveCache: () => this.#leaveCache(),
     });
-    this.#lock = holdTabLock(`tabmux-tab:${crypto.randomUUID()}`);
     this.#attachment = this.#attach();
   }
 
@@ -95,16 +100,15 @@ class Client implements Mux {
 
   // Generic as Mux's is; the channels keep handlers of any data type (the type is the caller's claim).
   subscribe<T>(channel: string, handler: MessageHandler<T>, options?: SubscribeOptions): Subscription {
-    const problem = channelNameProblem(channel);
-    if (problem) throw new TabmuxError('TABMUX_ERR_BAD_CHANNEL', problem);
-    if (typeof handler !== 'function') throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', 'subscribe needs a handler function');
+    checkChannel(channel);
+    const local = [this.#channels, this.#once].find((channels) => channels.delivery === (options?.delivery ?? 'every-tab'));
+    if (typeof handler !== 'function' || !local) throw new TabmuxError('TABMUX_ERR_BAD_OPTIONS', "subscribe needs a handler, and delivery 'every-tab' or 'one-tab'");
     if (this.#closed) throw new TabmuxError('TABMUX_ERR_CLOSED', 'this mux is closed');
-    if (this.#channels.add(channel, handler as MessageHandler)) {
-      this.#ready.set(channel, deferred());
+    if (local.add(channel, handler as MessageHandler)) {
       // Before attach finished, #attached subscribes it with the others (a repeat is harmless).
-      this.#attachment.then(({ api }) => this.#subscribeOn(api, channel), (error: unknown) => this.#ready.get(channel)?.settle(error));
+      this.#attachment.then(({ api }) => this.#subscribeOn(api, local, channel), (error: unknown) => local.ready(channel)?.settle(error));
     }
-    const { ready } = this.#ready.get(channel)!;
+    const { ready } = local.ready(channel)!;
     let active = true;
     const keepAlive = options?.keepAliveWhenHidden === true;
     if (keepAlive && this.#keepAliveSubscriptions++ === 0) this.#page.changed();
@@ -115,21 +119,26 @@ class Client implements Mux {
         if (!active) return;
         active = false;
         if (keepAlive && --this.#keepAliveSubscriptions === 0) this.#page.changed();
-        if (!this.#channels.remove(channel, handler as MessageHandler)) return;
-        this.#ready.delete(channel);
-        if (!this.#closed) void this.#attachment.then(({ api }) => api.unsubscribe(channel)).catch(() => undefined);
+        if (!local.remove(channel, handler as MessageHandler)) return;
+        if (!this.#closed) void this.#attachment.then(({ api }) => api.unsubscribe(channel, local.delivery)).catch(() => undefined);
       },
     };
   }
 
   async publish(channel: string, data: unknown): Promise<{ id: string }> {
-    const problem = channelNameProblem(channel);
-    if (problem) throw new TabmuxError('TABMUX_ERR_BAD_CHANNEL', problem);
+    checkChannel(channel);
     if (this.#closed) throw new TabmuxError('TABMUX_ERR_CLOSED', 'this mux is closed');
-    const { api, gone } = await this.#attachment;
-    const hubGone = gone.then(() => ({ ok: false as const, code: 'TABMUX_ERR_HUB_GONE' as const, message: 'the hub stopped while publishing; the message may or may not have been published' }));
+    const attaching = this.#attachment;
+    const { api, gone, link } = await attaching;
+    // A link that already knows its hub ended posts into nothing: this call is provably not made,
+    // and goes to the next hub (attached by the time `gone` settles) instead of failing.
+    const unsent = link.hubEnded?.();
+    const hubGone = gone.then(() => ({ ok: false as const, code: 'TABMUX_ERR_HUB_GONE' as const, message: 'the hub stopped mid-publish: it may or may not be published' }));
     const result = await Promise.race([api.publish(channel, data), hubGone]);
-    if (!result.ok) throw new TabmuxError(result.code, result.message);
+    if (!result.ok) {
+      if (unsent && this.#attachment !== attaching) return this.publish(channel, data);
+      throw new TabmuxError(result.code, result.message);
+    }
     return { id: result.id };
   }
 
@@ -171,7 +180,7 @@ class Client implements Mux {
     const attachment = this.#walkHosts();
     attachment.catch((error: unknown) => {
       if (this.#closed) return;
-      this.#emit('error', error instanceof TabmuxError ? error : new TabmuxError('TABMUX_ERR_NO_HOST', String(error)));
+      this.#events.emit('error', error instanceof TabmuxError ? error : new TabmuxError('TABMUX_ERR_NO_HOST', String(error)));
       if (retryMs === undefined) return;
       setTimeout(() => {
         if (!this.#closed && this.#attachment === attachment) this.#attachment = this.#attach(Math.min(retryMs * 2, 30_000));
@@ -192,7 +201,7 @@ class Client implements Mux {
         const hello = await sayHello({
           host,
           timeoutMs: HELLO_TIMEOUT_MS,
-          open: () => host.open({ workerUrl: this.#workerUrl, name: `tabmux:${this.#options.transport}:${this.#options.url}`, lifecycle: () => this.#page.report() }),
+          open: () => host.open({ workerUrl: this.#workerUrl, name: this.#name, lifecycle: () => this.#page.report() }),
           hello: (link) => this.#hello(link),
           late: (answer) => void detach(answer.drop()),
         });
@@ -212,7 +221,7 @@ class Client implements Mux {
     const { port1, port2 } = new MessageChannel();
     let live = true;
     port1.onmessage = (event: MessageEvent<HubBatch>) => {
-      if (live) for (const hubEvent of event.data.events) this.#onHubEvent(hubEvent);
+      if (live) for (const hubEvent of event.data.events) this.#onHubEvent(hubEvent, api);
     };
     const hint = this.#options.transport === 'auto' ? recallTransport(this.#options.url) : undefined;
     // A token function is handed to the hub instead of called here: the hub calls ONE tab's at a
@@ -254,11 +263,12 @@ class Client implements Mux {
     // A hub as new as this tab ends the loop guard; an older one (the HTTP cache's) is accepted once.
     if (compareVersions(answer.version ?? '0', TABMUX_VERSION) >= 0) this.#acceptOlder = false;
     this.#setHubState(answer.state);
-    void api.lifecycle(this.#page.report()).catch(() => undefined);
     const gone = answer.hubLock ? whenReleased(answer.hubLock) : new Promise<void>(() => undefined);
     const attachment: Attachment = { link, choice, api, port, gone };
     void gone.then(() => this.#reattach(attachment));
-    for (const [channel] of this.#channels.entries()) this.#subscribeOn(api, channel);
+    for (const local of [this.#channels, this.#once]) for (const [channel] of local.entries()) this.#subscribeOn(api, local, channel);
+    // After the subscriptions: it ends the tab's attach (HubApi.lifecycle).
+    void api.lifecycle(this.#page.report()).catch(() => undefined);
     return attachment;
   }
 
@@ -294,30 +304,42 @@ class Client implements Mux {
   }
 
   /**
-   * Subscribes `channel` on a hub from this tab's cursor. `ready` settles with the first answer
-   * that counts; later failures are `error` events. A closed hub (retired for a newer one, or
-   * dying) is not an answer: the re-attach subscribes again on the next hub.
+   * Subscribes `channel` on a hub from this tab's cursor (one-tab: its one-tab mark). `ready`
+   * settles with the first answer that counts; later failures are `error` events. A closed hub
+   * (retired for a newer one, or dying) is not an answer: the re-attach subscribes again on the
+   * next hub.
    */
-  #subscribeOn(api: Remote<HubApi>, channel: string): void {
-    api.subscribe(channel, this.#channels.cursor(channel)).then((result) => {
-      const ready = this.#ready.get(channel);
+  #subscribeOn(api: Remote<HubApi>, local: LocalChannels, channel: string): void {
+    api.subscribe(channel, local.cursor(channel), local.delivery).then((result) => {
+      const ready = local.ready(channel);
       if (result.ok) return ready?.settle();
       if (result.code === 'TABMUX_ERR_CLOSED') return;
       const error = new TabmuxError(result.code, result.message);
-      if (!ready?.settle(error)) this.#emit('error', error);
+      if (!ready?.settle(error)) this.#events.emit('error', error);
     }, () => undefined);
   }
 
-  #onHubEvent(event: HubEvent): void {
+  /** The hub's data plane; `api`: the hub that sent it, which a one-tab message is acknowledged to. */
+  #onHubEvent(event: HubEvent, api: Remote<HubApi>): void {
     switch (event.type) {
       case 'message':
-        return this.#channels.deliver(event);
+        this.#channels.deliver(event);
+        return;
+      case 'one-tab':
+        // Acknowledged once the handlers ran (or had run: a repeat after a restart), so the hub
+        // hands it to no other tab; not when this tab has no handler left for it (the hub hands
+        // it on when our unsubscribe arrives).
+        if (this.#once.deliver(event)) void api.handled(event.channel, event.id).catch(() => undefined);
+        return;
+      case 'handled':
+        this.#once.seen(event.channel, event.id);
+        return;
       case 'state':
         return this.#setHubState(event.state);
       case 'reset':
-        return this.#emit('reset', { channel: event.channel, code: event.code, message: event.message });
+        return this.#events.emit('reset', { channel: event.channel, code: event.code, message: event.message });
       case 'error':
-        return this.#emit('error', new TabmuxError(event.code, event.message));
+        return this.#events.emit('error', new TabmuxError(event.code, event.message));
       case 'token-needed':
         if (typeof this.#options.token === 'function') {
           void Promise.all([this.#freshToken(), this.#attachment]).then(([token, { api }]) => (token !== undefined ? api.setToken(token) : undefined)).catch(() => undefined);
@@ -345,7 +367,7 @@ class Client implements Mux {
       const token = typeof this.#options.token === 'function' ? await this.#options.token() : this.#options.token;
       return typeof token === 'string' && token ? token : undefined;
     } catch (error) {
-      this.#emit('error', new TabmuxError('TABMUX_ERR_UNAUTHORIZED', `the token function failed: ${error instanceof Error ? error.message : String(error)}`));
+      this.#events.emit('error', new TabmuxError('TABMUX_ERR_UNAUTHORIZED', `the token function failed: ${error instanceof Error ? error.message : String(error)}`));
       return undefined;
     }
   }
@@ -358,11 +380,7 @@ class Client implements Mux {
   #setState(state: MuxState): void {
     if (this.#state === state || (this.#closed && state !== 'closed')) return;
     this.#state = state;
-    this.#emit('state', state);
-  }
-
-  #emit<K extends keyof MuxEvents>(event: K, value: MuxEvents[K]): void {
-    this.#events.emit(event, value);
+    this.#events.emit('state', state);
   }
 }
 
@@ -374,4 +392,7 @@ async function detach({ api, port, link }: Pick<Attachment, 'api' | 'port' | 'li
   link.close();
 }
 
-
+/** The rule of channel names, as the server checks it (README, Endpoints): one message for every way to break it. */
+function checkChannel(channel: string): void {
+  if (!isValidChannelName(channel)) throw new TabmuxError('TABMUX_ERR_BAD_CHANNEL', 'a channel name is 1-200 of A-Za-z0-9_-:./@');
+}

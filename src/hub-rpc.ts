@@ -78,7 +78,8 @@ function serve(fn: (...args: unknown[]) => unknown, port: MessagePort): void {
       const args = (data.argumentList ?? []).map((wire: WireValue) => wire.value);
       answer = { type: 'RAW', value: data.type === 'APPLY' ? await fn(...args) : undefined };
     } catch (error) {
-      answer = { type: 'HANDLER', name: 'throw', value: error instanceof Error ? { isError: true, value: { message: error.message, name: error.name, stack: error.stack } } : { isError: false, value: error } };
+      // Name and message, as comlink's serializer keeps them; not the stack (of this page, for nobody there).
+      answer = { type: 'HANDLER', name: 'throw', value: error instanceof Error ? { isError: true, value: { message: error.message, name: error.name } } : { isError: false, value: error } };
     }
     port.postMessage({ ...answer, id: data.id });
     // The other side dropped its proxy (releaseProxy, or garbage-collected): the port is done.

@@ -1,10 +1,15 @@
 /**
- * The tab's own view of its channels: handlers, and per channel the last id it delivered. That
- * cursor is the tab's mirror of the hub's: when the hub restarts, the tab re-subscribes from it,
- * and it de-duplicates whatever a resumed upstream sends again.
+ * The tab's own view of its channels of one delivery (connect.ts keeps one for every-tab and one
+ * for one-tab subscriptions): handlers, the subscription's `ready`, and per channel the last id it
+ * delivered. That cursor is the tab's mirror of the hub's: when the hub restarts, the tab
+ * re-subscribes from it, and it de-duplicates whatever a resumed upstream sends again. For one-tab
+ * subscriptions it is the one-tab mark: the last message handled by any tab (README, One tab
+ * per message).
  */
 import { isNewer } from './protocol/event-id-order.js';
 import type { WireMessage } from './protocol/wire.js';
+import type { Delivery } from './hub-protocol/hub-api.js';
+import { deferred, type Ready } from './ready.js';
 
 /** One delivered message; `T` is the type of the published data (README, Typed channels). */
 export interface Message<T = unknown> {
@@ -18,8 +23,11 @@ export type MessageHandler<T = unknown> = (message: Message<T>) => void;
 export class LocalChannels {
   readonly #handlers = new Map<string, Set<MessageHandler>>();
   readonly #cursors = new Map<string, string>();
+  readonly #ready = new Map<string, Ready>();
 
-  /** True when this is the tab's first handler for `channel`. */
+  constructor(readonly delivery: Delivery) {}
+
+  /** True when this is the tab's first handler for `channel` (its `ready` starts afresh). */
   add(channel: string, handler: MessageHandler): boolean {
     const handlers = this.#handlers.get(channel);
     if (handlers) {
@@ -27,6 +35,7 @@ export class LocalChannels {
       return false;
     }
     this.#handlers.set(channel, new Set([handler]));
+    this.#ready.set(channel, deferred());
     return true;
   }
 
@@ -36,31 +45,42 @@ export class LocalChannels {
     if (!handlers?.delete(handler) || handlers.size > 0) return false;
     this.#handlers.delete(channel);
     this.#cursors.delete(channel);
+    this.#ready.delete(channel);
     return true;
   }
 
-  deliver(message: WireMessage): void {
+  /** The subscription's `ready`, while `channel` has handlers. */
+  ready(channel: string): Ready | undefined {
+    return this.#ready.get(channel);
+  }
+
+  /** Runs the channel's handlers once per id; true when the channel has handlers here (the message was theirs, now or before). */
+  deliver(message: WireMessage): boolean {
     const handlers = this.#handlers.get(message.channel);
-    if (!handlers || !isNewer(message.id, this.#cursors.get(message.channel))) return;
-    this.#cursors.set(message.channel, message.id);
-    const frozen: Message = Object.freeze({ channel: message.channel, id: message.id, data: message.data });
-    for (const handler of [...handlers]) {
-      try {
-        handler(frozen);
-      } catch (error) {
-        // One failing handler must not starve the others; surface it like an uncaught error.
-        surface(error);
+    if (handlers && this.seen(message.channel, message.id)) {
+      const frozen: Message = Object.freeze({ channel: message.channel, id: message.id, data: message.data });
+      for (const handler of [...handlers]) {
+        try {
+          handler(frozen);
+        } catch (error) {
+          // One failing handler must not starve the others; surface it like an uncaught error.
+          surface(error);
+        }
       }
     }
+    return !!handlers;
+  }
+
+  /** Moves the cursor of a channel with handlers to `id` if that is newer; true if it moved. */
+  seen(channel: string, id: string): boolean {
+    const fresh = this.#handlers.has(channel) && isNewer(id, this.#cursors.get(channel));
+    if (fresh) this.#cursors.set(channel, id);
+    return fresh;
   }
 
   /** Channel → cursor, for re-subscribing after the hub restarted. */
   entries(): Array<[string, string | undefined]> {
     return [...this.#handlers.keys()].map((channel) => [channel, this.#cursors.get(channel)]);
-  }
-
-  has(channel: string): boolean {
-    return this.#handlers.has(channel);
   }
 
   cursor(channel: string): string | undefined {

@@ -2,7 +2,7 @@
  * The public shape of the client (README, Client API): what `connect()` takes and returns. Types
  * only; the behaviour is connect.ts.
  */
-import type { DebugSnapshot, MuxState, TransportOption, HostOption } from './hub-protocol/hub-api.js';
+import type { DebugSnapshot, Delivery, MuxState, TransportOption, HostOption } from './hub-protocol/hub-api.js';
 import type { ClientErrorCode, TabmuxError } from './errors.js';
 import type { MessageHandler } from './local-channels.js';
 
@@ -40,6 +40,13 @@ export interface ConnectOptions {
 export interface SubscribeOptions {
   /** While this subscription lives, keep the upstream open when every tab is hidden. */
   readonly keepAliveWhenHidden?: boolean;
+  /**
+   * `'every-tab'` (default): every tab that subscribed gets each message. `'one-tab'`: each
+   * message goes to exactly ONE of the browser's tabs that subscribed this way — a visible one
+   * when there is one — for side effects such as a notification or a sound (README, One tab per
+   * message). Both kinds may subscribe one channel, in one tab or in several.
+   */
+  readonly delivery?: Delivery;
 }
 
 export interface Subscription {

@@ -12,9 +12,10 @@ const MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 export function recallTransport(url: string): TransportKind | undefined {
   try {
-    const saved = JSON.parse(localStorage.getItem(KEY_PREFIX + url) ?? 'null') as { kind?: unknown; at?: unknown } | null;
-    if (!saved || typeof saved.at !== 'number' || Date.now() - saved.at > MAX_AGE_MS) return undefined;
-    return saved.kind === 'sse' || saved.kind === 'poll' || saved.kind === 'ws' ? saved.kind : undefined;
+    // `<kind> <ms since epoch>`; anything else (an older format) reads as nothing: SSE first.
+    const [kind, at] = (localStorage.getItem(KEY_PREFIX + url) ?? '').split(' ');
+    if (!(Date.now() - Number(at) <= MAX_AGE_MS)) return undefined;
+    return kind === 'sse' || kind === 'poll' || kind === 'ws' ? kind : undefined;
   } catch {
     return undefined; // storage disabled (privacy mode, sandboxed iframe): start from SSE
   }
@@ -22,7 +23,7 @@ export function recallTransport(url: string): TransportKind | undefined {
 
 export function rememberTransport(url: string, kind: TransportKind): void {
   try {
-    localStorage.setItem(KEY_PREFIX + url, JSON.stringify({ kind, at: Date.now() }));
+    localStorage.setItem(KEY_PREFIX + url, `${kind} ${Date.now()}`);
   } catch {
     // Not remembering only costs one more SSE attempt next time.
   }

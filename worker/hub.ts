@@ -11,15 +11,17 @@
  *
  * Its parts, one concern each: channel-cursors.ts (cursors, head, rewind, de-duplication),
  * live-channels.ts (subscribe answers), upstream-slots.ts (current/next upstream), hub-token.ts
- * (token and 401s), gate-hold.ts (one upstream per hub name), visibility.ts, heartbeat-watchdog.ts.
+ * (token and 401s), gate-hold.ts (one upstream per hub name), wanted-channels.ts (what the upstream
+ * carries, lingering), visibility.ts, heartbeat-watchdog.ts, online-watch.ts, one-tab-router.ts,
+ * front-tabs.ts and attach-quorum.ts (one-tab delivery).
  */
-import { isValidChannelName, channelNameProblem } from '../src/protocol/channel-name.js';
-import type { ResetNotice, WireMessage } from '../src/protocol/wire.js';
-import type { HubSnapshot, EventSink, HubEvent, HubResult, TransportKind, UpstreamState, ChannelSnapshot, TokenProvider } from '../src/hub-protocol/hub-api.js';
+import { channelNameProblem } from '../src/protocol/channel-name.js';
+import type { WireMessage } from '../src/protocol/wire.js';
+import type { HubSnapshot, EventSink, HubEvent, HubResult, TransportKind, UpstreamState, ChannelSnapshot, TokenProvider, Delivery } from '../src/hub-protocol/hub-api.js';
 import { createBackoff, type Backoff } from './backoff.js';
 import { ChannelCursors } from './channel-cursors.js';
 import { LiveChannels } from './live-channels.js';
-import { UpstreamSlots, type Slot } from './upstream-slots.js';
+import { changeInPlace, UpstreamSlots, type Slot } from './upstream-slots.js';
 import { canMove, publicState } from './hub-state.js';
 import { Interests, sameSet } from './interests.js';
 import { Outbox } from './outbox.js';
@@ -33,6 +35,11 @@ import type { UpstreamFailure } from './transports/types.js';
 import type { TabLifecycle } from '../src/hub-protocol/lifecycle.js';
 import { SAVE_DATA_FACTOR, Visibility } from './visibility.js';
 import { HeartbeatWatchdog, heartbeatWindowMs } from './heartbeat-watchdog.js';
+import { FrontTabs } from './front-tabs.js';
+import { OneTabRouter } from './one-tab-router.js';
+import { attachQuorumFor, type AttachQuorum } from './attach-quorum.js';
+import { WantedChannels } from './wanted-channels.js';
+import { OnlineWatch } from './online-watch.js';
 
 export type { HubOptions } from './hub-options.js';
 
@@ -47,28 +54,31 @@ export class Hub {
   #stateTimer: TimerId | undefined;
   #kind: TransportKind;
   readonly #tabs = new Map<string, Outbox>();
+  /** Every-tab subscriptions; the one-tab ones are the router's. */
   readonly #interests = new Interests();
+  readonly #front: FrontTabs;
+  readonly #oneTab: OneTabRouter;
+  /** Which live tabs of this hub's name finished attaching here; none in `direct` or without Web Locks. */
+  readonly #quorum: AttachQuorum | undefined;
   /** Channels the upstream should carry: wanted by a tab, or lingering. */
-  readonly #wanted = new Set<string>();
-  readonly #linger = new Map<string, TimerId>();
+  readonly #wanted: WantedChannels;
   readonly #cursors = new ChannelCursors();
   readonly #slots: UpstreamSlots;
   readonly #live = new LiveChannels(() => this.#state === 'open');
   #reconcileTimer: TimerId | undefined;
   #connects = 0;
   readonly #token: HubToken;
-  readonly #stopOnline: (() => void) | undefined;
-  readonly #stopOffline: (() => void) | undefined;
   /** Battery (README, pauseWhenHidden): every tab hidden for the grace → `paused`; one visible → reconnect at once. */
   readonly #visibility: Visibility;
   /** Heartbeats (README, Heartbeats and dead connections): a silent SSE upstream (no event, no heartbeat comment) is dead. */
   readonly #watchdog: HeartbeatWatchdog;
   /** No reconnect attempts while the browser says it is offline (the worker's or a tab's view). */
-  #offline = false;
+  readonly #network: OnlineWatch;
 
   constructor(options: HubOptions) {
     const { upstreamGate, ...rest } = options;
     this.#o = withDefaults(rest);
+    this.#wanted = new WantedChannels(options.platform.clock, this.#o.lingerMs);
     this.#gate = new GateHold(upstreamGate);
     this.id = `hub-${options.platform.clock.now().toString(36)}-${(hubCounter++).toString(36)}`;
     this.#backoff = createBackoff({ ...options.backoff, random: options.platform.random });
@@ -80,7 +90,7 @@ export class Hub {
         open: (slot, head) => this.#onOpen(slot, head),
         message: (message) => this.#onMessage(message),
         alive: () => this.#watchdog.kick(),
-        reset: (notice) => this.#onReset(notice),
+        reset: ({ channel, code, message }) => this.#emitTo(channel, { type: 'reset', channel, code, message }),
         subscribed: (channel, id) => {
           this.#cursors.seen(id);
           this.#live.mark(channel);
@@ -92,15 +102,27 @@ export class Hub {
       },
       options.openUpstream,
     );
-    // One immediate attempt when the network returns, instead of waiting out the backoff.
-    this.#stopOnline = options.platform.onOnline?.(() => this.#setOnline(true));
-    this.#stopOffline = options.platform.onOffline?.(() => this.#setOnline(false));
-    if (options.platform.isOnline?.() === false) this.#offline = true;
+    // One immediate attempt when the network returns, instead of waiting out the backoff. (Only
+    // from backoff: a second `online` finds the hub connecting and adds nothing.)
+    this.#network = new OnlineWatch(options.platform, () => this.#state === 'backoff' && this.#connect());
     this.#visibility = new Visibility({ clock: options.platform.clock, onPause: () => this.#pause(), onResume: () => this.#resume() });
     const windowMs = options.heartbeatWindowMs ?? heartbeatWindowMs(options.config.heartbeatS);
     this.#watchdog = new HeartbeatWatchdog(options.platform.clock, windowMs, () => {
       this.#slots.current?.upstream.close();
       this.#onClosed({ code: 'TABMUX_ERR_NETWORK', message: `no heartbeat for ${windowMs} ms: the connection is taken as dead` });
+    });
+    this.#front = new FrontTabs(options.platform.clock);
+    const quorum = (this.#quorum = attachQuorumFor(options));
+    this.#oneTab = new OneTabRouter({
+      clock: options.platform.clock,
+      front: this.#front,
+      send: (tabId, event) => this.#tabs.get(tabId)?.push(event),
+      cursor: (channel) => this.#cursors.get(channel),
+      replay: (channel, from) => {
+        this.#cursors.adopt(channel, from, this.#slots.carries(channel));
+        this.#reconcileSoon();
+      },
+      ...(quorum && { missing: () => quorum.missing() }),
     });
   }
 
@@ -110,9 +132,12 @@ export class Hub {
 
   // ── tabs ──────────────────────────────────────────────────────────────────────────────────
 
-  addTab(tabId: string, sink: EventSink, token?: string, tokenProvider?: TokenProvider): void {
+  /** `lockName`: the tab's liveness lock (tab-server.ts), by which a fresh hub knows it (attach-quorum.ts). */
+  addTab(tabId: string, sink: EventSink, token?: string, tokenProvider?: TokenProvider, lockName?: string): void {
     this.#tabs.set(tabId, new Outbox(sink));
     this.#visibility.add(tabId);
+    this.#front.add(tabId);
+    this.#quorum?.add(tabId, lockName);
     this.#token.addTab(tabId, token, tokenProvider);
   }
 
@@ -131,43 +156,51 @@ export class Hub {
   removeTab(tabId: string): void {
     if (!this.#tabs.delete(tabId)) return;
     this.#visibility.remove(tabId);
+    this.#front.remove(tabId);
+    this.#quorum?.remove(tabId);
     this.#token.removeTab(tabId);
-    for (const channel of this.#interests.removeTab(tabId)) this.#lingerThenDrop(channel);
+    for (const channel of new Set([...this.#interests.removeTab(tabId), ...this.#oneTab.removeTab(tabId)])) this.#lingerThenDrop(channel);
   }
 
   /** A tab's page state (visible, frozen, online, saveData): see worker/visibility.ts. */
   setLifecycle(tabId: string, lifecycle: TabLifecycle): void {
     if (!this.#tabs.has(tabId) || this.#state === 'closed') return;
     this.#visibility.report(tabId, lifecycle);
+    this.#front.report(tabId, lifecycle.visible);
+    this.#quorum?.attached(tabId);
     // A page's `navigator.onLine` is the browser's; a tab going back online ends the wait at once.
-    if (lifecycle.online === this.#offline) this.#setOnline(lifecycle.online);
+    this.#network.report(lifecycle.online);
   }
 
-  subscribe(tabId: string, channel: string, cursor?: string): Promise<HubResult<object>> {
+  /** `one-tab`: `cursor` is the tab's one-tab mark, which the router takes (one-tab-router.ts). */
+  subscribe(tabId: string, channel: string, cursor?: string, delivery: Delivery = 'every-tab'): Promise<HubResult<object>> {
     const problem = channelNameProblem(channel);
     if (problem) return Promise.resolve({ ok: false, code: 'TABMUX_ERR_BAD_CHANNEL', message: problem });
     if (!this.#tabs.has(tabId)) return Promise.resolve({ ok: false, code: 'TABMUX_ERR_CLOSED', message: 'this tab is not attached' });
     if (this.#state === 'closed') return Promise.resolve({ ok: false, code: 'TABMUX_ERR_CLOSED', message: 'the hub is closed' });
-    this.#interests.add(tabId, channel);
-    const lingering = this.#linger.get(channel);
-    if (lingering !== undefined) {
-      this.#o.platform.clock.clearTimeout(lingering);
-      this.#linger.delete(channel);
+    this.#wanted.want(channel);
+    if (delivery === 'one-tab') {
+      this.#oneTab.add(tabId, channel, cursor);
+    } else {
+      this.#interests.add(tabId, channel);
+      this.#cursors.adopt(channel, cursor, this.#slots.carries(channel));
     }
-    this.#cursors.adopt(channel, cursor, this.#slots.carries(channel));
-    if (!this.#wanted.has(channel)) this.#wanted.add(channel);
     this.#reconcileSoon();
     return new Promise((resolve) => this.#live.when(channel, resolve, this.#cursors.rewind));
   }
 
-  unsubscribe(tabId: string, channel: string): void {
-    if (this.#interests.remove(tabId, channel)) this.#lingerThenDrop(channel);
+  unsubscribe(tabId: string, channel: string, delivery: Delivery = 'every-tab'): void {
+    if (delivery === 'one-tab' ? this.#oneTab.remove(tabId, channel) : this.#interests.remove(tabId, channel)) this.#lingerThenDrop(channel);
+  }
+
+  /** A tab's handlers ran for the one-tab message `id` of `channel` (and all it was handed before). */
+  handled(tabId: string, channel: string, id: string): void {
+    this.#oneTab.handled(tabId, channel, id);
   }
 
   publish(channel: string, data: unknown): Promise<HubResult<{ id: string }>> {
-    if (!isValidChannelName(channel)) {
-      return Promise.resolve({ ok: false, code: 'TABMUX_ERR_BAD_CHANNEL', message: channelNameProblem(channel) ?? 'bad channel' });
-    }
+    const problem = channelNameProblem(channel);
+    if (problem) return Promise.resolve({ ok: false, code: 'TABMUX_ERR_BAD_CHANNEL', message: problem });
     const upstream = this.#slots.current?.upstream;
     if (this.#state === 'open' && upstream?.publish) return upstream.publish(channel, data);
     return publishOverHttp(this.#o.platform, this.#o.config.url, channel, data, this.#token.value);
@@ -176,7 +209,8 @@ export class Hub {
   debug(): HubSnapshot {
     const channels: Record<string, ChannelSnapshot> = {};
     for (const channel of this.#wanted) {
-      channels[channel] = { cursor: this.#cursors.get(channel) ?? null, tabs: this.#interests.tabsOf(channel).size, live: this.#live.has(channel) };
+      const oneTab = this.#oneTab.snapshot(channel);
+      channels[channel] = { cursor: this.#cursors.get(channel) ?? null, tabs: this.#interests.tabsOf(channel).size, live: this.#live.has(channel), ...(oneTab && { oneTab }) };
     }
     return {
       host: this.#o.host,
@@ -215,28 +249,27 @@ export class Hub {
     if (this.#state === 'closed') return;
     this.#token.close();
     this.#closeUpstreams();
-    for (const timer of [...this.#linger.values(), this.#reconcileTimer]) if (timer !== undefined) this.#o.platform.clock.clearTimeout(timer);
-    this.#stopOnline?.();
-    this.#stopOffline?.();
+    this.#wanted.close();
+    if (this.#reconcileTimer !== undefined) this.#o.platform.clock.clearTimeout(this.#reconcileTimer);
+    this.#network.close();
     this.#visibility.close();
+    this.#oneTab.close();
     this.#setState('closed');
     for (const outbox of this.#tabs.values()) outbox.flush();
   }
 
   // ── interests → upstream ──────────────────────────────────────────────────────────────────
 
+  /** No tab of one kind wants `channel` any more: it leaves the upstream after the linger, unless a tab (of either kind) wants it by then. */
   #lingerThenDrop(channel: string): void {
-    const clock = this.#o.platform.clock;
-    this.#linger.set(
+    this.#wanted.lingerThenDrop(
       channel,
-      clock.setTimeout(() => {
-        this.#linger.delete(channel);
-        if (this.#interests.tabsOf(channel).size > 0) return;
-        this.#wanted.delete(channel);
+      () => this.#interests.tabsOf(channel).size > 0 || this.#oneTab.has(channel),
+      () => {
         this.#cursors.forget(channel);
         this.#live.abandon(channel);
         this.#reconcileSoon();
-      }, this.#o.lingerMs),
+      },
     );
   }
 
@@ -263,26 +296,12 @@ export class Hub {
     if (state === 'idle') return this.#connect();
     const { current, next } = this.#slots;
     if (state === 'backoff' || !current) return; // the reconnect takes the new set
-    if (current.upstream.subscribe) return this.#changeInPlace(current);
+    if (current.upstream.subscribe) return changeInPlace(current, this.#wanted, (channel) => this.#cursors.start(channel), (channel) => this.#live.delete(channel));
     if (sameSet(current.channels, this.#wanted)) return this.#slots.dropNext();
     if (state === 'connecting') return this.#connect();
     if (next && sameSet(next.channels, this.#wanted)) return;
     next?.upstream.close();
     this.#slots.next = this.#open();
-  }
-
-  #changeInPlace(slot: Slot): void {
-    for (const channel of this.#wanted) {
-      if (slot.channels.has(channel)) continue;
-      slot.channels.add(channel);
-      slot.upstream.subscribe?.(channel, this.#cursors.start(channel));
-    }
-    for (const channel of [...slot.channels]) {
-      if (this.#wanted.has(channel)) continue;
-      slot.channels.delete(channel);
-      this.#live.delete(channel);
-      slot.upstream.unsubscribe?.(channel);
-    }
   }
 
   #connect(): void {
@@ -345,11 +364,9 @@ export class Hub {
     // ahead of its gap. The reopened upstream replays it all; tabs drop what they have.
     if (this.#cursors.rewind) return;
     if (!this.#cursors.advance(message.channel, message.id)) return; // seen on the other upstream
-    this.#emitTo(message.channel, { type: 'message', channel: message.channel, id: message.id, data: message.data });
-  }
-
-  #onReset(notice: ResetNotice): void {
-    this.#emitTo(notice.channel, { type: 'reset', channel: notice.channel, code: notice.code, message: notice.message });
+    const event: HubEvent = { type: 'message', channel: message.channel, id: message.id, data: message.data };
+    for (const tabId of this.#interests.tabsOf(message.channel)) this.#tabs.get(tabId)?.push(event);
+    this.#oneTab.message(message);
   }
 
   #onClosed(failure: UpstreamFailure): void {
@@ -403,13 +420,6 @@ export class Hub {
     this.#connect();
   }
 
-  #setOnline(online: boolean): void {
-    this.#offline = !online;
-    // One immediate attempt when the network returns, instead of waiting out the backoff. (Only
-    // from backoff: a second `online` finds the hub connecting and adds nothing.)
-    if (online && this.#state === 'backoff') this.#connect();
-  }
-
   // ── state ─────────────────────────────────────────────────────────────────────────────────
 
   /** The only writer of `#state`; `timerMs` arms the timer the new state owns (backoff). */
@@ -423,7 +433,7 @@ export class Hub {
     if (next === 'idle' || next === 'paused' || next === 'closed') this.#gate.release();
     // saveData: fewer attempts on a metered network. Offline: no attempt at all; `online` connects.
     const delay = (timerMs ?? 0) * (this.#visibility.saveData ? SAVE_DATA_FACTOR : 1);
-    if (next === 'backoff') this.#stateTimer = this.#o.platform.clock.setTimeout(() => this.#offline || this.#connect(), delay);
+    if (next === 'backoff') this.#stateTimer = this.#o.platform.clock.setTimeout(() => this.#network.offline || this.#connect(), delay);
     if (publicState(previous) !== publicState(next)) this.#emitAll({ type: 'state', state: publicState(next) });
   }
 
@@ -431,8 +441,8 @@ export class Hub {
     for (const outbox of this.#tabs.values()) outbox.push(event);
   }
 
-  /** To the tabs that want `channel`. */
+  /** To the tabs that subscribe `channel`, of either delivery. */
   #emitTo(channel: string, event: HubEvent): void {
-    for (const tabId of this.#interests.tabsOf(channel)) this.#tabs.get(tabId)?.push(event);
+    for (const tabId of new Set([...this.#interests.tabsOf(channel), ...this.#oneTab.tabsOf(channel)])) this.#tabs.get(tabId)?.push(event);
   }
 }

@@ -14,6 +14,8 @@ export interface Clock {
 export interface LocksLike {
   request(name: string, callback: () => unknown): Promise<unknown>;
   request(name: string, options: { readonly mode?: 'exclusive' | 'shared'; readonly signal?: AbortSignal }, callback: () => unknown): Promise<unknown>;
+  /** The locks of the origin, held and waited for (Web Locks §"query"): the one-tab router counts its tabs' by name. */
+  query?(): Promise<{ readonly held?: readonly { readonly name?: string }[]; readonly pending?: readonly { readonly name?: string }[] }>;
 }
 
 /** The part of the WebSocket constructor the ws transport uses. */

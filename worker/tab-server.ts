@@ -40,7 +40,7 @@ export function serveTab(host: HubRuntime, port: Endpoint): void {
     async hello(request: HelloRequest, tokenProvider?: TokenProvider): Promise<HelloAnswer> {
       hub = host.hub(request.config);
       tabId = request.tabId;
-      hub.addTab(tabId, request.dataPort, request.token, typeof tokenProvider === 'function' ? tokenProvider : undefined);
+      hub.addTab(tabId, request.dataPort, request.token, typeof tokenProvider === 'function' ? tokenProvider : undefined, typeof request.lockName === 'string' ? request.lockName : undefined);
       const id = tabId;
       const owner = hub;
       if (request.lockName && host.locks) {
@@ -54,11 +54,14 @@ export function serveTab(host: HubRuntime, port: Endpoint): void {
       const hubLock = host.hubLock ? await host.hubLock : undefined;
       return { protocol: 1, hubId: owner.id, version: TABMUX_VERSION, state: publicState(owner.state), ...(hubLock !== undefined && { hubLock }) };
     },
-    async subscribe(channel, cursor) {
-      return attached().subscribe(tabId!, channel, cursor);
+    async subscribe(channel, cursor, delivery) {
+      return attached().subscribe(tabId!, channel, cursor, delivery === 'one-tab' ? 'one-tab' : 'every-tab');
     },
-    async unsubscribe(channel) {
-      attached().unsubscribe(tabId!, channel);
+    async unsubscribe(channel, delivery) {
+      attached().unsubscribe(tabId!, channel, delivery === 'one-tab' ? 'one-tab' : 'every-tab');
+    },
+    async handled(channel, id) {
+      if (typeof channel === 'string' && typeof id === 'string') attached().handled(tabId!, channel, id);
     },
     async publish(channel, data) {
       return attached().publish(channel, data);

@@ -93,3 +93,22 @@ export class UpstreamSlots {
     this.current = this.next = undefined;
   }
 }
+
+/**
+ * A WebSocket upstream changes its channel set in place: subscribe frames for what is `wanted`
+ * and not carried (from `startOf` the channel's cursor), unsubscribe frames for what is carried
+ * and no longer wanted (`left` runs for each).
+ */
+export function changeInPlace(slot: Slot, wanted: ReadonlySet<string>, startOf: (channel: string) => string | undefined, left: (channel: string) => void): void {
+  for (const channel of wanted) {
+    if (slot.channels.has(channel)) continue;
+    slot.channels.add(channel);
+    slot.upstream.subscribe?.(channel, startOf(channel));
+  }
+  for (const channel of [...slot.channels]) {
+    if (wanted.has(channel)) continue;
+    slot.channels.delete(channel);
+    left(channel);
+    slot.upstream.unsubscribe?.(channel);
+  }
+}

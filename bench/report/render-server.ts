@@ -28,9 +28,9 @@ export function renderServer(server: ServerResults): string {
   for (const subscribers of plan.subscriberCounts) {
     for (const size of plan.sizes) {
       for (const s of SYSTEMS) {
-        const r = server.throughput[s.name]?.find((t) => t.subscribers === subscribers && t.size === size);
-        const raw = server.throughput[RAW[s.name]]?.find((t) => t.subscribers === subscribers && t.size === size);
-        const sio = server.throughput['socket.io']?.find((t) => t.subscribers === subscribers && t.size === size);
+        const r = server.throughput[s.name]?.find((t) => t.subscribers === subscribers && t.size === size && (t.together ?? 1) === 1);
+        const raw = server.throughput[RAW[s.name]]?.find((t) => t.subscribers === subscribers && t.size === size && (t.together ?? 1) === 1);
+        const sio = server.throughput['socket.io']?.find((t) => t.subscribers === subscribers && t.size === size && (t.together ?? 1) === 1);
         rows.push([
           num(subscribers),
           `${size} B`,
@@ -44,6 +44,34 @@ export function renderServer(server: ServerResults): string {
     }
   }
   out.push(table(['subscribers', 'message', 'system', 'deliveries/s', '× raw loop (same transport)', '× socket.io', 'server CPU ms per 1,000 deliveries'], rows), '');
+
+  if (plan.together > 1) {
+    out.push(
+      `### Deliveries per second, ${plan.together} messages of 100 B published per event-loop turn`,
+      '',
+      'The same bursts, arriving together (a batch publish, a broker read): the raw loops write each message to each socket; ' +
+        'tabmux writes what is ready for a socket in one turn as one write.',
+      '',
+    );
+    const together: string[][] = [];
+    for (const subscribers of plan.subscriberCounts) {
+      for (const s of SYSTEMS) {
+        const find = (name: SystemName) => server.throughput[name]?.find((t) => t.subscribers === subscribers && t.together === plan.together);
+        const r = find(s.name);
+        const raw = find(RAW[s.name]);
+        const sio = find('socket.io');
+        together.push([
+          num(subscribers),
+          s.name,
+          num(r?.deliveriesPerSec),
+          ratio(r && raw ? r.deliveriesPerSec / raw.deliveriesPerSec : undefined),
+          ratio(r && sio ? r.deliveriesPerSec / sio.deliveriesPerSec : undefined),
+          num(r?.cpuMsPer1000, 2),
+        ]);
+      }
+    }
+    out.push(table(['subscribers', 'system', 'deliveries/s', '× raw loop (same transport)', '× socket.io', 'server CPU ms per 1,000 deliveries'], together), '');
+  }
 
   out.push(
     `### Publish → deliver latency, ${num(plan.latencySubscribers)} subscribers, ${plan.latencyRate} messages/s of 100 B`,

@@ -14,7 +14,7 @@ export interface TargetCheck {
 }
 
 function point(results: BenchResults, name: SystemName, subscribers: number, size: number): ThroughputResult | undefined {
-  return results.server?.throughput[name]?.find((r) => r.subscribers === subscribers && r.size === size);
+  return results.server?.throughput[name]?.find((r) => r.subscribers === subscribers && r.size === size && (r.together ?? 1) === 1);
 }
 
 /** tabmux/other deliveries/s at every point of the grid. */

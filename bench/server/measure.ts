@@ -19,6 +19,8 @@ export interface ThroughputResult {
   readonly subscribers: number;
   readonly size: number;
   readonly messages: number;
+  /** Messages published in one event-loop turn (absent: 1). */
+  readonly together?: number;
   /** NaN when the run did not complete in time. */
   readonly deliveriesPerSec: number;
   readonly cpuMsPer1000: number;
@@ -59,13 +61,18 @@ export async function withServer<T>(system: System, run: (server: ServerHandle) 
   }
 }
 
+/**
+ * Deliveries/s at each subscriber count: every message size published one per turn, then (when
+ * `together` > 1) 100 B messages published `together` per turn.
+ */
 export async function measureThroughput(server: ServerHandle, system: System, plan: ServerPlan): Promise<ThroughputResult[]> {
   const results: ThroughputResult[] = [];
   for (const subscribers of plan.subscriberCounts) {
     const tally = createTally(server.offsetMs);
     const subs = await openSubscribers(system.client, server.port, subscribers, tally, { timeoutMs: plan.timeoutMs * 2 });
     try {
-      for (const size of plan.sizes) {
+      const points = [...plan.sizes.map((size) => ({ size, together: 1 })), ...(plan.together > 1 ? [{ size: 100, together: plan.together }] : [])];
+      for (const { size, together } of points) {
         const messages = Math.max(3, Math.ceil(plan.deliveriesPerRun / subscribers));
         try {
           // Warm-up: JIT and socket buffers, not measured.
@@ -74,12 +81,12 @@ export async function measureThroughput(server: ServerHandle, system: System, pl
           await reach(tally, 3 * subscribers, plan.timeoutMs, `${system.name} warm-up`);
           let best: ThroughputResult | undefined;
           for (let round = 0; round < plan.repeats; round++) {
-            const run = await burstOnce(server, tally, subscribers, size, messages, plan.timeoutMs, system.name);
+            const run = await burstOnce(server, tally, { subscribers, size, messages, together }, plan.timeoutMs, system.name);
             if (!best || run.deliveriesPerSec > best.deliveriesPerSec) best = run;
           }
           results.push(best!);
         } catch (error) {
-          results.push({ subscribers, size, messages, deliveriesPerSec: Number.NaN, cpuMsPer1000: Number.NaN, error: String(error) });
+          results.push({ subscribers, size, messages, together, deliveriesPerSec: Number.NaN, cpuMsPer1000: Number.NaN, error: String(error) });
         }
       }
     } finally {
@@ -89,11 +96,19 @@ export async function measureThroughput(server: ServerHandle, system: System, pl
   return results;
 }
 
-async function burstOnce(server: ServerHandle, tally: Tally, subscribers: number, size: number, messages: number, timeoutMs: number, name: string): Promise<ThroughputResult> {
+interface BurstPoint {
+  readonly subscribers: number;
+  readonly size: number;
+  readonly messages: number;
+  readonly together: number;
+}
+
+async function burstOnce(server: ServerHandle, tally: Tally, point: BurstPoint, timeoutMs: number, name: string): Promise<ThroughputResult> {
+  const { subscribers, size, messages, together } = point;
   tally.delivered = 0;
   const before = await server.stats(false);
   const start = wallMs();
-  const published = server.burst(messages, size, timeoutMs);
+  const published = server.burst(messages, size, timeoutMs, together);
   const end = await reach(tally, messages * subscribers, timeoutMs, `${name} ${subscribers}×${size} B`);
   await published;
   const after = await server.stats(false);
@@ -102,6 +117,7 @@ async function burstOnce(server: ServerHandle, tally: Tally, subscribers: number
     subscribers,
     size,
     messages,
+    together,
     deliveriesPerSec: deliveries / ((end - start) / 1000),
     cpuMsPer1000: (after.cpuMicros - before.cpuMicros) / 1000 / (deliveries / 1000),
   };

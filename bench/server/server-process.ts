@@ -39,12 +39,18 @@ async function handle(command: Command): Promise<Reply> {
   switch (command.type) {
     case 'clock':
       return { type: 'clock', ref: command.ref, now: wallMs() };
-    case 'burst':
-      for (let i = 0; i < command.count; i++) {
-        await publishOne(command.size, i, wallMs());
+    case 'burst': {
+      // `together` messages in one turn, as a burst that arrives at once (a batch publish, a
+      // broker read): each system handles them as it would, then sockets flush before the next.
+      const together = command.together ?? 1;
+      for (let i = 0; i < command.count; i += together) {
+        const group: Promise<void>[] = [];
+        for (let k = i; k < Math.min(command.count, i + together); k++) group.push(publishOne(command.size, k, wallMs()));
+        await Promise.all(group);
         await turn();
       }
       return { type: 'done', ref: command.ref, lastId: target.lastId?.(), lateMs: 0 };
+    }
     case 'rate': {
       const lateMs = await publishAtRate(command.count, command.size, command.rate);
       return { type: 'done', ref: command.ref, lastId: target.lastId?.(), lateMs };

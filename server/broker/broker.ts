@@ -26,6 +26,20 @@ export interface StoredMessage {
   readonly seq: number;
   /** The published value as JSON text, encoded once at publish time. */
   readonly json: string;
+  /**
+   * Set on the answer to a publish whose idempotency key was already seen: nothing was stored,
+   * and `id` is the first publish's.
+   */
+  readonly duplicate?: true;
+}
+
+/**
+ * A publish that may be a retry of one whose answer was lost: within `windowMs` of the first, the
+ * same `key` on the same channel stores nothing and answers the first message's id.
+ */
+export interface Idempotency {
+  readonly key: string;
+  readonly windowMs: number;
 }
 
 export type MessageListener = (message: StoredMessage) => void;
@@ -72,9 +86,11 @@ export interface Broker {
   /**
    * Assigns the id, appends to the channel's history, then delivers to every subscribed listener.
    * Rejects with TABMUX_ERR_UNAVAILABLE when the store is unreachable, including when the reply
-   * was lost and the message may or may not have been stored.
+   * was lost and the message may or may not have been stored: a retry with the same idempotency
+   * key then answers the first id instead of storing it twice. The check and the store are one
+   * atomic step. A broker that ignores `idempotency` still works, without that guarantee.
    */
-  publish(channel: string, json: string): Promise<StoredMessage>;
+  publish(channel: string, json: string, idempotency?: Idempotency): Promise<StoredMessage>;
   /**
    * Adds a listener for a channel's live messages. Resolves once delivery is guaranteed for every
    * message published after it resolved. A replay read AFTER that, merged with the live messages

@@ -37,7 +37,7 @@ export function deferredBroker(opening: Promise<Broker>, whileOpening: BrokerHea
   ready.catch(() => undefined); // the failure is the health above, and each operation's rejection
 
   return {
-    publish: async (channel, json) => (await ready).publish(channel, json),
+    publish: async (channel, json, idempotency) => (await ready).publish(channel, json, idempotency),
     subscribe: async (channel, listener) => (await ready).subscribe(channel, listener),
     // After the subscribe that was queued before it, as both wait on the same promise.
     unsubscribe: (channel, listener) => (broker ? broker.unsubscribe(channel, listener) : void ready.then((opened) => opened.unsubscribe(channel, listener), () => undefined)),

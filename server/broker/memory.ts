@@ -68,14 +68,32 @@ export function createMemoryBroker(options: MemoryBrokerOptions): MemoryBroker {
   const listeners = new Map<string, Set<MessageListener>>();
   let seq = 0;
   let closed = false;
+  /** Idempotency keys (channel NUL key) → the first message and when the key expires, in expiry order. */
+  const seen = new Map<string, { message: StoredMessage; expires: number }>();
+  const forgetExpired = (now: number): void => {
+    // Entries are added with one window per publish; with mixed windows a longer one may sit
+    // before a shorter one, which then waits a little longer: only memory, never correctness.
+    for (const [key, entry] of seen) {
+      if (entry.expires > now) break;
+      seen.delete(key);
+    }
+  };
   const healthy: BrokerHealth = { ok: true };
 
   return {
-    async publish(channel, json) {
+    async publish(channel, json, idempotency) {
       if (closed) throw new Error('broker is closed');
+      const now = Date.now();
+      forgetExpired(now);
+      const seenKey = idempotency && `${channel}\0${idempotency.key}`;
+      if (seenKey !== undefined) {
+        const first = seen.get(seenKey);
+        if (first && first.expires > now) return { ...first.message, duplicate: true };
+      }
       seq++;
       const message: StoredMessage = { channel, id: formatEventId(epoch, seq), epoch, seq, json };
       store.append(message);
+      if (seenKey !== undefined) seen.set(seenKey, { message, expires: now + idempotency!.windowMs });
       // Delivered synchronously, inside publish: listeners of all channels see seqs in order.
       for (const listener of listeners.get(channel) ?? []) {
         try {
@@ -136,6 +154,7 @@ export function createMemoryBroker(options: MemoryBrokerOptions): MemoryBroker {
       closed = true;
       clearInterval(ageing);
       listeners.clear();
+      seen.clear();
     },
   };
 }

@@ -7,7 +7,8 @@
  * is gone from pub/sub. So every channel remembers the last seq it delivered (its cursor), and when
  * the connection is back the node re-subscribes FIRST and only then reads the streams after those
  * cursors. Live messages that arrive meanwhile are buffered and delivered after the catch-up,
- * de-duplicated by seq: nothing lost, nothing twice, per-channel order kept.
+ * de-duplicated by seq: nothing lost, nothing twice, and the one global seq order kept across
+ * channels (a stream of several channels resumes from one id: README, Endpoints, Resume).
  */
 import type { Redis } from 'ioredis';
 import type { EventId } from '../../src/protocol/event-id.js';
@@ -96,10 +97,18 @@ export function createLive({ sub, keys, head, replay }: LiveDeps): Live {
         const state = channels.get(message.channel);
         if (state) deliver(state, message);
       }
+      // The held live messages of every channel, merged back into the one global seq order
+      // pub/sub gave them: flushed channel by channel, a stream of several channels would get
+      // A's 12 before B's 11, and a client cut after 12 would resume past 11 and never see it.
+      const held: StoredMessage[] = [];
       for (const [, state] of resumable) {
-        const held = state.buffer ?? [];
+        held.push(...(state.buffer ?? []));
         state.buffer = undefined;
-        for (const message of held) deliver(state, message);
+      }
+      held.sort((a, b) => a.seq - b.seq);
+      for (const message of held) {
+        const state = channels.get(message.channel);
+        if (state) deliver(state, message);
       }
     } catch {
       // A connection dropped during the catch-up; buffers stay and the next resume() retries.

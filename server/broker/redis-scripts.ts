@@ -22,6 +22,8 @@
  *                         detection must know exactly what was lost: the oldest retained seq is
  *                         not enough, seqs of one channel are not contiguous.
  *  - `<p>stream:<channel>` stream, entry id `<seq>-0`, fields `e` (epoch) and `d` (the JSON text).
+ *  - `<p>idem:<channel>\0<key>` string `<epoch>:<seq>` of the first publish with that
+ *                         idempotency key, expiring after the window (PX): a retry answers it.
  *  - `<p>live:<db>:<channel>` pub/sub channel; payload `<epoch>:<seq>:<json>`. Pub/sub ignores the
  *                         database number, so it is part of the name: two deployments on two
  *                         databases of one Redis must not hear each other.
@@ -35,6 +37,7 @@ export interface RedisKeys {
   readonly activeSeq: string;
   evicted(channel: string): string;
   stream(channel: string): string;
+  idempotency(channel: string, key: string): string;
   live(channel: string): string;
   /** The channel a pub/sub name belongs to, or undefined when it is not one of ours. */
   channelOfLive(name: string): string | undefined;
@@ -48,6 +51,7 @@ export function redisKeys(prefix: string, db = 0): RedisKeys {
     activeSeq: `${prefix}active-seq`,
     evicted: (channel) => `${prefix}evicted:${channel}`,
     stream: (channel) => `${prefix}stream:${channel}`,
+    idempotency: (channel, key) => `${prefix}idem:${channel}\0${key}`,
     live: (channel) => `${livePrefix}${channel}`,
     channelOfLive: (name) => (name.startsWith(livePrefix) ? name.slice(livePrefix.length) : undefined),
   };
@@ -88,11 +92,20 @@ end
 `;
 
 /**
- * KEYS: meta, active, active-seq, evicted, stream. ARGV: candidate epoch, ttl, channel, json,
- * history, pub/sub name. Returns {epoch, seq} (seq as decimal text: Lua numbers print large
- * integers as 1e+14).
+ * KEYS: meta, active, active-seq, evicted, stream, idempotency key. ARGV: candidate epoch, ttl,
+ * channel, json, history, pub/sub name, idempotency window in ms ('0': no key). Returns {epoch,
+ * seq} (seq as decimal text: Lua numbers print large integers as 1e+14), plus 'duplicate' when the
+ * key was seen: then nothing was stored and {epoch, seq} are the first publish's. Check and store
+ * in one script, so two retries racing on two nodes store once.
  */
 export const PUBLISH_LUA = `${PRELUDE}
+if ARGV[7] ~= '0' then
+  local first = redis.call('GET', KEYS[6])
+  if first then
+    local firstEpoch, firstSeq = string.match(first, '^([^:]*):(%d+)$')
+    if firstEpoch == epoch then return {firstEpoch, firstSeq, 'duplicate'} end
+  end
+end
 local seq = string.format('%d', redis.call('HINCRBY', KEYS[1], 'seq', 1))
 local id = seq .. '-0'
 if redis.call('EXISTS', KEYS[5]) == 0 and dropped > 0 then
@@ -122,6 +135,9 @@ redis.call('PEXPIRE', KEYS[4], ttl)
 redis.call('ZADD', KEYS[2], now, ARGV[3])
 redis.call('ZADD', KEYS[3], seq, ARGV[3])
 redis.call('PUBLISH', ARGV[6], epoch .. ':' .. seq .. ':' .. ARGV[4])
+if ARGV[7] ~= '0' then
+  redis.call('SET', KEYS[6], epoch .. ':' .. seq, 'PX', ARGV[7])
+end
 return {epoch, seq}
 `;
 

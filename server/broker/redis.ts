@@ -48,7 +48,7 @@ const PING_INTERVAL_MS = 2_000;
 const retryStrategy = (attempt: number): number => Math.min(50 * 2 ** attempt, 2_000) + Math.floor(Math.random() * 100);
 
 interface ScriptCommands {
-  tabmuxPublish(...args: string[]): Promise<[string, string]>;
+  tabmuxPublish(...args: string[]): Promise<[string, string] | [string, string, 'duplicate']>;
   tabmuxReplay(...args: string[]): Promise<unknown[]>;
 }
 
@@ -103,7 +103,7 @@ function openRedisBroker(Redis: new (url: string, options: RedisOptions) => Redi
   const cmd = new Redis(url, { ...connectionOptions, connectionName: 'tabmux' });
   const sub = new Redis(url, { ...connectionOptions, connectionName: 'tabmux-sub' });
   const scripts = cmd as unknown as ScriptCommands;
-  cmd.defineCommand('tabmuxPublish', { numberOfKeys: 5, lua: PUBLISH_LUA });
+  cmd.defineCommand('tabmuxPublish', { numberOfKeys: 6, lua: PUBLISH_LUA });
   cmd.defineCommand('tabmuxReplay', { lua: REPLAY_LUA });
   const live = createLive({ sub, keys, head, replay });
 
@@ -230,17 +230,19 @@ function openRedisBroker(Redis: new (url: string, options: RedisOptions) => Redi
   }
 
   return {
-    async publish(channel, json) {
-      const [epoch, seqText] = await guarded(() =>
+    async publish(channel, json, idempotency) {
+      const idemKey = keys.idempotency(channel, idempotency?.key ?? '');
+      const windowMs = idempotency ? String(Math.max(1, Math.round(idempotency.windowMs))) : '0';
+      const [epoch, seqText, duplicate] = await guarded(() =>
         scripts.tabmuxPublish(
-          keys.meta, keys.active, keys.activeSeq, keys.evicted(channel), keys.stream(channel),
-          newEpoch(), ttl, channel, json, history, keys.live(channel),
+          keys.meta, keys.active, keys.activeSeq, keys.evicted(channel), keys.stream(channel), idemKey,
+          newEpoch(), ttl, channel, json, history, keys.live(channel), windowMs,
         ),
         // Redis may have run the script and lost only the reply (e.g. shut down before writing it).
         'lost the connection to Redis while publishing: the message may or may not have been stored',
       );
       const seq = Number(seqText);
-      return { channel, id: formatEventId(epoch, seq), epoch, seq, json };
+      return { channel, id: formatEventId(epoch, seq), epoch, seq, json, ...(duplicate ? { duplicate: true as const } : {}) };
     },
 
     async subscribe(channel, listener) {

@@ -10,6 +10,13 @@ import type { HostLink } from './types.js';
 export interface WiredPort {
   /** Rejects if the host fails after wiring; omitted: it does not. */
   readonly failed?: Promise<never>;
+  /**
+   * Takes what the tab posts at once, in the tab's own task, from the hub's answer on (before it,
+   * everything goes through the port, in order). For a host that relays the port in this very page
+   * (leader): a page busy in a long task, then closed, would otherwise never send what it queued
+   * meanwhile — one-tab acknowledgements among it (README, One tab per message).
+   */
+  readonly send?: (data: unknown, transfer: Transferable[]) => void;
   close(): void;
 }
 
@@ -33,6 +40,8 @@ export function deferredLink(kind: HostKind, wire: (port: MessagePort) => Promis
     kind,
     endpoint: port1,
     failed,
+    // From the answer on, the tab's posts skip the port: nothing it posted before is left in it.
+    answered: () => void (wired?.send && (port1.postMessage = wired.send as MessagePort['postMessage'])),
     close() {
       closed = true;
       port1.close();

@@ -18,12 +18,9 @@ const load = lazyModule('tabmux-leader.js', () => import('./leader/open.js'));
 
 export const leaderHost: Host = {
   kind: 'leader',
-  canBeUsed: () => typeof navigator !== 'undefined' && !!navigator.locks && typeof BroadcastChannel === 'function' && typeof MessageChannel === 'function',
-  whyNot: () =>
-    typeof navigator === 'undefined' || !navigator.locks
-      ? 'Web Locks are not available (they need a secure context: https or localhost)'
-      : typeof BroadcastChannel !== 'function'
-        ? 'BroadcastChannel is not defined in this browser'
-        : 'MessageChannel is not defined in this browser',
+  // Only the locks are checked: every engine with Web Locks shipped BroadcastChannel and
+  // MessageChannel years before them.
+  canBeUsed: () => typeof navigator !== 'undefined' && !!navigator.locks,
+  whyNot: () => 'Web Locks are not available (they need a secure context: https or localhost)',
   open: ({ name }) => deferredLink('leader', async (port) => (await load()).openLeader(name, port, TABMUX_VERSION)),
 };

@@ -8,27 +8,28 @@
  */
 import type { Endpoint } from 'comlink';
 import { lazyModule } from './lazy-module.js';
+import type { ServiceWorkerLink } from './service-worker/link.js';
 import type { Host } from './types.js';
 
 /** Registration, version probe and keep-awake (service-worker/) load when a page uses this host. */
 const loadLink = lazyModule('tabmux-service-worker.js', () => import('./service-worker/link.js'));
 
-const canUse = () => typeof navigator !== 'undefined' && 'serviceWorker' in navigator && globalThis.isSecureContext === true && typeof MessageChannel === 'function';
+const hasServiceWorker = () => typeof navigator !== 'undefined' && 'serviceWorker' in navigator;
 
 export const serviceWorkerHost: Host = {
   kind: 'service-worker',
-  // Service Workers exist only in secure contexts (https, or http on localhost / 127.0.0.1).
-  canBeUsed: canUse,
+  // Service Workers exist only in secure contexts (https, or http on localhost / 127.0.0.1); an
+  // engine with them has MessageChannel, which their API is made of.
+  canBeUsed: () => hasServiceWorker() && globalThis.isSecureContext === true,
   whyNot: () =>
-    typeof navigator !== 'undefined' && 'serviceWorker' in navigator
-      ? globalThis.isSecureContext === true
-        ? 'MessageChannel is not defined in this browser'
-        : 'not a secure context (Service Workers need https or localhost)'
+    hasServiceWorker()
+      ? 'not a secure context (Service Workers need https or localhost)'
       : 'navigator.serviceWorker is not defined in this browser (or not in this context: private mode, insecure origin)',
   open(options) {
     const { port1, port2 } = new MessageChannel();
     // Comlink's messages posted to port1 meanwhile wait in port2's queue and travel with it.
-    const link = loadLink().then(({ openServiceWorkerLink }) => openServiceWorkerLink(options, port2));
+    let opened: ServiceWorkerLink | undefined;
+    const link = loadLink().then(({ openServiceWorkerLink }) => (opened = openServiceWorkerLink(options, port2)));
     const failed = link.then((opened) => opened.failed);
     failed.catch(() => undefined);
     // The tab's Comlink traffic passes the link, so a call to a hub stopped while the page was
@@ -46,6 +47,7 @@ export const serviceWorkerHost: Host = {
       kind: 'service-worker',
       endpoint,
       failed,
+      hubEnded: () => !!opened?.hubEnded(),
       close() {
         void link.then((opened) => opened.close()).catch(() => undefined);
         port1.close();

@@ -24,6 +24,12 @@ export interface HostLink {
   readonly failed: Promise<never>;
   /** Called once the hub answered hello: start-up watchdogs can stop. */
   answered?(): void;
+  /**
+   * True once the link knows its hub has ended (a Service Worker the browser stopped while the page
+   * was hidden): a call posted now reaches no hub, so it was provably not made, and can be made
+   * again on the next hub.
+   */
+  hubEnded?(): boolean;
   close(): void;
 }
 

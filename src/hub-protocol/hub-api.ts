@@ -17,6 +17,13 @@ export type TransportOption = TransportKind | 'auto';
 export type HostKind = 'shared-worker' | 'service-worker' | 'leader' | 'direct';
 export type HostOption = HostKind | 'auto';
 
+/**
+ * How a subscription's messages reach the tabs (README, One tab per message): `every-tab` (the
+ * default) hands each one to every tab that subscribed, `one-tab` to exactly one of the tabs that
+ * subscribed that way, which acknowledges it (`HubApi.handled`) once its handlers ran.
+ */
+export type Delivery = 'every-tab' | 'one-tab';
+
 /** The state every tab sees (`mux.state`), documented in the README (Client API, States). */
 export type MuxState = 'connecting' | 'open' | 'paused' | 'closed';
 
@@ -93,6 +100,14 @@ export interface HelloAnswer {
 
 export type HubEvent =
   | ({ readonly type: 'message' } & WireMessage)
+  /** A message of a one-tab subscription, handed to this tab alone: run the handlers, then `handled(channel, id)`. */
+  | ({ readonly type: 'one-tab' } & WireMessage)
+  /**
+   * Every one-tab message of `channel` up to `id` has been handled (by some tab): the tab keeps it
+   * as its one-tab mark and re-subscribes from it when the hub restarts, so that a fresh hub
+   * hands none of those out again.
+   */
+  | { readonly type: 'handled'; readonly channel: string; readonly id: string }
   | { readonly type: 'state'; readonly state: MuxState }
   | { readonly type: 'reset'; readonly channel: string; readonly code: ClientErrorCode; readonly message: string }
   | { readonly type: 'error'; readonly code: ClientErrorCode; readonly message: string }
@@ -117,6 +132,21 @@ export interface ChannelSnapshot {
   readonly tabs: number;
   /** True while the open upstream carries the channel. */
   readonly live: boolean;
+  /** One-tab subscriptions of the channel, while there are some or messages wait for one. */
+  readonly oneTab?: OneTabSnapshot;
+}
+
+export interface OneTabSnapshot {
+  /** Tabs subscribed with `delivery: 'one-tab'`. */
+  readonly tabs: number;
+  /** Every one-tab message up to this id has been handled; null before the first. */
+  readonly handled: string | null;
+  /** Handed to a tab, not acknowledged yet. */
+  readonly inFlight: number;
+  /** Held in the hub until the tab that holds the others has caught up: they go to a tab more in front. */
+  readonly waiting: number;
+  /** False while a fresh hub waits for the tabs that may know a later mark (README, One tab per message). */
+  readonly settled: boolean;
 }
 
 /** What the hub itself reports (`HubApi.debug`); the client adds how it chose the host. */
@@ -165,14 +195,24 @@ export type TokenProvider = () => Promise<string | undefined>;
 /** The control plane one tab sees (exposed with Comlink on that tab's port). */
 export interface HubApi {
   hello(request: HelloRequest, tokenProvider?: TokenProvider): Promise<HelloAnswer>;
-  /** Resolves once the open upstream carries `channel` (from `cursor`, when given). */
-  subscribe(channel: string, cursor?: string): Promise<HubResult<object>>;
-  unsubscribe(channel: string): Promise<void>;
+  /**
+   * Resolves once the open upstream carries `channel` (from `cursor`, when given). `one-tab`: the
+   * cursor is the tab's one-tab mark (the last `handled` it knows of).
+   */
+  subscribe(channel: string, cursor?: string, delivery?: Delivery): Promise<HubResult<object>>;
+  unsubscribe(channel: string, delivery?: Delivery): Promise<void>;
+  /** The handlers of this tab ran for the one-tab message `id` of `channel` and every one before it. */
+  handled(channel: string, id: string): Promise<void>;
   publish(channel: string, data: unknown): Promise<HubResult<{ readonly id: string }>>;
   debug(): Promise<HubSnapshot>;
   /** A fresh token for the upstream and for publishing (after `token-needed`, or at any time). */
   setToken(token: string): Promise<void>;
-  /** This tab's page state (README, Battery and network): visibility, keep-alive, pauseWhenHidden, saveData, online. */
+  /**
+   * This tab's page state (README, Battery and network): visibility, keep-alive, pauseWhenHidden,
+   * saveData, online. On attach a tab sends it after its subscriptions: the first report ends the
+   * tab's attach, which a fresh hub waits for before it hands out one-tab messages
+   * (worker/attach-quorum.ts).
+   */
   lifecycle(report: TabLifecycle): Promise<void>;
   bye(): Promise<void>;
 }

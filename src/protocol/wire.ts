@@ -59,6 +59,11 @@ export interface PublishResponse {
   readonly id: string;
 }
 
+/** `POST /publish` answer to a batch `{"messages": [...]}`: the ids, in the order given. */
+export interface PublishBatchResponse {
+  readonly ids: readonly string[];
+}
+
 /** `GET /poll` answer. `lastEventId` is what the next poll sends. */
 export interface PollResponse {
   readonly messages: readonly WireMessage[];
@@ -76,7 +81,11 @@ export type WsClientFrame =
   | { readonly op: 'auth'; readonly token: string }
   | { readonly op: 'subscribe'; readonly channel: string; readonly lastEventId?: string }
   | { readonly op: 'unsubscribe'; readonly channel: string }
-  | { readonly op: 'publish'; readonly channel: string; readonly data: unknown; readonly ref?: string | number };
+  /**
+   * `idempotencyKey`: a retry of a publish whose answer was lost, with the same key, is answered
+   * the first publish's id and stores nothing (like `POST /publish`'s `Idempotency-Key` header).
+   */
+  | { readonly op: 'publish'; readonly channel: string; readonly data: unknown; readonly ref?: string | number; readonly idempotencyKey?: string };
 
 /** WebSocket frames, server → client. A message has no `op`. */
 export type WsServerFrame =

@@ -1,5 +1,5 @@
-// The client and the hub in real Chromium: real SharedWorker, real Web Locks, real push server;
-// same-origin iframes act as tabs.
+// The client and the hub in real Chromium, Firefox and WebKit (web-test-runner.config.js): real
+// SharedWorker, real Web Locks, real push server; same-origin iframes act as tabs.
 import { assert, assertEqual } from '../helpers/in-page-assert.js';
 import { TabmuxError } from '../../src/index.js';
 import { metric, openTab, subscribeAll, type TestTab } from '../helpers/iframe-tabs.js';

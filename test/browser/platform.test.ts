@@ -1,5 +1,6 @@
-// The hub relies on these platform features being real in the Chromium the suite runs; if the
-// browser under test lacks one, every later browser test would fail for a less obvious reason.
+// The hub relies on these platform features being real in each browser the suite runs
+// (Chromium, Firefox, WebKit); if the browser under test lacks one, every later browser test
+// would fail for a less obvious reason.
 import { assert } from '../helpers/in-page-assert.js';
 import { isValidChannelName } from '../../src/protocol/channel-name.js';
 

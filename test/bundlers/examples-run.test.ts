@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -20,6 +19,7 @@ import { launchChromium } from '../helpers/chromium.js';
 import { startRedisServer } from '../helpers/redis.js';
 import { json, openSse } from '../helpers/mount-proof.js';
 import { HOSTILE_MARKUP, assertRenderedAsText } from '../helpers/hostile-markup.js';
+import { freePort } from '../helpers/free-port.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let browser: Browser;
@@ -31,14 +31,6 @@ before(async () => {
   browser = await launchChromium();
 });
 after(() => browser?.close());
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface Running {
   readonly url: string;

@@ -1,7 +1,7 @@
 // The service-worker host and the battery rules (README, "Battery and network"): every tab really
 // hidden (minimised windows) → the tabs stop pinging, Chromium stops the idle hub worker, and
-// nothing wakes it again while they stay hidden; a hidden tab's publish wakes it (HUB_GONE once,
-// then published); a tab shown again gets a hub, one upstream, and every tab — the hidden ones too,
+// nothing wakes it again while they stay hidden; a hidden tab's publish wakes it and is published
+// at the first call (it was provably never sent to the stopped hub); a tab shown again gets a hub, one upstream, and every tab — the hidden ones too,
 // re-attached on the new hub's announcement — gets what was published meanwhile, once, in order.
 //
 // Driven over the raw DevTools protocol, not playwright: playwright attaches to every Service
@@ -110,10 +110,10 @@ test('all tabs hidden → pings stop and Chromium stops the hub worker; it stays
   assert.equal(await readMetric(push.url, 'tabmux_connections'), 0, 'no upstream while every tab is hidden');
 
   // A hidden tab publishes meanwhile: the call starts a fresh hub instead of waiting for the page
-  // to be shown. The first attempt went to the stopped hub: it fails with HUB_GONE, not silence.
+  // to be shown. Its tab knew the hub had stopped (the worker's life lock was gone), so nothing was
+  // sent to it: the call is made on the fresh hub and succeeds, no TABMUX_ERR_HUB_GONE.
   const publishing = `window.mux.publish('sw-hidden-pub', { n: 0 }).then((r) => 'id:' + typeof r.id, (e) => e.code)`;
-  assert.equal(await withTimeout(tabs[0]!.evaluate<string>(publishing), 20_000, 'the hidden tab to publish'), 'TABMUX_ERR_HUB_GONE', 'the call on the stopped hub fails at once');
-  assert.equal(await withTimeout(tabs[0]!.evaluate<string>(publishing), 20_000, 'the retry to publish'), 'id:string', 'the retry is published by a fresh hub');
+  assert.equal(await withTimeout(tabs[0]!.evaluate<string>(publishing), 20_000, 'the hidden tab to publish'), 'id:string', 'published by a fresh hub at the first call');
   assert.equal(await tabs[0]!.visibility(), 'hidden');
 
   await tabs[1]!.minimise(false);

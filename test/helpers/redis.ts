@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from './free-port.js';
 
 export interface RedisServerOptions {
   /** Keep data across stop/start (appendonly, fsync always). Default: no persistence at all. */
@@ -36,14 +37,6 @@ export interface RedisServer {
 }
 
 const BINARY = process.env.REDIS_SERVER ?? 'redis-server';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Answers PING with +PONG over a raw socket: the server accepts commands. */
 function ping(port: number, timeoutMs: number): Promise<void> {

@@ -28,6 +28,8 @@ export interface RecordedRequest {
   readonly lastEventIdHex: string | null;
   readonly cookie?: string | undefined;
   readonly method?: string | undefined;
+  /** The `run` of the request's query, for a fixture request. */
+  readonly run?: string | undefined;
 }
 
 export interface FixtureServer {
@@ -167,7 +169,7 @@ export async function startFixtureServer(distDir = process.env.TABMUX_DIST ?? pa
         const name = decodeURIComponent(url.pathname.slice('/fixture/'.length));
         const fixture = byName.get(name);
         if (!fixture) return void res.writeHead(404).end();
-        requests.push({ fixture: name, client, lastEventIdHex });
+        requests.push({ fixture: name, client, lastEventIdHex, run });
         const key = `${name}|${client}|${run}`;
         const count = (counts.get(key) ?? 0) + 1;
         counts.set(key, count);

@@ -12,13 +12,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { waitFor, withTimeout } from '../helpers/wait.js';
 import { startRedisServer } from '../helpers/redis.js';
+import { freePort } from '../helpers/free-port.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; devDependencies: Record<string, string> };
@@ -63,14 +63,6 @@ async function npm(args: readonly string[], cwd: string): Promise<Run> {
   const result = await run('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline'], cwd, NPM_MS);
   assert.equal(result.code, 0, `npm ${args.join(' ')} failed:\n${result.stderr}`);
   return result;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 before(async () => {

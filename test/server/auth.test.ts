@@ -68,12 +68,14 @@ test('WebSocket: token on the upgrade, or in the first frame; frames sent right 
 
 test('SSE ends when its token expires; reconnecting with a fresh token and Last-Event-ID loses nothing', async (t) => {
   const s = await server(t);
-  const first = await openSse(`${s.url}/sse?channel=news`, bearer(await reader(now() + 1)));
+  // Two to three seconds of life: `exp` is in whole seconds, and `now() + 1` can be a few
+  // milliseconds away, so on a loaded machine the stream could end before message 1 arrives.
+  const first = await openSse(`${s.url}/sse?channel=news`, bearer(await reader(now() + 3)));
   t.after(() => first.close());
   await first.until((x) => x.events.some((e) => e.event === '$open'), '$open');
   await publish(s.url, 'news', 1, bearer(KEY));
   await first.until((x) => x.messages().length === 1, 'message 1');
-  await withTimeout(first.ended, 4000, 'the stream to end at the token expiry');
+  await withTimeout(first.ended, 8000, 'the stream to end at the token expiry');
   await publish(s.url, 'news', 2, bearer(KEY));
   await publish(s.url, 'news', 3, bearer(KEY));
   const lastId = first.events.filter((e) => e.id).at(-1)!.id!;
@@ -87,8 +89,9 @@ test('WebSocket re-auth before expiry keeps the socket and the stream; a narrowe
   const s = await server(t);
   const ws = await openWs(s.url, { Origin: ORIGIN });
   t.after(() => ws.close());
-  const short = await reader(now() + 1);
-  const endsAt = (now() + 1) * 1000;
+  const exp = now() + 3; // two to three seconds: see the SSE expiry test
+  const short = await reader(exp);
+  const endsAt = exp * 1000;
   ws.send({ op: 'auth', token: short });
   ws.send({ op: 'subscribe', channel: 'news' });
   ws.send({ op: 'subscribe', channel: 'chat:a' });

@@ -9,7 +9,8 @@ const CLI = fileURLToPath(new URL('../../server/cli.ts', import.meta.url));
 const SPAWN_MS = 15_000;
 
 function run(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // No drain delay: these tests stop the CLI often (drain.test.ts tests the drain).
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TABMUX_DRAIN_DELAY: '0' } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

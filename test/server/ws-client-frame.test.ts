@@ -66,10 +66,13 @@ describe('parseClientFrame', () => {
     assert.deepEqual(parse({ op: 'subscribe', channel: 'prices:AAPL' }), { op: 'subscribe', channel: 'prices:AAPL', lastEventId: undefined, ref: undefined });
     assert.deepEqual(parse({ op: 'subscribe', channel: 'a', lastEventId: 'k2x9abcd-1', ref: 'r' }), { op: 'subscribe', channel: 'a', lastEventId: 'k2x9abcd-1', ref: 'r' });
     assert.deepEqual(parse({ op: 'unsubscribe', channel: 'a/b@c', ref: 3 }), { op: 'unsubscribe', channel: 'a/b@c', ref: 3 });
-    assert.deepEqual(parse({ op: 'publish', channel: 'chat', data: { text: 'hi' }, ref: 9 }), { op: 'publish', channel: 'chat', data: { text: 'hi' }, ref: 9 });
-    assert.deepEqual(parse({ op: 'publish', channel: 'chat', data: null, ref: { no: 1 } }), { op: 'publish', channel: 'chat', data: null, ref: undefined });
+    assert.deepEqual(parse({ op: 'publish', channel: 'chat', data: { text: 'hi' }, ref: 9 }), { op: 'publish', channel: 'chat', data: { text: 'hi' }, ref: 9, idempotencyKey: undefined });
+    assert.deepEqual(parse({ op: 'publish', channel: 'chat', data: null, ref: { no: 1 } }), { op: 'publish', channel: 'chat', data: null, ref: undefined, idempotencyKey: undefined });
     // Publishing checks `data` like any publish: a frame without it is still a publish frame.
-    assert.deepEqual(parse({ op: 'publish', channel: 'chat' }), { op: 'publish', channel: 'chat', data: undefined, ref: undefined });
+    assert.deepEqual(parse({ op: 'publish', channel: 'chat' }), { op: 'publish', channel: 'chat', data: undefined, ref: undefined, idempotencyKey: undefined });
+    assert.deepEqual(parse({ op: 'publish', channel: 'chat', data: 1, idempotencyKey: 'k-1' }), { op: 'publish', channel: 'chat', data: 1, ref: undefined, idempotencyKey: 'k-1' });
+    assert.equal(parse({ op: 'publish', channel: 'chat', data: 1, idempotencyKey: 7, ref: 2 }).op, 'bad', 'a key that is not a string is refused');
+    assert.equal(parse({ op: 'publish', channel: 'chat', data: 1, idempotencyKey: '' }).op, 'bad');
     assert.deepEqual(parseClientFrame(Buffer.from('{"op":"unsubscribe","channel":"a"}')), { op: 'unsubscribe', channel: 'a', ref: undefined });
   });
 

@@ -7,7 +7,7 @@ import { ERROR_CODES, channelNameProblem, parseEventId } from 'tabmux/protocol';
 // The protocol's types stay on the root entry (they cost a page nothing); its values moved to `tabmux/protocol`.
 import type { ErrorCode, EventId, WireMessage } from 'tabmux';
 import * as root from 'tabmux';
-import type { ClientErrorCode, ConnectOptions, DebugSnapshot, HostKind, HostOption, Message, MessageHandler, Mux, MuxState, Subscription } from 'tabmux';
+import type { ClientErrorCode, ConnectOptions, DebugSnapshot, Delivery, HostKind, HostOption, Message, MessageHandler, Mux, MuxState, SubscribeOptions, Subscription } from 'tabmux';
 
 // A value, not only a type, whatever the importing project's settings (verbatimModuleSyntax or not).
 // @ts-expect-error the protocol helpers' values are `tabmux/protocol`, not the root entry (README, Size)
@@ -44,6 +44,12 @@ const sub: Subscription = mux.subscribe('prices', (message) => {
 const ready: Promise<void> = sub.ready;
 void ready;
 sub.unsubscribe();
+// One-tab delivery (README, One tab per message): the same handler and subscription types.
+const notify: Subscription = mux.subscribe('notifications', (message: Message) => void message, { delivery: 'one-tab' });
+mux.subscribe('notifications', () => undefined, { delivery: 'every-tab', keepAliveWhenHidden: true });
+expectType<Equal<Delivery, 'every-tab' | 'one-tab'>>(true);
+expectType<Equal<SubscribeOptions['delivery'], Delivery | undefined>>(true);
+void notify;
 
 async function publishes(): Promise<void> {
   const { id } = await mux.publish('chat:lobby', { text: 'hi' });
@@ -114,6 +120,8 @@ connect({ url: '/', transprot: 'sse' });
 mux.state = 'open';
 // @ts-expect-error a handler is required
 mux.subscribe('prices');
+// @ts-expect-error delivery is 'every-tab' or 'one-tab'
+mux.subscribe('prices', () => undefined, { delivery: 'one_tab' });
 mux.subscribe('prices', (message) => {
   // @ts-expect-error data is unknown: narrow it before use
   void message.data.price;

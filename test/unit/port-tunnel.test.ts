@@ -84,7 +84,7 @@ test('follower → acceptor: messages posted before any leader exists arrive onc
   let acceptor: Acceptor | undefined;
   try {
     const { port1, port2 } = new MessageChannel();
-    const closeLink = follower.link(port2);
+    const closeLink = follower.link(port2).close;
     for (let n = 0; n < 5; n++) port1.postMessage({ n });
     const seen: number[] = [];
     let served = 0;
@@ -112,7 +112,7 @@ test('follower → acceptor: messages posted before any leader exists arrive onc
     acceptor.close();
     acceptor = startAcceptor({ name, leader: 'leader-2', version: '0.1.0', serve: (port) => expose(api, port) });
     const channel = new MessageChannel();
-    const close = follower.link(channel.port2);
+    const { close } = follower.link(channel.port2);
     await exercise(wrap<Api>(channel.port1));
     close();
     channel.port1.close();
@@ -187,7 +187,7 @@ test('adopt: a page just elected serves its own unanswered links locally — ear
   const follower = createFollower({ name: 'unit-adopt', peer: 'page-c' });
   try {
     const tab = new MessageChannel();
-    const closeLink = follower.link(tab.port2);
+    const closeLink = follower.link(tab.port2).close;
     const data = new MessageChannel();
     tab.port1.postMessage({ n: 0, dataPort: data.port2 }, [data.port2]);
     tab.port1.postMessage({ n: 1 });

@@ -140,7 +140,11 @@ export class EventSourceUpstream {
     });
     // One decoder per connection, in streaming mode: a multi-byte character split between two
     // chunks is joined; invalid bytes become U+FFFD (§9.2.4: "decoded using UTF-8 decode").
-    const decoder = new TextDecoder('utf-8');
+    // `ignoreBOM`: the decoder keeps a leading BOM and the parser strips exactly one (§9.2.4
+    // strips one). A decoder that strips its own would let the parser strip a second, and a
+    // stream that begins with two BOMs would dispatch a block that a native EventSource drops
+    // (its first field name starts with U+FEFF: unknown).
+    const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
     const reader = body.getReader();
     try {
       for (;;) {

@@ -20,11 +20,15 @@ export interface AcceptorOptions {
   readonly dropped?: (peer: string) => void;
   /** Calls `gone` once page `peer` has ended; stops watching on `signal`. */
   readonly watchPeer?: (peer: string, gone: () => void, signal: AbortSignal) => void;
+  /** The leader's page has been hidden for a while (visible-leader.ts): said in every announcement. */
+  readonly hidden?: () => boolean;
 }
 
 export interface Acceptor {
   /** Open links, all pages together (for tests: none may leak). */
   readonly links: number;
+  /** Announces this leader again (its `hidden` changed). */
+  announce(): void;
   /** Drops every link, quietly: followers learn of the end from the hub's life lock. */
   close(): void;
 }
@@ -90,7 +94,7 @@ export function startAcceptor(options: AcceptorOptions): Acceptor {
       }
     }
   };
-  const announce = () => announcements.postMessage({ type: 'leader', leader, version } satisfies Announcement);
+  const announce = () => announcements.postMessage({ type: 'leader', leader, version, hidden: options.hidden?.() ?? false } satisfies Announcement);
   announcements.onmessage = ({ data }: MessageEvent) => {
     if (isAnnouncement(data) && data.type === 'who-leads?') announce();
   };
@@ -98,6 +102,7 @@ export function startAcceptor(options: AcceptorOptions): Acceptor {
   announce();
 
   return {
+    announce,
     get links() {
       let n = 0;
       for (const peer of peers.values()) n += peer.tunnel.size;

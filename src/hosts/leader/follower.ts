@@ -18,15 +18,26 @@ export interface FollowerOptions {
   readonly name: string;
   /** This page's id on the channels. */
   readonly peer: string;
-  /** A leader was heard of: it announced itself or accepted a link. */
-  readonly onLeader?: (leader: string, version: string) => void;
+  /** A leader was heard of: it announced itself (saying whether it is `hidden`) or accepted a link. */
+  readonly onLeader?: (leader: string, version: string, hidden?: boolean) => void;
   /** Resolves once the page holds its peer lock (the leader watches it to drop the page's links). */
   readonly ready?: Promise<void>;
 }
 
+/** A tab's endpoint, tunnelled to the leader. */
+export interface FollowerLink {
+  close(): void;
+  /**
+   * Takes a message of the tab as if it came through `port`, at once: once the hub has answered,
+   * the tab posts here directly (deferred-link.ts), so what it sends leaves in its own task — a
+   * page busy in a long task, then closed, would never relay what it queued on the port meanwhile.
+   */
+  send(data: unknown, transfer: readonly Transferable[]): void;
+}
+
 export interface Follower {
-  /** Tunnels `port` (the far end of a tab's endpoint) to the leader. Returns its `close`. */
-  link(port: MessagePort): () => void;
+  /** Tunnels `port` (the far end of a tab's endpoint) to the leader. */
+  link(port: MessagePort): FollowerLink;
   /**
    * This page was just elected: its links no hub has answered yet are served by `serve` here,
    * over a local port, instead of through the channels back to this very page.
@@ -47,6 +58,7 @@ export interface Follower {
 
 interface RootLink {
   readonly id: string;
+  take(data: unknown, ports: readonly MessagePort[]): void;
   accepted(leader: string): void;
   newLeader(leader: string): void;
   adopt(serve: (port: MessagePort) => void): void;
@@ -71,15 +83,15 @@ export function createFollower(options: FollowerOptions): Follower {
   let leader: string | undefined;
   let closed = false;
 
-  const heard = (id: string, version: string) => {
+  const heard = (id: string, version: string, hidden?: boolean) => {
     if (id !== leader) {
       leader = id;
       for (const link of [...links.values()]) link.newLeader(id);
     }
-    options.onLeader?.(id, version);
+    options.onLeader?.(id, version, hidden);
   };
   const onAnnouncement = ({ data }: MessageEvent) => {
-    if (isAnnouncement(data) && data.type === 'leader') heard(data.leader, data.version);
+    if (isAnnouncement(data) && data.type === 'leader') heard(data.leader, data.version, data.hidden ?? false);
   };
   const onInbox = ({ data }: MessageEvent) => {
     if (!isEnvelope(data)) return;
@@ -166,7 +178,6 @@ export function createFollower(options: FollowerOptions): Follower {
         local = port1;
         for (const entry of log) port1.postMessage(entry.data, entry.ports as MessagePort[]);
         log = undefined;
-        port.onmessage = (event) => port1.postMessage(event.data, [...event.ports]);
         port1.onmessage = (event) => port.postMessage(event.data, [...event.ports]);
         serve(port2);
       },
@@ -179,11 +190,14 @@ export function createFollower(options: FollowerOptions): Follower {
         local?.close();
         log = undefined;
       },
+      take(data, ports) {
+        if (gone) return;
+        if (local) return local.postMessage(data, [...ports]);
+        log?.push({ data, ports });
+        if (acceptedBy) tunnel.send(id, data, ports);
+      },
     };
-    port.onmessage = (event) => {
-      log?.push({ data: event.data, ports: [...event.ports] });
-      if (acceptedBy) tunnel.send(id, event.data, event.ports);
-    };
+    port.onmessage = (event) => link.take(event.data, [...event.ports]);
     links.set(id, link);
     tunnel.register(id, sink);
     open();
@@ -194,9 +208,10 @@ export function createFollower(options: FollowerOptions): Follower {
     link(port) {
       if (closed) {
         port.close();
-        return () => undefined;
+        return { close: () => undefined, send: () => undefined };
       }
-      return rootLink(port).close;
+      const link = rootLink(port);
+      return { close: link.close, send: (data, transfer) => link.take(data, transfer.filter((item): item is MessagePort => item instanceof MessagePort)) };
     },
     adopt(serve) {
       for (const link of [...links.values()]) link.adopt(serve);

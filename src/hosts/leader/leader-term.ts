@@ -19,6 +19,8 @@ export interface Term {
   readonly leader: string;
   /** Serves a tab of this very page: a plain local port, no tunnel (as the `direct` host). */
   serveLocal(port: MessagePort): void;
+  /** Announces this leader again (whether its page is `hidden` changed). */
+  announce(): void;
   /** Ends the term: the upstream closes, the followers' links drop, the life locks are released. */
   close(): void;
 }
@@ -44,9 +46,10 @@ function holdLock(name: string): HeldLock {
 }
 
 /**
- * Starts a term. `startHub` is in-page-hub.ts's `startInPageHub`, which loads the in-page hub.
+ * Starts a term. `startHub` is in-page-hub.ts's `startInPageHub`, which loads the in-page hub;
+ * `hidden` says whether this page has been hidden long enough to hand over (visible-leader.ts).
  */
-export async function startTerm(name: string, version: string, startHub: (options: InPageHubOptions) => InPageHub | Promise<InPageHub>): Promise<Term> {
+export async function startTerm(name: string, version: string, startHub: (options: InPageHubOptions) => InPageHub | Promise<InPageHub>, hidden?: () => boolean): Promise<Term> {
   const leader = newLinkId();
   // Held for the whole term: tabs' connect.ts is granted them when the term ends, however it ends.
   const lifeLocks = new Map<string, HeldLock>();
@@ -82,10 +85,14 @@ export async function startTerm(name: string, version: string, startHub: (option
     },
     // Shared mode: a frozen page granted it too cannot hold the others up.
     watchPeer: (peer, gone, signal) => void navigator.locks.request(peerLock(peer), { mode: 'shared', signal }, () => gone()).catch(() => undefined),
+    ...(hidden && { hidden }),
   });
   let ended = false;
   return {
     leader,
+    announce: () => {
+      if (!ended) acceptor.announce();
+    },
     serveLocal(port) {
       if (ended) return port.close();
       locals.add(port);

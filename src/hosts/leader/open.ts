@@ -10,7 +10,8 @@ import { createElection, type Election } from './election.js';
 import { createFollower, type Follower } from './follower.js';
 import { startTerm, type Term } from './leader-term.js';
 import { newLinkId } from './port-tunnel.js';
-import { electionLock, peerLock } from './protocol.js';
+import { claimLock, electionLock, peerLock } from './protocol.js';
+import { preferVisibleLeader } from './visible-leader.js';
 import { startInPageHub } from '../in-page-hub.js';
 
 interface Member {
@@ -45,15 +46,30 @@ function memberFor(name: string, version: string): Member {
   let member = members.get(name);
   if (member) return member;
   const self = thisPeer();
+  const visible = preferVisibleLeader({
+    document: globalThis.document,
+    leading: () => election.role === 'leader' || election.role === 'starting',
+    announce: () => member?.term?.announce(),
+    // One visible page takes over, not every one: the others find the claim lock taken.
+    claim: () =>
+      void navigator.locks
+        .request(claimLock(name), { ifAvailable: true }, async (lock) => {
+          if (!lock || election.role !== 'following') return;
+          election.steal();
+          await election.settled();
+        })
+        .catch(() => undefined),
+  });
   const election = createElection({
     lockName: electionLock(name),
     lead: async () => {
-      const term = await startTerm(name, version, startInPageHub).catch((error: unknown) => {
+      const term = await startTerm(name, version, startInPageHub, () => visible.stale()).catch((error: unknown) => {
         member!.failure = new TabmuxError('TABMUX_ERR_NO_HOST', `this tab was elected leader but could not start the hub: ${String(error)}`);
         throw error;
       });
       member!.failure = undefined;
       member!.term = term;
+      visible.started();
       // This page's tabs that tried to attach before the election was decided (a handoff) would
       // otherwise reach this very page through the channels, for the whole term.
       member!.follower.adopt((port) => term.serveLocal(port));
@@ -70,9 +86,10 @@ function memberFor(name: string, version: string): Member {
     name,
     peer: self.id,
     ready: self.held,
-    onLeader: (_leader, leaderVersion) => {
+    onLeader: (leader, leaderVersion, hidden) => {
       member!.failure = undefined; // someone leads: this page can follow
       if (compareVersions(version, leaderVersion) > 0) election.steal();
+      else visible.heard(leader, hidden);
     },
   });
   member = { election, follower, term: undefined, failure: undefined };
@@ -111,5 +128,5 @@ export async function openLeader(name: string, port: MessagePort, version: strin
     return { close: () => port.close() };
   }
   if (member.failure) throw member.failure;
-  return { close: member.follower.link(port) };
+  return member.follower.link(port);
 }

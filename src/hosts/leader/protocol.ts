@@ -25,7 +25,8 @@ export type LinkEnvelope =
 
 /** On the announcement channel. */
 export type Announcement =
-  | { readonly type: 'leader'; readonly leader: string; readonly version: string }
+  /** `hidden`: the leader's page has been hidden for a while; a visible page should take over (visible-leader.ts). */
+  | { readonly type: 'leader'; readonly leader: string; readonly version: string; readonly hidden?: boolean }
   /** A tab that just joined asks; the leader answers with `leader`. */
   | { readonly type: 'who-leads?' };
 
@@ -45,12 +46,18 @@ export const tabChannel = (name: string, peer: string): string => `tabmux-leader
 export const electionLock = (name: string): string => `tabmux-leader:${name}`;
 /** Held by the leader for its term: the `hubLock` tabs watch (connect.ts re-attaches on release). */
 export const hubLifeLock = (name: string, leader: string): string => `tabmux-hub:${name}:${leader}`;
+/** Taken (if available) by a visible page about to take over from a hidden leader: one page does. */
+export const claimLock = (name: string): string => `tabmux-leader-claim:${name}`;
 /** Held by every follower page for its life: the leader is granted it when the page is gone. */
 export const peerLock = (peer: string): string => `tabmux-peer:${peer}`;
 
 export function isAnnouncement(data: unknown): data is Announcement {
   const d = data as Partial<Record<string, unknown>> | null;
-  return !!d && typeof d === 'object' && ((d.type === 'leader' && typeof d.leader === 'string' && typeof d.version === 'string') || d.type === 'who-leads?');
+  return (
+    !!d &&
+    typeof d === 'object' &&
+    ((d.type === 'leader' && typeof d.leader === 'string' && typeof d.version === 'string' && (d.hidden === undefined || typeof d.hidden === 'boolean')) || d.type === 'who-leads?')
+  );
 }
 
 /** Shape check of link traffic and the handshake, so a stray message on our channels cannot throw. */

@@ -29,6 +29,8 @@ export interface ServiceWorkerLink {
   readonly failed: Promise<never>;
   /** The tab sends the hub this (a Comlink message): a call the tab waits on wakes a stopped hub. */
   sending(message: unknown): void;
+  /** The worker's life lock was released: what is posted now reaches no hub. */
+  hubEnded(): boolean;
   close(): void;
 }
 
@@ -90,6 +92,7 @@ export function openServiceWorkerLink(options: LinkOptions, port: MessagePort): 
     sending(message) {
       if (hubGone && needsHub(message)) called();
     },
+    hubEnded: () => hubGone,
     close() {
       if (closed) return;
       closed = true;

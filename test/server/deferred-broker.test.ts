@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { createMemoryBroker } from '../../server/broker/memory.js';
 import { deferredBroker } from '../../server/broker/deferred-broker.js';
 import type { Broker, BrokerHealth, StoredMessage } from '../../server/broker/broker.js';
-import { PushError } from '../../server/errors.js';
+import { BrokerError } from '../../server/broker/errors.js';
+import { toPushError } from '../../server/errors.js';
 
 const OPENING: BrokerHealth = { ok: false, reason: 'Redis is not connected yet' };
 
@@ -53,14 +54,18 @@ test('an unsubscribe made before the broker arrived is applied after the subscri
   await broker.close();
 });
 
-test('a broker that cannot be made leaves it unhealthy with the reason; operations reject with 503', async () => {
+test('a broker that cannot be made leaves it unhealthy with the reason; operations reject as unavailable (503)', async () => {
   const opening = later<Broker>();
   const broker = deferredBroker(opening.promise, OPENING);
   const changes: BrokerHealth[] = [];
   broker.onHealthChange((health) => changes.push(health));
   const reason = 'Redis needs the package ioredis: npm install ioredis';
-  opening.reject(new PushError('TABMUX_ERR_NOT_SUPPORTED', reason));
-  await assert.rejects(broker.publish('a', '1'), (error: PushError) => error.code === 'TABMUX_ERR_UNAVAILABLE' && error.status === 503 && error.message === reason);
+  opening.reject(new BrokerError('TABMUX_ERR_NOT_SUPPORTED', reason));
+  await assert.rejects(broker.publish('a', '1'), (error: unknown) => {
+    // The broker says "unavailable"; the endpoints answer that as a 503 (server/errors.ts).
+    const answer = toPushError(error);
+    return error instanceof BrokerError && error.code === 'TABMUX_ERR_UNAVAILABLE' && answer.status === 503 && answer.message === reason;
+  });
   await assert.rejects(broker.subscribe('a', () => undefined), { message: reason });
   assert.deepEqual(broker.health(), { ok: false, reason });
   assert.deepEqual(changes, [{ ok: false, reason }]);

@@ -1,0 +1,72 @@
+// Which tab handles one-tab messages (README, One tab per message), with pages that are really
+// hidden: Chromium launched by hand and driven over CDP, each tab in a window of its own, windows
+// minimised (playwright's own launch emulates focus: its pages are always visible).
+//  1. one window shown, two minimised: the shown one handles every message, though the hidden
+//     ones attached later (which would win a tie);
+//  2. another window shown, the first minimised: the one shown last handles them;
+//  3. every window minimised: the one hidden last handles them.
+// Every tab's every-tab subscription of the same channel gets every message all along.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { range } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
+import { e2eFixture } from '../helpers/e2e-fixture.js';
+import { launchCdpChromium, openWindows, setMinimized, visibilityOf } from '../helpers/cdp-chromium.js';
+import { callsByTab, everyTabReceived, oneTabReady, oneTabUrl, openObserver, type Observer } from '../helpers/one-tab-calls.js';
+
+/** Messages per phase. */
+const EACH = 10;
+
+const { push, pages, browser: chromium } = e2eFixture({ launch: launchCdpChromium });
+
+test('a visible tab handles one-tab messages over hidden ones; then the one shown last; all hidden, the one hidden last; every-tab unaffected', { timeout: 120_000 }, async (t) => {
+  const channel = 'one-tab-visible';
+  const windows = await openWindows(chromium, 4);
+  try {
+    const [observerPage, ...tabs] = windows as [Page, Page, Page, Page];
+    const observer: Observer = await openObserver(chromium.context, pages.url, observerPage);
+    for (const [i, tab] of tabs.entries()) {
+      await tab.goto(oneTabUrl(pages.url, `tab${i}`, { server: push.url, channel, transport: 'sse', host: 'shared-worker' }));
+      await oneTabReady(tab, `tab${i}`);
+    }
+    const show = async (tab: Page, visible: boolean) => {
+      await setMinimized(chromium.context, tab, !visible);
+      await waitFor(`the page to report ${visible ? 'visible' : 'hidden'}`, async () => (await visibilityOf(tab)) === (visible ? 'visible' : 'hidden'), 10_000);
+    };
+    let published = 0;
+    /** Publishes EACH messages; returns who handled them (by tab label), once they all were. */
+    const phase = async (): Promise<Record<string, number>> => {
+      const first = published;
+      for (const _ of range(EACH)) await push.server.publish(channel, { n: published++ });
+      const calls = await observer.waitForAll(published);
+      return callsByTab(calls.filter((call) => call.n >= first));
+    };
+
+    await show(tabs[1]!, false);
+    await show(tabs[2]!, false);
+    const shown = await phase();
+    t.diagnostic(`tab0 shown, tab1 and tab2 minimised: ${JSON.stringify(shown)}`);
+    assert.deepEqual(shown, { tab0: EACH }, 'the visible tab, though the hidden ones attached later');
+
+    await show(tabs[2]!, true);
+    await show(tabs[0]!, false);
+    const switched = await phase();
+    t.diagnostic(`tab2 shown, tab0 minimised: ${JSON.stringify(switched)}`);
+    assert.deepEqual(switched, { tab2: EACH }, 'the one shown last');
+
+    await show(tabs[1]!, true);
+    await show(tabs[2]!, false);
+    await show(tabs[1]!, false);
+    const hidden = await phase();
+    t.diagnostic(`all minimised, tab1 last: ${JSON.stringify(hidden)}`);
+    assert.deepEqual(hidden, { tab1: EACH }, 'all hidden: the one hidden last');
+
+    const calls = await observer.calls();
+    assert.equal(calls.length, published, 'no message handled twice');
+    await waitFor('every tab to have every message (every-tab)', async () => (await Promise.all(tabs.map(everyTabReceived))).every((got) => got.length >= published), 15_000);
+    for (const [i, tab] of tabs.entries()) assert.deepEqual(await everyTabReceived(tab), range(published), `tab${i} (every-tab): every message once, in order`);
+  } finally {
+    for (const tab of windows) await tab.close().catch(() => undefined);
+  }
+});
