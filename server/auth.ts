@@ -11,6 +11,7 @@ import type { JwtKeys } from './auth-keys.js';
 import { matchesAny, parsePatterns } from './channel-patterns.js';
 import type { ChannelPatterns } from './channel-patterns.js';
 import { PushError } from './errors.js';
+import { KeySetUnavailable } from './auth-keys.js';
 
 /** The cookie a same-site app may set for the server (HttpOnly; the hub need not see it). */
 export const TOKEN_COOKIE = 'tabmux_token';
@@ -118,6 +119,11 @@ export async function verifyToken(token: string, config: AuthConfig): Promise<Gr
       requiredClaims: ['exp'],
     }));
   } catch (error) {
+    if (error instanceof KeySetUnavailable) {
+      // The provider is down or answers garbage: the token may be fine, so not a 401 (which
+      // tells a client to drop its token); a 503 tells it to come back.
+      throw new PushError('TABMUX_ERR_UNAVAILABLE', 'the key set to check tokens with (jwtJwksUrl) cannot be fetched now; retry shortly', { 'Retry-After': '5' });
+    }
     throw unauthorized(reasonOf(error));
   }
   const claim = (payload as { tabmux?: unknown }).tabmux;

@@ -17,10 +17,10 @@ export class UsageError extends Error {
 
 /** The flags that take a value, kept as text: `numeric` checks the numbers among them. */
 const VALUE_FLAGS = [
-  'port', 'host', 'redis', 'jwt-secret', 'jwt-public-key', 'jwt-audience', 'jwt-issuer', 'publish-key', 'metrics-key',
+  'port', 'host', 'redis', 'jwt-secret', 'jwt-public-key', 'jwt-jwks-url', 'jwt-jwks-cooldown', 'jwt-audience', 'jwt-issuer', 'publish-key', 'metrics-key',
   'base-path', 'history', 'history-max-bytes', 'history-max-channels', 'history-ttl', 'heartbeat',
   'max-message-size', 'max-channels-per-stream', 'max-buffered-bytes', 'drain-timeout', 'retry', 'jwt-clock-tolerance', 'auth-timeout',
-  'max-connections-per-ip', 'publish-rate', 'publish-burst', 'max-header-size', 'max-url-length', 'headers-timeout',
+  'max-connections-per-ip', 'connection-rate', 'connection-burst', 'publish-rate', 'publish-burst', 'max-header-size', 'max-url-length', 'headers-timeout',
   'request-timeout',
   /** `--trust-proxy=<n>` arrives here (see parseCli): a boolean flag cannot take a value. */
   'trust-proxy-hops',
@@ -74,8 +74,11 @@ Options:
                                 needs a token (prefer the TABMUX_JWT_SECRET env variable:
                                 flags show in ps)
   --jwt-public-key <file>       PEM public key (RS256/ES256) or JWKS JSON file for client JWTs
-  --jwt-audience <aud>          client JWTs must name this audience in aud (or env TABMUX_JWT_AUDIENCE)
-  --jwt-issuer <iss>            client JWTs must carry this iss (or env TABMUX_JWT_ISSUER)
+  --jwt-jwks-url <url>          an identity provider's JWKS URL (https) for client JWTs: keys
+                                fetched, cached, refetched on an unknown kid (rotation)
+  --jwt-jwks-cooldown <s>       at least this long between two fetches of it (default ${DEFAULTS.jwtJwksCooldown})
+  --jwt-audience <aud>          client JWTs must name this audience in aud
+  --jwt-issuer <iss>            client JWTs must carry this iss
   --jwt-clock-tolerance <s>     clock skew allowed on exp/nbf (default ${DEFAULTS.jwtClockTolerance})
   --auth-timeout <s>            a WebSocket without a token is closed after this (default ${DEFAULTS.authTimeout})
   --publish-key <key>           publishing needs "Authorization: Bearer <key>"
@@ -97,7 +100,9 @@ Options:
   --drain-timeout <s>           a resuming client that drains nothing for this long is
                                 dropped as a slow consumer (default ${DEFAULTS.drainTimeout})
   --retry <ms>                  SSE reconnection hint (default ${DEFAULTS.retry})
-  --max-connections-per-ip <n>  open connections per client IP (default ${DEFAULTS.maxConnectionsPerIp})
+  --max-connections-per-ip <n>  open connections per client IP, IPv6 per /64 (default ${DEFAULTS.maxConnectionsPerIp})
+  --connection-rate <n>         new SSE/WebSocket streams per second per client IP (default ${DEFAULTS.connectionRate})
+  --connection-burst <n>        new streams at once before the rate applies (default ${DEFAULTS.connectionBurst})
   --publish-rate <n>            publishes/s per token (sub, else IP); key exempt (default ${DEFAULTS.publishRate})
   --publish-burst <n>           publishes at once before the rate applies (default ${DEFAULTS.publishBurst})
   --max-header-size <bytes>     largest request head (default ${DEFAULTS.maxHeaderSize})
@@ -218,6 +223,8 @@ export function parseCli(argv: readonly string[], env: Env = {}): CliCommand {
     jwtSecret: text('jwt-secret'),
     publishKey: text('publish-key'),
     metricsKey: text('metrics-key'),
+    jwtJwksUrl: text('jwt-jwks-url'),
+    jwtJwksCooldown: number('jwt-jwks-cooldown', false),
     jwtAudience: text('jwt-audience'),
     jwtIssuer: text('jwt-issuer'),
     allowOrigin,
@@ -235,6 +242,8 @@ export function parseCli(argv: readonly string[], env: Env = {}): CliCommand {
     jwtClockTolerance: number('jwt-clock-tolerance', false),
     authTimeout: number('auth-timeout', false),
     maxConnectionsPerIp: number('max-connections-per-ip', true),
+    connectionRate: number('connection-rate', false),
+    connectionBurst: number('connection-burst', true),
     publishRate: number('publish-rate', false),
     publishBurst: number('publish-burst', true),
     maxHeaderSize: number('max-header-size', true),

@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     const keyed = options.publishKey !== undefined;
     say.info(`status page: ${base}${keyed ? ' (needs the publish key: ?key=… or Authorization: Bearer)' : ''}\n`, 'status page', { url: base, needsPublishKey: keyed });
   }
-  const jwt = options.jwtSecret !== undefined || options.jwtPublicKey !== undefined;
+  const jwt = options.jwtSecret !== undefined || options.jwtPublicKey !== undefined || options.jwtJwksUrl !== undefined;
   if (options.publishKey === undefined && !jwt) say.warn(OPEN_WARNING, 'the server is OPEN: no publish key and no JWT key, anyone who can reach it may subscribe to and publish on any channel');
   else if (!jwt) say.warn(OPEN_SUBSCRIBE_WARNING, 'no JWT key: anyone who can reach the server may subscribe to any channel');
   // Demo prices only on request: a real deployment must not publish made-up data on its channels.

@@ -7,7 +7,7 @@ import type { Metrics, Transport } from './metrics.js';
 import type { ResolvedOptions } from './options.js';
 import type { ChannelRegistry } from './registry.js';
 import type { AuthConfig } from './auth.js';
-import type { ConnectionsPerIp, PublishRate } from './limits.js';
+import type { ConnectionsPerIp, RateLimit } from './limits.js';
 import type { PushError } from './errors.js';
 import type { RateSampler } from './rate-sampler.js';
 import type { NodeInfo } from './status-report.js';
@@ -31,7 +31,9 @@ export interface ServerContext {
   readonly connections: Set<Connection>;
   readonly auth: AuthConfig;
   readonly connectionsPerIp: ConnectionsPerIp;
-  readonly publishRate: PublishRate;
+  readonly publishRate: RateLimit;
+  /** New SSE streams and WebSocket upgrades per client address (limitKey). */
+  readonly connectionRate: RateLimit;
   /** True once close() began (or a drain ends its streams): new requests get 503. */
   closing: boolean;
   /** True once drain() began: `/health` (readiness) answers 503 while everything else is served. */

@@ -22,7 +22,7 @@ import { createRequestHandler } from './router.js';
 import type { Next } from './router.js';
 import { isSseConnection } from './sse.js';
 import { createWsEndpoint } from './ws.js';
-import { ConnectionsPerIp, PublishRate } from './limits.js';
+import { ConnectionsPerIp, RateLimit } from './limits.js';
 import { RateSampler, SAMPLE_EVERY_MS } from './rate-sampler.js';
 import { RATE_WINDOWS } from './status-report.js';
 import type { BrokerKind } from './status-report.js';
@@ -125,7 +125,8 @@ export function createPushServer(options: PushServerOptions = {}): PushServer {
       allowOrigin: resolved.allowOrigin,
     },
     connectionsPerIp: new ConnectionsPerIp(resolved.maxConnectionsPerIp, metrics.limitRefusals),
-    publishRate: new PublishRate(resolved.publishRate, resolved.publishBurst, metrics.limitRefusals),
+    publishRate: new RateLimit(resolved.publishRate, resolved.publishBurst, metrics.limitRefusals, 'publish_rate', 'publishing'),
+    connectionRate: new RateLimit(resolved.connectionRate, resolved.connectionBurst, metrics.limitRefusals, 'connection_rate', 'opening streams from your address'),
     status: rates && { node: { id: resolved.nodeId, startedAt: Date.now(), broker: brokerKind }, rates },
   };
   const ws = createWsEndpoint(context);

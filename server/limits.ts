@@ -1,6 +1,11 @@
 /**
  * Per-client limits that protect the node from one noisy or hostile client: open connections per
- * IP, and a token bucket of publishes per token (its `sub`) or per IP. Every refusal is counted
+ * IP, a token bucket of new streams per IP, and one of publishes per token (its `sub`) or per IP.
+ *
+ * Why two connection limits (README, Limits and budgets): thousands of real browsers share one
+ * address behind an office or carrier NAT, each holding ONE connection (that is tabmux's point),
+ * so a low cap on open connections refuses real users. A flood from one address is a RATE: new
+ * streams per second are limited by a bucket, and the cap on open ones stays high, a backstop. Every refusal is counted
  * by limit name for `tabmux_limit_refusals_total{limit}`.
  *
  * The IP is the socket's peer address, or with `trustProxy` the client address the trusted
@@ -20,7 +25,8 @@ export type LimitName =
   | 'ws_payload'
   | 'auth_timeout'
   | 'request_timeout'
-  | 'ws_control_rate';
+  | 'ws_control_rate'
+  | 'connection_rate';
 export const LIMIT_NAMES: readonly LimitName[] = [
   'connections_per_ip',
   'publish_rate',
@@ -32,6 +38,7 @@ export const LIMIT_NAMES: readonly LimitName[] = [
   'auth_timeout',
   'request_timeout',
   'ws_control_rate',
+  'connection_rate',
 ];
 
 export type RefusalCounts = Record<LimitName, number>;
@@ -77,15 +84,18 @@ interface Bucket {
 const SWEEP_AT = 10_000;
 
 /**
- * A token bucket per key: `burst` publishes at once, refilled at `perSecond`. A refusal carries
- * `Retry-After` (RFC 9110 §10.2.3, whole seconds, at least 1) for when one token is back.
+ * A token bucket per key: `burst` at once, refilled at `perSecond`. A refusal is counted under
+ * `limit` and carries `Retry-After` (RFC 9110 §10.2.3, whole seconds, at least 1) for when one
+ * token is back; `doing` names what was too fast ("publishing").
  */
-export class PublishRate {
+export class RateLimit {
   private readonly buckets = new Map<string, Bucket>();
   constructor(
     private readonly perSecond: number,
     private readonly burst: number,
     private readonly refusals: RefusalCounts,
+    private readonly limit: LimitName,
+    private readonly doing: string,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -100,9 +110,9 @@ export class PublishRate {
       bucket.tokens -= 1;
       return;
     }
-    this.refusals.publish_rate++;
+    this.refusals[this.limit]++;
     const seconds = Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond));
-    throw new PushError('TABMUX_ERR_RATE_LIMITED', `publishing too fast (limit ${this.perSecond}/s, burst ${this.burst}); retry in ${seconds} s`, {
+    throw new PushError('TABMUX_ERR_RATE_LIMITED', `${this.doing} too fast (limit ${this.perSecond}/s, burst ${this.burst}); retry in ${seconds} s`, {
       'Retry-After': String(seconds),
     });
   }

@@ -24,6 +24,15 @@ export interface PushServerOptions {
   readonly jwtSecret?: string;
   /** PEM public key (RSA → RS256, EC P-256 → ES256) or a JWKS JSON text, for client JWTs. */
   readonly jwtPublicKey?: string;
+  /**
+   * An identity provider's JWKS URL (its `jwks_uri`, https): client JWTs are verified with its
+   * keys, fetched and cached, refetched when a token names an unknown `kid` (a rotation; at most
+   * once per 30 s) and every 10 min. Excludes `jwtPublicKey`. While the set cannot be fetched,
+   * subscribers get 503 (WebSocket: close 1013), not 401: their tokens are not at fault.
+   */
+  readonly jwtJwksUrl?: string;
+  /** Seconds between two fetches of `jwtJwksUrl` at the least, even for unknown `kid`s (default 30). */
+  readonly jwtJwksCooldown?: number;
   /** When set, a client JWT's `aud` must name this audience. */
   readonly jwtAudience?: string;
   /** When set, a client JWT's `iss` must equal this issuer. */
@@ -32,8 +41,19 @@ export interface PushServerOptions {
   readonly jwtClockTolerance?: number;
   /** Seconds a WebSocket may stay open without a token before it is closed 4001 (default 10). */
   readonly authTimeout?: number;
-  /** Open SSE/WebSocket/poll connections one IP address may hold (default 256). */
+  /**
+   * Open SSE/WebSocket/poll connections one IP address (IPv6: one /64) may hold (default 4096: a
+   * backstop; a NAT of thousands of browsers holds one each, so floods are `connectionRate`'s job).
+   */
   readonly maxConnectionsPerIp?: number;
+  /**
+   * New SSE streams and WebSocket upgrades per second per client address (IPv6: per /64), after
+   * `connectionBurst` at once (default 50/s, burst 500): stops a flood from one address without
+   * capping how many browsers behind one NAT stay connected. Long polls are not counted.
+   */
+  readonly connectionRate?: number;
+  /** New streams one address may open at once before `connectionRate` applies (default 500). */
+  readonly connectionBurst?: number;
   /** Publishes per second per token (`sub`, else the IP); publish key and open-server publishes are exempt (default 50). */
   readonly publishRate?: number;
   /** Publishes allowed at once before `publishRate` applies (default 100). */
@@ -119,6 +139,8 @@ export interface ResolvedOptions {
   readonly jwtIssuer: string | undefined;
   readonly authTimeoutMs: number;
   readonly maxConnectionsPerIp: number;
+  readonly connectionRate: number;
+  readonly connectionBurst: number;
   readonly publishRate: number;
   readonly publishBurst: number;
   readonly maxHeaderSize: number;
@@ -186,10 +208,13 @@ export const DEFAULTS = {
   drainSpread: 3,
   // 30 s: NTP-synced hosts are within a second; this covers phones and VMs that drift.
   jwtClockTolerance: 30,
+  jwtJwksCooldown: 30,
   authTimeout: 10,
   // One browser holds one connection per origin (that is tabmux's point); 256 leaves room for
   // an office behind one NAT address while one host cannot exhaust the file descriptors.
-  maxConnectionsPerIp: 256,
+  maxConnectionsPerIp: 4096,
+  connectionRate: 50,
+  connectionBurst: 500,
   publishRate: 50,
   publishBurst: 100,
   maxHeaderSize: 16 * 1024,
@@ -240,7 +265,8 @@ function nodeIdOf(value: unknown): string {
 }
 
 export function resolveOptions(options: PushServerOptions): ResolvedOptions {
-  const jwt = createJwtKeys(options.jwtSecret, options.jwtPublicKey);
+  const jwksCooldown = number('jwtJwksCooldown', options.jwtJwksCooldown, DEFAULTS.jwtJwksCooldown, (n) => n >= 0 && n <= 3600, 'a number of seconds in [0, 3600]');
+  const jwt = createJwtKeys(options.jwtSecret, options.jwtPublicKey, options.jwtJwksUrl, jwksCooldown * 1000);
   if (options.redis !== undefined && (typeof options.redis !== 'string' || !/^rediss?:\/\//.test(options.redis))) {
     throw new PushError('TABMUX_ERR_BAD_REQUEST', 'option redis must be a URL like redis://host:6379[/db]');
   }
@@ -275,6 +301,8 @@ export function resolveOptions(options: PushServerOptions): ResolvedOptions {
     jwtIssuer: nonEmpty('jwtIssuer', options.jwtIssuer),
     authTimeoutMs: seconds('authTimeout', options.authTimeout, DEFAULTS.authTimeout),
     maxConnectionsPerIp: number('maxConnectionsPerIp', options.maxConnectionsPerIp, DEFAULTS.maxConnectionsPerIp, int(1), 'an integer >= 1'),
+    connectionRate: number('connectionRate', options.connectionRate, DEFAULTS.connectionRate, (n) => n > 0, 'a number > 0'),
+    connectionBurst: number('connectionBurst', options.connectionBurst, DEFAULTS.connectionBurst, int(1), 'an integer >= 1'),
     publishRate: number('publishRate', options.publishRate, DEFAULTS.publishRate, (n) => n > 0, 'a number of publishes per second > 0'),
     publishBurst: number('publishBurst', options.publishBurst, DEFAULTS.publishBurst, int(1), 'an integer >= 1'),
     maxHeaderSize: number('maxHeaderSize', options.maxHeaderSize, DEFAULTS.maxHeaderSize, int(1024), 'an integer number of bytes >= 1024'),

@@ -17,7 +17,7 @@ import { handlePublish } from './publish.js';
 import { handleSse, sendComeBackLater } from './sse.js';
 import { serveStatic, STATIC_FILES } from './static-files.js';
 import { stripBasePath } from './base-path.js';
-import { clientAddress } from './client-address.js';
+import { clientAddress, limitKey } from './client-address.js';
 import { closeConnection } from './connection-close.js';
 import { parseStreamRequest } from './stream-request.js';
 
@@ -72,7 +72,11 @@ async function route(
   switch (path) {
     case '/sse':
     case '/poll': {
-      const release = context.connectionsPerIp.acquire(clientAddress(req, context.options.trustProxy));
+      const ip = clientAddress(req, context.options.trustProxy);
+      // A poll continues a session (a client may poll many times a second on a busy channel):
+      // only new streams count against the rate; every request counts against the open cap.
+      if (path === '/sse') context.connectionRate.take(limitKey(ip));
+      const release = context.connectionsPerIp.acquire(ip);
       res.once('close', release);
       const credentials = await authenticate(req, query, context.auth);
       const requests = parseStreamRequest(req, query, context.options.maxChannelsPerStream);

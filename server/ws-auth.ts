@@ -4,7 +4,7 @@
  * with a fresh token before the current one expires. No valid token in time, a bad one, or an
  * expired one: an `op:error` TABMUX_ERR_UNAUTHORIZED frame saying which, then close 4001.
  */
-import { CLOSE_UNAUTHORIZED } from '../src/protocol/close-codes.js';
+import { CLOSE_TRY_AGAIN_LATER, CLOSE_UNAUTHORIZED } from '../src/protocol/close-codes.js';
 import type { WsServerFrame } from '../src/protocol/wire.js';
 import { msUntilExpiry, verifyToken } from './auth.js';
 import type { Credentials, Grant } from './auth.js';
@@ -71,7 +71,15 @@ export class WsAuth {
     try {
       grant = await verifyToken(token, context.auth);
     } catch (error) {
-      this.closeUnauthorized(toPushError(error).message);
+      const refusal = toPushError(error);
+      if (refusal.code === 'TABMUX_ERR_UNAVAILABLE') {
+        // The key set could not be fetched: not the token's fault, so not 4001 (drop the token).
+        this.link.send({ op: 'error', code: refusal.code, message: refusal.message });
+        this.link.close(CLOSE_TRY_AGAIN_LATER, 'try again later');
+        this.link.teardown.end();
+        return;
+      }
+      this.closeUnauthorized(refusal.message);
       return;
     }
     if (this.link.teardown.ended) return;

@@ -10,7 +10,7 @@ import type { ServerContext } from './context.js';
 import { authenticate } from './auth.js';
 import type { Credentials } from './auth.js';
 import { stripBasePath } from './base-path.js';
-import { clientAddress } from './client-address.js';
+import { clientAddress, limitKey } from './client-address.js';
 import { originAllowed } from './cors.js';
 import { PushError, urlTooLong } from './errors.js';
 
@@ -51,7 +51,9 @@ export async function admitUpgrade(context: ServerContext, req: IncomingMessage,
   if (req.method !== 'GET') throw new PushError('TABMUX_ERR_METHOD_NOT_ALLOWED', 'a WebSocket upgrade is a GET');
   // Cross-site WebSocket hijacking: browsers send cookies with any site's upgrade; CORS does not apply.
   if (!originAllowed(req, options.allowOrigin)) throw new PushError('TABMUX_ERR_FORBIDDEN', 'this origin is not allowed by the server (allowOrigin)');
-  const release = context.connectionsPerIp.acquire(clientAddress(req, options.trustProxy));
+  const ip = clientAddress(req, options.trustProxy);
+  context.connectionRate.take(limitKey(ip));
+  const release = context.connectionsPerIp.acquire(ip);
   socket.once('close', release);
   // A token on the upgrade (header, cookie, ?token=) must be valid: a bad one is refused here with
   // 401. No token: accepted, and the first frame must then be {"op":"auth"} (browsers cannot

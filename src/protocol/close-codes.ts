@@ -9,6 +9,13 @@
 export const CLOSE_SERVICE_RESTART = 1012;
 
 /**
+ * IANA's registry of RFC 6455 codes: 1013 "try again later" — the server cannot check the token
+ * now (its key set at jwtJwksUrl could not be fetched). Preceded by an `op:error`
+ * TABMUX_ERR_UNAVAILABLE frame; reconnect with backoff, the token is not at fault.
+ */
+export const CLOSE_TRY_AGAIN_LATER = 1013;
+
+/**
  * RFC 6455 §7.4.2 leaves 4000–4999 to applications. 4001 (like HTTP 401): no valid token — none
  * sent within the server's authTimeout, a bad one, or it expired. Preceded by an `op:error`
  * TABMUX_ERR_UNAUTHORIZED frame saying which; reconnect with a fresh token.

@@ -198,9 +198,10 @@ export function dataOf(events: readonly { data: string }[]): unknown[] {
   return events.map((e) => JSON.parse(e.data));
 }
 
-export async function metric(base: string, name: string): Promise<number> {
-  const res = await request(`${base}/metrics`);
+/** One metric's value; `headers` carry the metrics key of a server that has one. */
+export async function metric(base: string, name: string, headers: Record<string, string> = {}): Promise<number> {
+  const res = await request(`${base}/metrics`, { headers });
   const line = res.text.split('\n').find((l) => l.startsWith(`${name} `) || l === name);
-  if (!line) throw new Error(`metric ${name} not found`);
+  if (!line) throw new Error(`metric ${name} not found (${res.status})`);
   return Number(line.split(' ').at(-1));
 }

@@ -12,6 +12,8 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import net from 'node:net';
+import nodeHttp from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import WebSocket from 'ws';
 import { createMemoryBroker } from '../../server/broker/memory.js';
 import type { LogFields, Logger } from '../../server/index.js';
@@ -27,6 +29,9 @@ const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const PEM = rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString();
 const ORIGIN = 'http://app.example';
 const EVIL = 'http://evil.example';
+const AUD = 'tabmux-hostile';
+const ISS = 'https://idp.app.example';
+const METRICS_KEY = 'hostile-metrics-key-0123456789';
 
 const tokens = new Set<string>();
 const now = () => Math.floor(Date.now() / 1000);
@@ -34,13 +39,16 @@ interface Claims {
   sub?: string;
   exp?: number | null;
   nbf?: number;
+  aud?: string;
+  iss?: string;
   tabmux?: unknown;
 }
 async function sign(claims: Claims, opts: { alg?: string; key?: unknown } = {}): Promise<string> {
-  const { exp = now() + 600, ...rest } = claims;
+  const { exp = now() + 600, aud = AUD, iss = ISS, ...rest } = claims;
   const jwt = new SignJWT({ tabmux: { subscribe: ['news', 'chat:*'], publish: ['chat:*'] }, ...rest }).setProtectedHeader({ alg: opts.alg ?? 'RS256' });
   if (exp !== null) jwt.setExpirationTime(exp);
   if (claims.nbf !== undefined) jwt.setNotBefore(claims.nbf);
+  jwt.setAudience(aud).setIssuer(iss);
   const token = await jwt.sign((opts.key ?? rsa.privateKey) as Parameters<SignJWT['sign']>[0]);
   tokens.add(token);
   return token;
@@ -168,6 +176,31 @@ const CASES: Case[] = [
     assert.equal(raw.all.split('HTTP/1.1').length, 2, `one status line, none inside the event stream: ${JSON.stringify(raw.all)}`);
     return { status: raw.status, code: 'none', body: raw.body };
   } },
+  { name: 'token for another audience (aud)', expect: { status: 401, code: 'TABMUX_ERR_UNAUTHORIZED', mentions: 'aud' }, run: async (u) => http(`${u}/sse?channel=news`, { headers: bearer(await sign({ aud: 'another-app' })) }) },
+  { name: 'token from another issuer (iss)', expect: { status: 401, code: 'TABMUX_ERR_UNAUTHORIZED', mentions: 'iss' }, run: async (u) => http(`${u}/sse?channel=news`, { headers: bearer(await sign({ iss: 'https://evil.example' })) }) },
+  { name: '/metrics without the metrics key', expect: { status: 401, code: 'TABMUX_ERR_UNAUTHORIZED', mentions: 'metrics key' }, run: (u) => http(`${u}/metrics`) },
+  { name: '/metrics with a subscriber token instead of the metrics key', expect: { status: 401, code: 'TABMUX_ERR_UNAUTHORIZED' }, run: async (u) => http(`${u}/metrics`, { headers: bearer(await sign({})) }) },
+  { name: 'SSE streams opened and closed as fast as possible from one address (connection rate)', expect: { status: 429, code: 'TABMUX_ERR_RATE_LIMITED', mentions: 'too fast' }, run: async (u) => {
+    // Its own loopback address (any 127/8 is this host), so the flood spends only its own bucket.
+    const token = await sign({});
+    for (let i = 0; i < 200; i++) {
+      const res = await streamHead(`${u}/sse?channel=news`, bearer(token), '127.0.0.7');
+      if (res.status === 429) {
+        assert.ok(Number(res.headers['retry-after']) >= 1, 'Retry-After');
+        assert.ok(i >= 40, `the burst (40) was allowed first; refused at ${i}`);
+        return { status: 429, code: JSON.parse(res.body).error.code, body: res.body };
+      }
+    }
+    throw new Error('200 streams in a row from one address were all accepted (rate 20/s, burst 40)');
+  } },
+  { name: 'WebSocket upgrades as fast as possible from one address (connection rate)', expect: { status: 429, code: 'TABMUX_ERR_RATE_LIMITED', mentions: 'too fast' }, run: async (u) => {
+    for (let i = 0; i < 200; i++) {
+      const res = await upgradeOutcome(u, '127.0.0.8');
+      if (res.status === 429) return { status: 429, code: JSON.parse(res.body).error.code, body: res.body };
+      if (res.status !== 101) throw new Error(`upgrade ${i}: ${res.status} ${res.body}`);
+    }
+    throw new Error('200 upgrades in a row from one address were all accepted (rate 20/s, burst 40)');
+  } },
   { name: 'connection flood from one address', expect: { status: 429, code: 'TABMUX_ERR_RATE_LIMITED' }, run: async (u) => {
     const token = await sign({});
     const streams: SseClient[] = [];
@@ -247,6 +280,47 @@ function tryWs(url: string, headers: Record<string, string>): Promise<Outcome> {
   );
 }
 
+/** An SSE request from `localAddress`: its status, headers and (for a refusal) body; the stream is cut once its head arrives. */
+function streamHead(url: string, headers: Record<string, string>, localAddress: string): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return withTimeout(
+    new Promise((resolve, reject) => {
+      const req = nodeHttp.get(url, { headers: { Accept: 'text/event-stream', ...headers }, localAddress, agent: false }, (res) => {
+        if (res.statusCode === 200) {
+          req.destroy();
+          return resolve({ status: 200, headers: res.headers, body: '' });
+        }
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      });
+      req.on('error', reject);
+    }),
+    WAIT_MS,
+    `SSE head from ${localAddress}`,
+  );
+}
+
+/** A WebSocket upgrade from `localAddress`: 101 (then closed), or the refusal's status and body. */
+function upgradeOutcome(base: string, localAddress: string): Promise<{ status: number; body: string }> {
+  return withTimeout(
+    new Promise((resolve, reject) => {
+      const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/ws`, { headers: { Origin: ORIGIN }, localAddress });
+      socket.once('open', () => {
+        socket.terminate();
+        resolve({ status: 101, body: '' });
+      });
+      socket.once('unexpected-response', (_req, res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      });
+      socket.once('error', (error) => reject(error));
+    }),
+    WAIT_MS,
+    `upgrade from ${localAddress}`,
+  );
+}
+
 /** RFC 7519 §6: an "unsecured JWT" — alg none, empty signature. */
 function unsignedToken(payload: object): string {
   const part = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -273,6 +347,7 @@ test('hostile inputs: every case is refused cleanly while well-behaved subscribe
   const broker = { ...inner, publish: (channel: string, json: string) => (channel === 'chat:explode' ? Promise.reject(new Error('broker exploded')) : inner.publish(channel, json)) };
   const s = await startServer({
     logger, broker, publishKey: KEY, jwtPublicKey: PEM, jwtClockTolerance: 1, allowOrigin: [ORIGIN], authTimeout: 0.5,
+    jwtAudience: AUD, jwtIssuer: ISS, metricsKey: METRICS_KEY, connectionRate: 20, connectionBurst: 40,
     maxMessageSize: 1024, maxConnectionsPerIp: 8, publishRate: 5, publishBurst: 10, maxUrlLength: 4096, headersTimeout: 0.5,
   });
   t.after(() => s.close());
@@ -306,9 +381,9 @@ test('hostile inputs: every case is refused cleanly while well-behaved subscribe
   assert.deepEqual(ws.messages().map((m) => m.data), Array.from({ length: sent }, (_, i) => i + 1), 'WS: every message once, in order');
   assert.ok(logs.some((l) => l.includes('request failed')), 'the internal error was logged');
   for (const token of tokens) assert.ok(!logs.some((l) => l.includes(token)), 'no token in the logs');
-  const refusals = await request(`${s.url}/metrics`);
-  for (const limit of ['connections_per_ip', 'publish_rate', 'message_size', 'header_size', 'url_size', 'ws_payload', 'auth_timeout', 'request_timeout', 'ws_control_rate']) {
+  const refusals = await request(`${s.url}/metrics`, { headers: bearer(METRICS_KEY) });
+  for (const limit of ['connections_per_ip', 'publish_rate', 'message_size', 'header_size', 'url_size', 'ws_payload', 'auth_timeout', 'request_timeout', 'ws_control_rate', 'connection_rate']) {
     assert.match(refusals.text, new RegExp(`^tabmux_limit_refusals_total\\{limit="${limit}"\\} [1-9]`, 'm'), `metric for ${limit}`);
   }
-  assert.ok((await metric(s.url, 'tabmux_auth_refusals_total{code="unauthorized"}')) > 0);
+  assert.ok((await metric(s.url, 'tabmux_auth_refusals_total{code="unauthorized"}', bearer(METRICS_KEY))) > 0);
 });

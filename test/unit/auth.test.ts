@@ -12,7 +12,7 @@ import { createJwtKeys } from '../../server/auth-keys.js';
 import { checkPublish, checkSubscribe, verifyToken } from '../../server/auth.js';
 import type { AuthConfig } from '../../server/auth.js';
 import { matchesAny, parsePatterns } from '../../server/channel-patterns.js';
-import { ConnectionsPerIp, PublishRate, createRefusalCounts } from '../../server/limits.js';
+import { ConnectionsPerIp, RateLimit, createRefusalCounts } from '../../server/limits.js';
 import { parseCli } from '../../server/cli-args.js';
 import { PushError } from '../../server/errors.js';
 import { pageHeaders } from '../../server/security-headers.js';
@@ -85,7 +85,7 @@ test('subscribe/publish decisions: open server, publish key only, JWT', () => {
 test('publish rate: a burst, then the refill rate; Retry-After says when a token is back', () => {
   let now = 0;
   const refusals = createRefusalCounts();
-  const rate = new PublishRate(2, 4, refusals, () => now);
+  const rate = new RateLimit(2, 4, refusals, 'publish_rate', 'publishing', () => now);
   for (let i = 0; i < 4; i++) rate.take('a');
   assert.throws(() => rate.take('a'), (e: PushError) => e.status === 429 && e.headers['Retry-After'] === '1');
   rate.take('b'); // another key has its own bucket
@@ -93,7 +93,7 @@ test('publish rate: a burst, then the refill rate; Retry-After says when a token
   rate.take('a');
   assert.throws(() => rate.take('a'));
   assert.equal(refusals.publish_rate, 2);
-  const slow = new PublishRate(0.1, 1, refusals, () => now);
+  const slow = new RateLimit(0.1, 1, refusals, 'publish_rate', 'publishing', () => now);
   slow.take('c');
   assert.throws(() => slow.take('c'), (e: PushError) => e.headers['Retry-After'] === '10');
 });
