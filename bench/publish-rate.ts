@@ -40,7 +40,7 @@ async function serve(kind: Kind): Promise<void> {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as { port: number }).port;
   } else {
-    const push = createPushServer({ logger: silentLogger, history: 1000, maxConnectionsPerIp: 1_000_000 });
+    const push = createPushServer({ logger: silentLogger, history: 1000, maxConnectionsPerIp: 1_000_000, connectionRate: 1_000_000, connectionBurst: 1_000_000 });
     port = (await push.listen(0, '127.0.0.1')).port;
   }
   console.log(`port ${port}`);

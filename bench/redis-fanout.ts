@@ -36,7 +36,7 @@ interface Setup {
 }
 
 async function inProcessNode(broker: Broker): Promise<Node & { publish: Setup['publish'] }> {
-  const push = createPushServer({ broker, logger: silentLogger, history: HISTORY, maxBufferedBytes: 64 * 1024 * 1024 });
+  const push = createPushServer({ broker, logger: silentLogger, history: HISTORY, maxBufferedBytes: 64 * 1024 * 1024, connectionRate: 1_000_000, connectionBurst: 1_000_000 });
   const { port } = await push.listen(0, '127.0.0.1');
   return {
     port,

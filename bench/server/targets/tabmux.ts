@@ -10,7 +10,7 @@ import type { Target } from './types.js';
 export async function startTabmux(): Promise<Target> {
   // Every load-generator connection comes from 127.0.0.1: lift the per-IP bound (default 256),
   // as a deployment behind a proxy must (server/limits.ts).
-  const push = createPushServer({ logger: silentLogger, history: 1000, closeTimeout: 500, maxConnectionsPerIp: 1_000_000 });
+  const push = createPushServer({ logger: silentLogger, history: 1000, closeTimeout: 500, maxConnectionsPerIp: 1_000_000, connectionRate: 1_000_000, connectionBurst: 1_000_000 });
   const { port } = await push.listen(0, '127.0.0.1');
   let last: string | undefined;
   return {
