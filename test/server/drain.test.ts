@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createMemoryBroker } from '../../server/broker/memory.js';
-import { openSse, openWs, publish, request } from '../helpers/server-clients.js';
+import { metric, openSse, openWs, publish, request } from '../helpers/server-clients.js';
 import type { SseClient } from '../helpers/server-clients.js';
 import { startServer } from '../helpers/server.js';
 import { waitFor, withTimeout } from '../helpers/wait.js';
@@ -82,11 +82,11 @@ test('SIGTERM: /health 503 at once, served through the drain delay, streams ende
     const wsClosed = ws.closed.then((close) => ({ ...close, at: Date.now() }));
     // On a channel nothing is published to: only the drain can answer it.
     const poll = request(`${url}/poll?channel=quiet&timeout=30`, {}, SPAWN_MS).then((answer) => ({ answer, at: Date.now() }));
-    await new Promise((resolve) => setTimeout(resolve, 100)); // let the poll reach the server
+    await waitFor('the poll to reach the server', async () => (await metric(url, 'tabmux_connections{transport="poll"}')) === 1, 5000, 20);
 
     const signalled = Date.now();
     p.child.kill('SIGTERM');
-    await waitFor('/health to answer 503', async () => (await request(`${url}/health`)).status === 503, 1000, 20);
+    await waitFor('/health to answer 503', async () => (await request(`${url}/health`).catch(() => undefined))?.status === 503, 1000, 20);
     assert.ok(Date.now() - signalled < 1000, '/health is 503 at once');
     assert.equal((await request(`${url}/health/live`)).status, 200, 'still live while draining');
     // Still serving: a publish reaches every open stream, and a new stream opens.
@@ -121,7 +121,7 @@ test('a second signal during the drain exits at once', async () => {
   try {
     const url = await p.url;
     p.child.kill('SIGINT');
-    await waitFor('/health to answer 503', async () => (await request(`${url}/health`)).status === 503, 2000, 20);
+    await waitFor('/health to answer 503', async () => (await request(`${url}/health`).catch(() => undefined))?.status === 503, 2000, 20);
     const t0 = Date.now();
     p.child.kill('SIGINT');
     assert.equal(await withTimeout(p.exited, 3000, 'exit on the second signal'), 1);
