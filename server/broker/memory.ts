@@ -22,6 +22,13 @@ import { DEFAULT_HISTORY_TTL_MS } from './broker.js';
 import { HistoryStore } from './memory-history.js';
 
 /** The node budget's defaults (README, Limits and budgets explains each). */
+/**
+ * Idempotency keys remembered at most (README, Limits and budgets): about 27 MB with the longest
+ * keys and channel names, a few MB with UUIDs; 166 keyed publishes a second for the whole default
+ * window of 300 s. Past it the oldest are forgotten first: a retry of one of those may store twice.
+ */
+export const MAX_IDEMPOTENCY_KEYS = 50_000;
+
 export const HISTORY_DEFAULTS = {
   maxBytes: 64 * 1024 * 1024,
   maxChannels: 10_000,
@@ -68,13 +75,18 @@ export function createMemoryBroker(options: MemoryBrokerOptions): MemoryBroker {
   const listeners = new Map<string, Set<MessageListener>>();
   let seq = 0;
   let closed = false;
-  /** Idempotency keys (channel NUL key) → the first message and when the key expires, in expiry order. */
-  const seen = new Map<string, { message: StoredMessage; expires: number }>();
+  /**
+   * Idempotency keys (channel NUL key) → the first publish's seq and when the key expires, in
+   * expiry order. Not the message: a key must not keep a value alive after the history budget
+   * dropped it.
+   */
+  const seen = new Map<string, { seq: number; expires: number }>();
   const forgetExpired = (now: number): void => {
     // Entries are added with one window per publish; with mixed windows a longer one may sit
     // before a shorter one, which then waits a little longer: only memory, never correctness.
+    // Past MAX_IDEMPOTENCY_KEYS the oldest go first, however long they had left.
     for (const [key, entry] of seen) {
-      if (entry.expires > now) break;
+      if (entry.expires > now && seen.size < MAX_IDEMPOTENCY_KEYS) break;
       seen.delete(key);
     }
   };
@@ -88,12 +100,12 @@ export function createMemoryBroker(options: MemoryBrokerOptions): MemoryBroker {
       const seenKey = idempotency && `${channel}\0${idempotency.key}`;
       if (seenKey !== undefined) {
         const first = seen.get(seenKey);
-        if (first && first.expires > now) return { ...first.message, duplicate: true };
+        if (first && first.expires > now) return { channel, id: formatEventId(epoch, first.seq), epoch, seq: first.seq, json, duplicate: true };
       }
       seq++;
       const message: StoredMessage = { channel, id: formatEventId(epoch, seq), epoch, seq, json };
       store.append(message);
-      if (seenKey !== undefined) seen.set(seenKey, { message, expires: now + idempotency!.windowMs });
+      if (seenKey !== undefined) seen.set(seenKey, { seq, expires: now + idempotency!.windowMs });
       // Delivered synchronously, inside publish: listeners of all channels see seqs in order.
       for (const listener of listeners.get(channel) ?? []) {
         try {

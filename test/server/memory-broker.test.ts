@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMemoryBroker } from '../../server/broker/memory.js';
+import { createMemoryBroker, MAX_IDEMPOTENCY_KEYS } from '../../server/broker/memory.js';
 import type { StoredMessage } from '../../server/broker/broker.js';
 import { formatEventId, parseEventId } from '../../src/protocol/event-id.js';
 
@@ -178,4 +178,23 @@ test('a channel holds what it retains, not a ring pre-sized for `history`; a lon
   const { messages } = await broker.replay([{ channel: 'long', after: { epoch: EPOCH, seq: 0 } }]);
   assert.equal(messages.length, 199_999);
   await broker.close();
+});
+
+test('idempotency keys: at most MAX_IDEMPOTENCY_KEYS remembered, the oldest forgotten first; a duplicate answers the first id', async () => {
+  const broker = createMemoryBroker({ history: 1, historyMaxChannels: 10 });
+  const window = { windowMs: 300_000 };
+  try {
+    const first = await broker.publish('keyed', '"first"', { key: 'k-first', ...window });
+    const again = await broker.publish('keyed', '"first"', { key: 'k-first', ...window });
+    assert.equal(again.id, first.id);
+    assert.equal(again.duplicate, true);
+    for (let i = 0; i < MAX_IDEMPOTENCY_KEYS; i++) await broker.publish('keyed', '1', { key: `k-${i}`, ...window });
+    const last = await broker.publish('keyed', '1', { key: `k-${MAX_IDEMPOTENCY_KEYS - 1}`, ...window });
+    assert.equal(last.duplicate, true, 'the newest key is still remembered');
+    const forgotten = await broker.publish('keyed', '"first"', { key: 'k-first', ...window });
+    assert.equal(forgotten.duplicate, undefined, 'the oldest key was forgotten once the cap was reached');
+    assert.notEqual(forgotten.id, first.id);
+  } finally {
+    await broker.close();
+  }
 });
