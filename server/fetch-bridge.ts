@@ -55,6 +55,7 @@ class FetchIncoming extends Readable {
   /** The client's address when the caller knows it (per-IP limits, client-address.ts). */
   readonly socket: { readonly remoteAddress: string | undefined; setNoDelay(): void };
   private readonly reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  private stopped = false;
 
   constructor(request: Request, url: URL, clientAddress: string | undefined) {
     super();
@@ -71,10 +72,23 @@ class FetchIncoming extends Readable {
     }
   }
 
+  /**
+   * The response is over: nothing more of the body is read (the router's drain of an unread
+   * body, `req.resume()`, would otherwise read an endless one for ever). What is left unread is
+   * the runtime's to discard, as after any Fetch handler that answers without reading the body;
+   * cancelling it here could cut the connection before the answer has left.
+   */
+  stop(): void {
+    if (this.complete || this.stopped) return;
+    this.stopped = true;
+    this.push(null);
+  }
+
   override _read(): void {
+    if (this.stopped) return;
     this.reader!.read().then(
       ({ done, value }) => {
-        if (this.destroyed) return;
+        if (this.destroyed || this.stopped) return;
         if (done) {
           this.complete = true;
           this.push(null);
@@ -87,7 +101,8 @@ class FetchIncoming extends Readable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    if (!this.complete) this.reader?.cancel(error ?? undefined).catch(() => {});
+    // Destroyed before the end: the client went away (or the body failed), so nobody sends the rest.
+    if (!this.complete && !this.stopped) this.reader?.cancel(error ?? undefined).catch(() => {});
     // As node's IncomingMessage: an error is emitted only to a listener (publish.ts has one while
     // it reads); unheard, it would be an uncaught 'error' event.
     callback(this.listenerCount('error') > 0 ? error : null);
@@ -225,7 +240,10 @@ export function serveThroughNode(handle: NodeHandler, request: Request, url: URL
       req.destroy(new Error('the client went away'));
     };
     signal.addEventListener('abort', abort, { once: true });
-    res.once('close', () => signal.removeEventListener('abort', abort));
+    res.once('close', () => {
+      signal.removeEventListener('abort', abort);
+      req.stop();
+    });
     handle(req as unknown as IncomingMessage, res as unknown as ServerResponse);
   });
 }
