@@ -119,6 +119,7 @@ class FetchOutgoing extends Writable {
   private bodyDone = false;
   /** The callback of the write the body had no room for: called when the reader pulls. */
   private held: (() => void) | undefined;
+  private clientGone = false;
 
   constructor(
     withBody: boolean,
@@ -173,6 +174,12 @@ class FetchOutgoing extends Writable {
     this.onHead(response);
   }
 
+  /** The client went away (`request.signal` aborted): let go as a closed socket would. */
+  leave(): void {
+    this.clientGone = true;
+    this.destroy();
+  }
+
   private release(): void {
     const held = this.held;
     this.held = undefined;
@@ -211,9 +218,13 @@ class FetchOutgoing extends Writable {
       this.headersSent = true;
       this.onFail(error ?? new Error('the response was destroyed before its head was written'));
     } else if (!this.bodyDone) {
-      // Cut, not ended: the client sees a broken stream (an EventSource then reconnects).
       this.bodyDone = true;
-      this.controller?.error(error ?? new Error('the response was cut'));
+      // The client left: nobody reads on, so the body just ends (an errored one would only have
+      // the runtime log the client's leaving as a failure). Cut by the server (a slow consumer
+      // dropped, close() timing out): errored, so the runtime cuts the connection and the client
+      // sees a broken stream, never a truncated body that looks complete.
+      if (this.clientGone) this.controller.close();
+      else this.controller.error(error ?? new Error('the response was cut by the server'));
     }
     // Not passed on: node's ServerResponse does not emit 'error' for its own destroy either, and
     // nothing listens for one.
@@ -236,7 +247,7 @@ export function serveThroughNode(handle: NodeHandler, request: Request, url: URL
     const res = new FetchOutgoing(request.method !== 'HEAD', resolve, reject);
     const abort = (): void => {
       reject(signal.reason);
-      res.destroy();
+      res.leave();
       req.destroy(new Error('the client went away'));
     };
     signal.addEventListener('abort', abort, { once: true });
