@@ -22,12 +22,12 @@ import { createRequestHandler } from './router.js';
 import type { Next } from './router.js';
 import { isSseConnection } from './sse.js';
 import { createWsEndpoint } from './ws.js';
-import { createFetchHandler } from './fetch-handler.js';
-import type { FetchInfo } from './fetch-handler.js';
 import { ConnectionsPerIp, PublishRate } from './limits.js';
 import { RateSampler, SAMPLE_EVERY_MS } from './rate-sampler.js';
 import { RATE_WINDOWS } from './status-report.js';
 import type { BrokerKind } from './status-report.js';
+import { createFetchHandler } from './fetch-handler.js';
+import type { FetchInfo } from './fetch-handler.js';
 
 export type { PushServerOptions } from './options.js';
 export { DEFAULTS } from './options.js';
