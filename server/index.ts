@@ -26,6 +26,8 @@ import { ConnectionsPerIp, RateLimit } from './limits.js';
 import { RateSampler, SAMPLE_EVERY_MS } from './rate-sampler.js';
 import { RATE_WINDOWS } from './status-report.js';
 import type { BrokerKind } from './status-report.js';
+import { createFetchHandler } from './fetch-handler.js';
+import type { FetchInfo } from './fetch-handler.js';
 
 export type { PushServerOptions } from './options.js';
 export { DEFAULTS } from './options.js';
@@ -36,6 +38,7 @@ export { createMemoryBroker } from './broker/memory.js';
 export { createRedisBroker, type RedisBrokerOptions } from './broker/redis.js';
 export { PushError } from './errors.js';
 export { BrokerError, type BrokerErrorCode } from './broker/errors.js';
+export type { FetchInfo } from './fetch-handler.js';
 
 export interface PushServer {
   /** Starts an http.Server of its own; resolves once listening. */
@@ -56,6 +59,13 @@ export interface PushServer {
    * upgrade for any other path is handed to it instead of being refused with 404.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, next?: () => void): void;
+  /**
+   * Every HTTP endpoint as a Fetch API handler (Next.js route handlers, Hono, Bun, Deno): resolves
+   * once the response head is ready, SSE streaming in the body. `/ws` answers 501: WebSockets
+   * need `handleUpgrade` on a Node server. `info.clientAddress` is the client's address for the
+   * per-IP limits (README, Fetch API handler).
+   */
+  fetch(request: Request, info?: FetchInfo): Promise<Response>;
   /** The http.Server started by listen(), if any. */
   readonly httpServer: Server | undefined;
 }
@@ -186,6 +196,7 @@ export function createPushServer(options: PushServerOptions = {}): PushServer {
     },
     handleRequest,
     handleUpgrade: ws.handleUpgrade,
+    fetch: createFetchHandler(context, handleRequest),
     publish: (channel, data) => publishValue(context, channel, data),
     close: () => {
       context.draining = true;

@@ -132,18 +132,24 @@ test('03-chat: a message published from one tab reaches both; published markup s
     await assertAllAsText(pages, '#log li', '03');
   }));
 
+/** Examples 04 and 10: tabmux under /realtime of an app whose POST /api/orders publishes to `orders`. */
+async function ordersReachBothTabs(pages: Page[], url: string, example: string): Promise<void> {
+  // The page subscribes at load; wait until the upstream carries the channel before posting.
+  await waitFor('the upstream to subscribe to orders', async () => (await readMetric(`${url}/realtime`, 'tabmux_subscriptions')) >= 1);
+  const answer = await fetch(`${url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ item: 'tea' }) });
+  assert.equal(answer.status, 200);
+  for (const [i, page] of pages.entries()) await waitFor(`tab ${i} to list the order`, async () => (await items(page, '#orders li')).some((t) => t.includes('tea')));
+  await assertOneUpstream(`${url}/realtime`);
+  const hostile = await fetch(`${url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ item: HOSTILE_MARKUP }) });
+  assert.equal(hostile.status, 200);
+  await assertAllAsText(pages, '#orders li', example);
+}
+
 test('04-express-mount: an order posted to the Express app reaches both tabs through /realtime; markup in it shows as text', () =>
-  inTwoTabs('examples/04-express-mount/server.js', async (pages, url) => {
-    // The page subscribes at load; wait until the upstream carries the channel before posting.
-    await waitFor('the upstream to subscribe to orders', async () => (await readMetric(`${url}/realtime`, 'tabmux_subscriptions')) >= 1);
-    const answer = await fetch(`${url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ item: 'tea' }) });
-    assert.equal(answer.status, 200);
-    for (const [i, page] of pages.entries()) await waitFor(`tab ${i} to list the order`, async () => (await items(page, '#orders li')).some((t) => t.includes('tea')));
-    await assertOneUpstream(`${url}/realtime`);
-    const hostile = await fetch(`${url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ item: HOSTILE_MARKUP }) });
-    assert.equal(hostile.status, 200);
-    await assertAllAsText(pages, '#orders li', '04');
-  }));
+  inTwoTabs('examples/04-express-mount/server.js', (pages, url) => ordersReachBothTabs(pages, url, '04')));
+
+test('10-hono: an order posted to the Hono app reaches both tabs through push.fetch under /realtime; markup in it shows as text', () =>
+  inTwoTabs('examples/10-hono/server.js', (pages, url) => ordersReachBothTabs(pages, url, '10')));
 
 test('05-redis-two-nodes: published on node A, delivered on node B, a poll on A resumes after the id B delivered', async () => {
   const redis = await startRedisServer();

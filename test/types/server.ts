@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { consoleLogger, createPushServer, DEFAULTS, jsonLogger, PushError, silentLogger } from 'tabmux/server';
-import type { LogFields, Logger, PushServer, PushServerOptions } from 'tabmux/server';
+import type { FetchInfo, LogFields, Logger, PushServer, PushServerOptions } from 'tabmux/server';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function expectType<T extends true>(_: T): void {}
@@ -41,6 +41,11 @@ server.on('upgrade', push.handleUpgrade);
 const middleware: (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void = push.handleRequest;
 const upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void = push.handleUpgrade;
 void [middleware, upgrade];
+// The Fetch API handler: global Request/Response only (Next.js route handlers, Hono, Bun, Deno).
+const fetchHandler: (request: Request) => Promise<Response> = push.fetch;
+const withAddress: Promise<Response> = push.fetch(new Request('http://localhost/health'), { clientAddress: '192.0.2.1' });
+const denoInfo: FetchInfo = { remoteAddr: { hostname: '192.0.2.1' } };
+void [fetchHandler, withAddress, denoInfo];
 const own: http.Server | undefined = push.httpServer;
 void own;
 const heartbeat: number = DEFAULTS.heartbeat;
@@ -56,6 +61,8 @@ createPushServer({ allowOrigin: 'https://app.example.com' });
 createPushServer({ heartbeat: true });
 // @ts-expect-error unknown option (a typo must not pass silently)
 createPushServer({ histroy: 10 });
+// @ts-expect-error the client address is a string
+void push.fetch(new Request('http://localhost/health'), { clientAddress: 1 });
 // @ts-expect-error httpServer is read-only
 push.httpServer = server;
 // @ts-expect-error publish needs the data
