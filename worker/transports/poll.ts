@@ -28,8 +28,10 @@ export const openPoll: TransportOpener = (platform, request, handlers) => {
       }
       const body = (await response.json()) as PollResponse;
       if (done) return;
-      for (const message of body.messages ?? []) handlers.message(message);
+      // The gaps first, as SSE's `$reset` and WebSocket's `reset` frame come before the replay:
+      // a tab hears "messages may have been missed" before what was retained after them.
       for (const notice of body.resets ?? []) handlers.reset(notice);
+      for (const message of body.messages ?? []) handlers.message(message);
       if (typeof body.lastEventId === 'string' && body.lastEventId) cursor = body.lastEventId;
       if (first) handlers.open(cursor);
     }
