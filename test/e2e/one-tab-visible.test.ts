@@ -5,7 +5,9 @@
 //     ones attached later (which would win a tie);
 //  2. another window shown, the first minimised: the one shown last handles them;
 //  3. every window minimised: the one hidden last handles them.
-// Every tab's every-tab subscription of the same channel gets every message all along.
+// Every tab's every-tab subscription of the same channel gets every message all along. On the
+// shared-worker host (one hub ranks its tabs) and on `direct` (every tab its own hub: the tabs
+// rank themselves alike over a BroadcastChannel, worker/one-tab-peers.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
@@ -20,14 +22,16 @@ const EACH = 10;
 
 const { push, pages, browser: chromium } = e2eFixture({ launch: launchCdpChromium });
 
-test('a visible tab handles one-tab messages over hidden ones; then the one shown last; all hidden, the one hidden last; every-tab unaffected', { timeout: 120_000 }, async (t) => {
-  const channel = 'one-tab-visible';
+for (const host of ['shared-worker', 'direct'] as const)
+test(`${host}: a visible tab handles one-tab messages over hidden ones; then the one shown last; all hidden, the one hidden last; every-tab unaffected`, { timeout: 120_000 }, async (t) => {
+  const channel = `one-tab-visible-${host}`;
   const windows = await openWindows(chromium, 4);
   try {
     const [observerPage, ...tabs] = windows as [Page, Page, Page, Page];
-    const observer: Observer = await openObserver(chromium.context, pages.url, observerPage);
+    // Both tests run in the default context: a counter of each test's own.
+    const observer: Observer = await openObserver(chromium.context, pages.url, observerPage, channel);
     for (const [i, tab] of tabs.entries()) {
-      await tab.goto(oneTabUrl(pages.url, `tab${i}`, { server: push.url, channel, transport: 'sse', host: 'shared-worker' }));
+      await tab.goto(oneTabUrl(pages.url, `tab${i}`, { server: push.url, channel, transport: 'sse', host, counter: channel }));
       await oneTabReady(tab, `tab${i}`);
     }
     const show = async (tab: Page, visible: boolean) => {
