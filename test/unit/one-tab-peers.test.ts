@@ -286,6 +286,25 @@ test('a stored mark counts only if later than the one heard (same broker history
   assert.deepEqual(handledBy('a'), [11, 12]);
 });
 
+test('the only one-tab tab reloads: the next one, within STORED_MARK_MS, goes on from the mark it finds stored (its connection replays what it missed)', async () => {
+  const { open, publish, run, assertOnceEach, handledBy } = browser();
+  const a = open('a');
+  await run(JOIN_MS + CLAIM_MS + 20);
+  publish(); // 11
+  publish(); // 12
+  await run(20);
+  a.peers.away();
+  a.crash();
+  publish(); // 13: nobody's
+  publish(); // 14
+  const b = open('b'); // the reloaded page: its connection starts from now
+  await run(JOIN_MS + CLAIM_MS + 100);
+  assert.deepEqual(b.replays, [id(12)], 'from the stored mark');
+  assert.deepEqual(handledBy('a'), [11, 12]);
+  assert.deepEqual(handledBy('b'), [13, 14]);
+  assertOnceEach();
+});
+
 test('an owner that is asked and answers is not taken for gone, however long its handler takes', async () => {
   const { open, publish, run, calls } = browser();
   const a = open('a');
