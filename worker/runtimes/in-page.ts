@@ -101,7 +101,8 @@ function lazyPeers(host: PeersHost, config: HubConfig): OneTabPeersApi {
 /**
  * The hub's end of a tab's control port that also takes the tab's posts at once (`take`: the
  * link's `send`, src/hosts/deferred-link.ts), in the tab's own task. The page is this very page,
- * so the data needs no transfer: a structured clone keeps the tab's objects its own.
+ * so the data needs no transfer: a structured clone keeps the tab's objects its own (where there is
+ * none, Safari before 15.4, the hub reads them at once: a published value is serialised in the call).
  */
 function inTaskEndpoint(port: MessagePort): Endpoint & { take(data: unknown): void } {
   const listeners = new Set<EventListenerOrEventListenerObject>();
@@ -117,7 +118,7 @@ function inTaskEndpoint(port: MessagePort): Endpoint & { take(data: unknown): vo
     },
     start: () => port.start(),
     take: (data: unknown) => {
-      const event = new MessageEvent('message', { data: structuredClone(data) });
+      const event = new MessageEvent('message', { data: typeof structuredClone === 'function' ? structuredClone(data) : data });
       for (const listener of listeners) (typeof listener === 'function' ? listener : listener.handleEvent.bind(listener))(event);
     },
   };
