@@ -244,15 +244,7 @@ export class OneTabPeers implements OneTabPeersApi {
   handled(channel: string, id: string): void {
     const state = this.#channels.get(channel);
     if (!state) return;
-    if (state.handed === id) state.handed = undefined;
-    // A fact, whoever owns the channel now: the others prune what they keep.
-    this.#advance(state, id);
-    try {
-      this.#store?.write(channel, id);
-    } catch {
-      // storage full or refused: the channel's mark is all there is
-    }
-    this.#post({ k: 'mark', p: this.#id, c: channel, m: id });
+    this.#handledHere(channel, state, id);
     this.#evaluate();
   }
 
@@ -285,10 +277,20 @@ export class OneTabPeers implements OneTabPeersApi {
     };
   }
 
-  /** `pagehide`, `freeze`: releases what this tab owns and says bye; it may never run again. */
-  away(): void {
+  /**
+   * `pagehide`, `freeze`: releases what this tab owns and says bye; it may never run again.
+   * `frozen`: the page stops but keeps its tasks; a message handed to its page whose handlers have
+   * not run yet (its acknowledgement would have come in the same task) runs when the page resumes,
+   * so it counts as handled: the next owner starts after it. (Closed, or in the back/forward cache
+   * whose `pagehide` closes the page's ports first, it never runs: the next owner hands it out.)
+   */
+  away(frozen = false): void {
     if (this.#away || this.#closed) return;
-    for (const [channel, state] of this.#channels) if (state.owner === this.#id) this.#release(channel, state);
+    for (const [channel, state] of this.#channels) {
+      if (state.owner !== this.#id) continue;
+      if (frozen && state.handed !== undefined) this.#handledHere(channel, state, state.handed);
+      this.#release(channel, state);
+    }
     this.#away = true;
     this.#post({ k: 'bye', p: this.#id });
   }
@@ -412,6 +414,18 @@ export class OneTabPeers implements OneTabPeersApi {
   #trim(state: Channel): void {
     if (state.owner === this.#id) return;
     while (state.kept.length > KEEP_MAX) state.from = state.kept.shift()!.id;
+  }
+
+  /** This page handled `id` (or will, once it resumes): a fact, whoever owns the channel now; the others prune what they keep. */
+  #handledHere(channel: string, state: Channel, id: string): void {
+    if (state.handed === id) state.handed = undefined;
+    this.#advance(state, id);
+    try {
+      this.#store?.write(channel, id);
+    } catch {
+      // storage full or refused: the channel's mark is all there is
+    }
+    this.#post({ k: 'mark', p: this.#id, c: channel, m: id });
   }
 
   #advance(state: Channel, id: string): void {

@@ -15,7 +15,8 @@ import { range } from '../helpers/browser.js';
 import { waitFor } from '../helpers/wait.js';
 import { e2eFixture } from '../helpers/e2e-fixture.js';
 import { launchCdpChromium, openWindows, setMinimized, visibilityOf } from '../helpers/cdp-chromium.js';
-import { callsByTab, everyTabReceived, oneTabReady, oneTabUrl, openObserver, type Observer } from '../helpers/one-tab-calls.js';
+import { assertHandledOnceEach, callsByTab, everyTabReceived, oneTabReady, oneTabUrl, openObserver, type Observer } from '../helpers/one-tab-calls.js';
+import { SUSPECT_MS } from '../../worker/one-tab-peers.js';
 
 /** Messages per phase. */
 const EACH = 10;
@@ -70,6 +71,52 @@ test(`${host}: a visible tab handles one-tab messages over hidden ones; then the
     assert.equal(calls.length, published, 'no message handled twice');
     await waitFor('every tab to have every message (every-tab)', async () => (await Promise.all(tabs.map(everyTabReceived))).every((got) => got.length >= published), 15_000);
     for (const [i, tab] of tabs.entries()) assert.deepEqual(await everyTabReceived(tab), range(published), `tab${i} (every-tab): every message once, in order`);
+  } finally {
+    for (const tab of windows) await tab.close().catch(() => undefined);
+  }
+});
+
+// `direct` only: a frozen page (Page Lifecycle `freeze`) says bye, and a message its page has yet
+// to run stays its own (it runs on resume): another tab takes over at once, none lost, none twice.
+test('direct, sse: the handling tab is frozen mid-stream (CDP Page.setWebLifecycleState), then active again: another tab takes over at once, each message handled once', { timeout: 120_000 }, async (t) => {
+  const channel = 'one-tab-direct-freeze';
+  const count = 150;
+  const windows = await openWindows(chromium, 4);
+  try {
+    const [observerPage, ...tabs] = windows as [Page, Page, Page, Page];
+    const observer = await openObserver(chromium.context, pages.url, observerPage, channel);
+    for (const [i, tab] of tabs.entries()) {
+      await tab.goto(oneTabUrl(pages.url, `tab${i}`, { server: push.url, channel, transport: 'sse', host: 'direct', slow: 20, counter: channel }));
+      await oneTabReady(tab, `tab${i}`);
+    }
+    const sessions = await Promise.all(tabs.map((tab) => chromium.context.newCDPSession(tab)));
+    let frozen = -1;
+    let takeover = NaN;
+    for (const n of range(count)) {
+      await push.server.publish(channel, { n });
+      if (n === 50) {
+        const label = await waitFor('a tab to handle one-tab messages', () => observer.lastTab(), 20_000);
+        frozen = Number(label.slice('tab'.length));
+        const before = (await observer.calls()).length;
+        const at = Date.now();
+        await sessions[frozen]!.send('Page.setWebLifecycleState', { state: 'frozen' });
+        await waitFor('another tab to take over', async () => (await observer.calls()).slice(before).some((call) => call.tab !== label), 10_000);
+        takeover = Date.now() - at;
+      }
+      if (n === 100) {
+        await sessions[frozen]!.send('Page.setWebLifecycleState', { state: 'active' });
+        // `active` leaves the page hidden (a real browser resumes a page as it is shown): show it.
+        await setMinimized(chromium.context, tabs[frozen]!, true);
+        await setMinimized(chromium.context, tabs[frozen]!, false);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const calls = await observer.waitForAll(count, 60_000);
+    t.diagnostic(`calls by tab: ${JSON.stringify(callsByTab(calls))}; tab${frozen} frozen at 50, active at 100; another tab handled within ${takeover} ms`);
+    assertHandledOnceEach(calls, count);
+    assert.ok(takeover < SUSPECT_MS, `another tab handled within ${takeover} ms of the freeze, not after SUSPECT_MS`);
+    await waitFor('every tab, the frozen one too, to have every message (every-tab)', async () => (await Promise.all(tabs.map(everyTabReceived))).every((got) => got.at(-1) === count - 1), 30_000);
+    for (const tab of tabs) assert.deepEqual(await everyTabReceived(tab), range(count), 'every-tab: every message once, in order');
   } finally {
     for (const tab of windows) await tab.close().catch(() => undefined);
   }

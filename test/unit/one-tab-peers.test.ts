@@ -216,6 +216,29 @@ test('the owner closes while it holds messages (pagehide: release and bye): the 
   assertOnceEach();
 });
 
+test('the owner is frozen (Page Lifecycle freeze) while its page has a message to run: that one is its own (it runs on resume), the next tab goes on after it', async () => {
+  const { open, publish, run, assertOnceEach, handledBy } = browser();
+  open('a');
+  await run(1);
+  const b = open('b');
+  await run(JOIN_MS + CLAIM_MS + 20);
+  b.workMs = 1000; // the handlers of 11 have not run when the page freezes
+  for (let i = 0; i < 4; i++) publish(); // 11…14
+  await run(10);
+  b.peers.away(true);
+  b.endpoint.paused = true; // frozen: its tasks wait
+  await run(CLAIM_MS + 100);
+  assert.deepEqual(handledBy('a'), [12, 13, 14], 'a: after the message b holds');
+  b.endpoint.paused = false;
+  b.peers.back();
+  await run(1000); // b runs again: its page handles 11
+  assert.deepEqual(handledBy('b'), [11]);
+  b.workMs = 5;
+  publish(); // 15: b (opened last) is in front again
+  await run(JOIN_MS + CLAIM_MS + 100);
+  assertOnceEach();
+});
+
 test('the owner crashes (no word): after SUSPECT_MS without progress it is asked, PING_MS later it is gone, and the next tab takes over from the mark', async () => {
   const { clock, open, publish, run, assertOnceEach, handledBy } = browser();
   const a = open('a');

@@ -20,12 +20,11 @@ export const startOneTabPeers: OneTabPeersModule['startOneTabPeers'] = (host, co
   const name = `tabmux-one-tab:${hubName(config.transport, config.url)}`;
   const bus = new BroadcastChannel(name);
   const peers = new OneTabPeers(randomId(), host, bus, storageMarks(name, host.clock));
-  const away = () => peers.away();
   const back = () => peers.back();
   const page = globalThis as unknown as PageScope;
-  page.addEventListener?.('pagehide', away);
+  page.addEventListener?.('pagehide', () => peers.away());
   page.addEventListener?.('pageshow', back);
-  page.document?.addEventListener('freeze', away);
+  page.document?.addEventListener('freeze', () => peers.away(true));
   page.document?.addEventListener('resume', back);
   return peers;
 };
