@@ -13,6 +13,8 @@ export const LAZY_MODULES = [
   { source: 'src/hosts/leader/open.ts', out: 'tabmux-leader.js' },
   { source: 'src/hosts/service-worker/link.ts', out: 'tabmux-service-worker.js' },
   { source: 'src/event-source/engine.ts', out: 'tabmux-event-source.js' },
+  // Imported by the in-page hub (`direct`) on a page's first one-tab subscription.
+  { source: 'worker/runtimes/one-tab-peers.ts', out: 'tabmux-one-tab-peers.js' },
 ];
 
 /** The lazy module that `import(specifier)` in the source file `importer` means, or undefined. */

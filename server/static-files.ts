@@ -38,6 +38,8 @@ export const STATIC_FILES: Readonly<Record<string, { file: string; type: string;
   '/tabmux-leader.js': { file: 'tabmux-leader.js', type: JS, kind: 'script' },
   '/tabmux-service-worker.js': { file: 'tabmux-service-worker.js', type: JS, kind: 'script' },
   '/tabmux-event-source.js': { file: 'tabmux-event-source.js', type: JS, kind: 'script' },
+  // Imported by /tabmux-in-page-hub.js from next to itself (`direct`, one-tab delivery).
+  '/tabmux-one-tab-peers.js': { file: 'tabmux-one-tab-peers.js', type: JS, kind: 'script' },
 };
 
 /** Each kind's security headers; a Record, so a new kind without headers does not compile. */

@@ -80,8 +80,9 @@ class Client implements Mux {
     this.#workerUrl = this.#options.workerUrl;
     this.#name = hubName(this.#options.transport, this.#options.url);
     // Named after the hub: a fresh hub counts its live tabs by these locks and waits for them
-    // before it hands out one-tab messages (README, One tab per message).
-    this.#lock = holdTabLock(tabLockPrefix(this.#name) + crypto.randomUUID());
+    // before it hands out one-tab messages (README, One tab per message). Not crypto.randomUUID,
+    // which exists only in secure contexts: the `direct` host serves plain http pages too.
+    this.#lock = holdTabLock(tabLockPrefix(this.#name) + Math.random());
     this.#page = watchPageLifecycle({
       pauseAfterMs: this.#options.pauseAfterMs,
       keepAlive: () => this.#options.keepAliveWhenHidden || this.#keepAliveSubscriptions > 0,

@@ -9,13 +9,17 @@
  *  - a tab that has not reported yet counts as visible from its attach, as in visibility.ts (a
  *    fresh tab is usually in front); its first report corrects that at once;
  *  - a tie (two tabs changed in the same millisecond) goes to the one listed first by the caller.
+ *
+ * The `direct` host ranks whole tabs, each its own hub, by the same rule (one-tab-peers.ts): each
+ * tells the others its own front (`set`), whose `since` is a wall-clock time (`Date.now()` is one
+ * clock for every page of a browser).
  */
 import type { Clock } from './platform.js';
 
-interface Front {
-  visible: boolean;
+export interface Front {
+  readonly visible: boolean;
   /** When `visible` last changed (or the tab attached). */
-  since: number;
+  readonly since: number;
 }
 
 export class FrontTabs {
@@ -27,11 +31,21 @@ export class FrontTabs {
     if (!this.#tabs.has(tabId)) this.#tabs.set(tabId, { visible: true, since: this.clock.now() });
   }
 
-  report(tabId: string, visible: boolean): void {
+  /** True when the tab's front changed. */
+  report(tabId: string, visible: boolean): boolean {
     const front = this.#tabs.get(tabId);
-    if (!front || front.visible === visible) return;
-    front.visible = visible;
-    front.since = this.clock.now();
+    if (!front || front.visible === visible) return false;
+    this.#tabs.set(tabId, { visible, since: this.clock.now() });
+    return true;
+  }
+
+  /** A front another tab reported of itself (`direct`: one-tab-peers.ts). */
+  set(tabId: string, front: Front): void {
+    this.#tabs.set(tabId, { visible: front.visible === true, since: Number(front.since) || 0 });
+  }
+
+  get(tabId: string): Front | undefined {
+    return this.#tabs.get(tabId);
   }
 
   remove(tabId: string): void {
@@ -53,6 +67,7 @@ export class FrontTabs {
   }
 }
 
-function ahead(a: Front, b: Front): boolean {
+/** `a` is more in front than `b` (not a tie). */
+export function ahead(a: Front, b: Front): boolean {
   return a.visible !== b.visible ? a.visible : a.since > b.since;
 }

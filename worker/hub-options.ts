@@ -2,6 +2,7 @@
 import type { HostKind, HubConfig } from '../src/hub-protocol/hub-api.js';
 import type { Platform, UpstreamGate } from './platform.js';
 import type { UpstreamFactory } from './transports/types.js';
+import type { OneTabPeersApi, PeersHost } from './one-tab-peers.js';
 
 export interface HubOptions {
   readonly host: HostKind;
@@ -22,10 +23,16 @@ export interface HubOptions {
    * never hold two upstreams (a deploy's old and new hub): the hub waits for it in `connecting`.
    */
   readonly upstreamGate?: UpstreamGate;
+  /**
+   * `direct` only (worker/runtimes/in-page.ts): one-tab delivery across the tabs of the hub's
+   * name, each of which runs a hub of its own (one-tab-peers.ts). A factory, so that the hubs of
+   * the other hosts (dist/worker.js) do not carry that code.
+   */
+  readonly oneTabPeers?: (host: PeersHost) => OneTabPeersApi;
 }
 
-export type ResolvedHubOptions = Required<Omit<HubOptions, 'backoff' | 'heartbeatWindowMs' | 'upstreamGate'>>;
+export type ResolvedHubOptions = Required<Omit<HubOptions, 'backoff' | 'heartbeatWindowMs' | 'upstreamGate' | 'oneTabPeers'>>;
 
-export function withDefaults(options: Omit<HubOptions, 'upstreamGate'>): ResolvedHubOptions {
+export function withDefaults(options: Omit<HubOptions, 'upstreamGate' | 'oneTabPeers'>): ResolvedHubOptions {
   return { lingerMs: 1000, coalesceMs: 20, openTimeoutMs: 10_000, pollTimeoutS: 25, ...options };
 }

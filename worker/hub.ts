@@ -13,9 +13,11 @@
  * live-channels.ts (subscribe answers), upstream-slots.ts (current/next upstream), hub-token.ts
  * (token and 401s), gate-hold.ts (one upstream per hub name), wanted-channels.ts (what the upstream
  * carries, lingering), visibility.ts, heartbeat-watchdog.ts, online-watch.ts, one-tab-router.ts,
- * front-tabs.ts and attach-quorum.ts (one-tab delivery).
+ * front-tabs.ts and attach-quorum.ts (one-tab delivery), and on the `direct` host one-tab-peers.ts
+ * (one-tab delivery across tabs that each run a hub of their own; given by the in-page runtime).
  */
 import { channelNameProblem } from '../src/protocol/channel-name.js';
+import { later } from '../src/protocol/event-id-order.js';
 import type { WireMessage } from '../src/protocol/wire.js';
 import type { HubSnapshot, EventSink, HubEvent, HubResult, TransportKind, UpstreamState, ChannelSnapshot, TokenProvider, Delivery } from '../src/hub-protocol/hub-api.js';
 import { createBackoff, type Backoff } from './backoff.js';
@@ -38,6 +40,7 @@ import { HeartbeatWatchdog, heartbeatWindowMs } from './heartbeat-watchdog.js';
 import { FrontTabs } from './front-tabs.js';
 import { OneTabRouter } from './one-tab-router.js';
 import { attachQuorumFor, type AttachQuorum } from './attach-quorum.js';
+import type { OneTabPeersApi } from './one-tab-peers.js';
 import { WantedChannels } from './wanted-channels.js';
 import { OnlineWatch } from './online-watch.js';
 
@@ -60,6 +63,8 @@ export class Hub {
   readonly #oneTab: OneTabRouter;
   /** Which live tabs of this hub's name finished attaching here; none in `direct` or without Web Locks. */
   readonly #quorum: AttachQuorum | undefined;
+  /** `direct`: one-tab delivery across the tabs of the name, each its own hub; the router then serves this page's tabs. */
+  readonly #peers: OneTabPeersApi | undefined;
   /** Channels the upstream should carry: wanted by a tab, or lingering. */
   readonly #wanted: WantedChannels;
   readonly #cursors = new ChannelCursors();
@@ -76,7 +81,7 @@ export class Hub {
   readonly #network: OnlineWatch;
 
   constructor(options: HubOptions) {
-    const { upstreamGate, ...rest } = options;
+    const { upstreamGate, oneTabPeers, ...rest } = options;
     this.#o = withDefaults(rest);
     this.#wanted = new WantedChannels(options.platform.clock, this.#o.lingerMs);
     this.#gate = new GateHold(upstreamGate);
@@ -118,11 +123,18 @@ export class Hub {
       front: this.#front,
       send: (tabId, event) => this.#tabs.get(tabId)?.push(event),
       cursor: (channel) => this.#cursors.get(channel),
-      replay: (channel, from) => {
-        this.#cursors.adopt(channel, from, this.#slots.carries(channel));
-        this.#reconcileSoon();
-      },
+      replay: (channel, from) => this.#replay(channel, from),
       ...(quorum && { missing: () => quorum.missing() }),
+      handled: (channel, id) => this.#peers?.handled(channel, id),
+    });
+    this.#peers = oneTabPeers?.({
+      clock: options.platform.clock,
+      hand: (message, mark) => {
+        if (mark !== undefined) this.#oneTab.align(message.channel, mark);
+        return this.#oneTab.message(message);
+      },
+      cursor: (channel) => this.#cursors.get(channel),
+      replay: (channel, from) => this.#replay(channel, from),
     });
   }
 
@@ -159,7 +171,9 @@ export class Hub {
     this.#front.remove(tabId);
     this.#quorum?.remove(tabId);
     this.#token.removeTab(tabId);
-    for (const channel of new Set([...this.#interests.removeTab(tabId), ...this.#oneTab.removeTab(tabId)])) this.#lingerThenDrop(channel);
+    const oneTabLeft = this.#oneTab.removeTab(tabId);
+    for (const channel of oneTabLeft) this.#peers?.leave(channel);
+    for (const channel of new Set([...this.#interests.removeTab(tabId), ...oneTabLeft])) this.#lingerThenDrop(channel);
   }
 
   /** A tab's page state (visible, frozen, online, saveData): see worker/visibility.ts. */
@@ -167,6 +181,7 @@ export class Hub {
     if (!this.#tabs.has(tabId) || this.#state === 'closed') return;
     this.#visibility.report(tabId, lifecycle);
     this.#front.report(tabId, lifecycle.visible);
+    this.#peers?.visible(lifecycle.visible);
     this.#quorum?.attached(tabId);
     // A page's `navigator.onLine` is the browser's; a tab going back online ends the wait at once.
     this.#network.report(lifecycle.online);
@@ -180,7 +195,9 @@ export class Hub {
     if (this.#state === 'closed') return Promise.resolve({ ok: false, code: 'TABMUX_ERR_CLOSED', message: 'the hub is closed' });
     this.#wanted.want(channel);
     if (delivery === 'one-tab') {
-      this.#oneTab.add(tabId, channel, cursor);
+      // `direct`: the tab's mark is this very hub's (they live and die together); the tabs' common one is the peers'.
+      this.#oneTab.add(tabId, channel, this.#peers ? undefined : cursor);
+      this.#peers?.join(channel);
     } else {
       this.#interests.add(tabId, channel);
       this.#cursors.adopt(channel, cursor, this.#slots.carries(channel));
@@ -190,7 +207,10 @@ export class Hub {
   }
 
   unsubscribe(tabId: string, channel: string, delivery: Delivery = 'every-tab'): void {
-    if (delivery === 'one-tab' ? this.#oneTab.remove(tabId, channel) : this.#interests.remove(tabId, channel)) this.#lingerThenDrop(channel);
+    const oneTab = delivery === 'one-tab';
+    if (!(oneTab ? this.#oneTab.remove(tabId, channel) : this.#interests.remove(tabId, channel))) return;
+    if (oneTab) this.#peers?.leave(channel);
+    this.#lingerThenDrop(channel);
   }
 
   /** A tab's handlers ran for the one-tab message `id` of `channel` (and all it was handed before). */
@@ -209,7 +229,10 @@ export class Hub {
   debug(): HubSnapshot {
     const channels: Record<string, ChannelSnapshot> = {};
     for (const channel of this.#wanted) {
-      const oneTab = this.#oneTab.snapshot(channel);
+      let oneTab = this.#oneTab.snapshot(channel);
+      const across = this.#peers?.snapshot(channel);
+      // `direct`: where handling stands across the tabs, and how they share it.
+      if (oneTab && across) oneTab = { ...oneTab, handled: later(oneTab.handled ?? undefined, this.#peers!.mark(channel)) ?? null, across };
       channels[channel] = { cursor: this.#cursors.get(channel) ?? null, tabs: this.#interests.tabsOf(channel).size, live: this.#live.has(channel), ...(oneTab && { oneTab }) };
     }
     return {
@@ -254,6 +277,7 @@ export class Hub {
     this.#network.close();
     this.#visibility.close();
     this.#oneTab.close();
+    this.#peers?.close();
     this.#setState('closed');
     for (const outbox of this.#tabs.values()) outbox.flush();
   }
@@ -271,6 +295,12 @@ export class Hub {
         this.#reconcileSoon();
       },
     );
+  }
+
+  /** `channel` must come again from after `from` (one-tab: handed to no tab yet): the cursor moves back, as for a late tab's older cursor. */
+  #replay(channel: string, from: string): void {
+    this.#cursors.adopt(channel, from, this.#slots.carries(channel));
+    this.#reconcileSoon();
   }
 
   #reconcileSoon(delayMs = this.#o.coalesceMs): void {
@@ -366,7 +396,8 @@ export class Hub {
     if (!this.#cursors.advance(message.channel, message.id)) return; // seen on the other upstream
     const event: HubEvent = { type: 'message', channel: message.channel, id: message.id, data: message.data };
     for (const tabId of this.#interests.tabsOf(message.channel)) this.#tabs.get(tabId)?.push(event);
-    this.#oneTab.message(message);
+    if (this.#peers) this.#peers.message(message);
+    else this.#oneTab.message(message);
   }
 
   #onClosed(failure: UpstreamFailure): void {
@@ -429,6 +460,7 @@ export class Hub {
     if (this.#stateTimer !== undefined) this.#o.platform.clock.clearTimeout(this.#stateTimer);
     this.#stateTimer = undefined;
     this.#state = next;
+    if (previous === 'paused' || next === 'paused') this.#peers?.paused(next === 'paused');
     // No upstream in these states, nor soon: give the right to hold one back (see #connect).
     if (next === 'idle' || next === 'paused' || next === 'closed') this.#gate.release();
     // saveData: fewer attempts on a metered network. Offline: no attempt at all; `online` connects.

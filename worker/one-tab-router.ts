@@ -56,6 +56,8 @@ export interface OneTabHost {
   replay(channel: string, from: string): void;
   /** Live tabs of the hub's name that have not finished attaching (attach-quorum.ts); absent: no tab to wait for (`direct`, no Web Locks). */
   missing?(): Promise<number>;
+  /** A tab acknowledged `id` of `channel`: `done` moved there (`direct`: the other tabs are told, one-tab-peers.ts). */
+  handled?(channel: string, id: string): void;
 }
 
 interface OneTabChannel {
@@ -138,12 +140,23 @@ export class OneTabRouter {
     return orphans;
   }
 
-  /** A message the hub has not delivered before (its cursors de-duplicate). */
-  message(message: WireMessage): void {
+  /** A message the hub has not delivered before (its cursors de-duplicate); true when a tab was handed it, or it waits for one. */
+  message(message: WireMessage): boolean {
     const state = this.#channels.get(message.channel);
-    if (!state?.settled || state.tabs.size === 0) return;
-    if (!isNewer(message.id, (state.waiting.at(-1) ?? state.inFlight.at(-1))?.id ?? state.done)) return; // replayed: handed out already
+    if (!state?.settled || state.tabs.size === 0) return false;
+    if (!isNewer(message.id, (state.waiting.at(-1) ?? state.inFlight.at(-1))?.id ?? state.done)) return false; // replayed: handed out already
     this.#hand(state, message);
+    return true;
+  }
+
+  /**
+   * `direct` (one-tab-peers.ts): where handling stands across the tabs, each its own hub, while
+   * this hub holds nothing of `channel`; `done` follows it, back too (what comes next was handled
+   * by no tab, though this hub's own cursor may be past it).
+   */
+  align(channel: string, done: string): void {
+    const state = this.#channels.get(channel);
+    if (state && state.inFlight.length === 0 && state.waiting.length === 0) state.done = done;
   }
 
   /** `tabId` ran its handlers for `id` of `channel` and everything it was handed before. */
@@ -155,10 +168,12 @@ export class OneTabRouter {
     state.inFlight.splice(0, index + 1);
     state.done = id;
     for (const tab of state.tabs) if (tab !== tabId) this.#host.send(tab, { type: 'handled', channel, id });
-    if (state.inFlight.length > 0) return;
-    const waiting = state.waiting; // caught up: the tab now in front takes over
-    state.waiting = [];
-    for (const message of waiting) this.#hand(state, message);
+    if (state.inFlight.length === 0) {
+      const waiting = state.waiting; // caught up: the tab now in front takes over
+      state.waiting = [];
+      for (const message of waiting) this.#hand(state, message);
+    }
+    this.#host.handled?.(channel, id);
   }
 
   snapshot(channel: string): OneTabSnapshot | undefined {

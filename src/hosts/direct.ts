@@ -25,9 +25,6 @@ function pageHub(name: string): Promise<InPageHub> {
 export const directHost: Host = {
   kind: 'direct',
   canBeUsed: () => typeof MessageChannel === 'function',
-  open: ({ name }) =>
-    deferredLink('direct', async (port) => {
-      (await pageHub(name)).serve(port);
-      return { close: () => port.close() };
-    }),
+  // The hub takes what the tab posts in the tab's own task (InPageHub.serve).
+  open: ({ name }) => deferredLink('direct', async (port) => (await pageHub(name)).serve(port)),
 };

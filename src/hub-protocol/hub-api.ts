@@ -147,6 +147,20 @@ export interface OneTabSnapshot {
   readonly waiting: number;
   /** False while a fresh hub waits for the tabs that may know a later mark (README, One tab per message). */
   readonly settled: boolean;
+  /** The `direct` host only: how this tab shares the channel with the other tabs, each its own hub. `handled` is then the tabs' common mark. */
+  readonly across?: OneTabAcrossSnapshot;
+}
+
+/** One-tab delivery across the tabs of the `direct` host (README, One tab per message): one tab hands each message out. */
+export interface OneTabAcrossSnapshot {
+  /** Tabs (of this origin, server URL and transport) that subscribe the channel one-tab, this one included. */
+  readonly tabs: number;
+  /** The tab handing the channel's messages out: this one, this one waiting out its claim, another, or none right now. */
+  readonly handler: 'this-tab' | 'claiming' | 'another-tab' | 'none';
+  /** Grows by one each time the channel changes hands. */
+  readonly term: number;
+  /** Messages this tab keeps that no tab has handled yet: the next handler takes them from there. */
+  readonly kept: number;
 }
 
 /** What the hub itself reports (`HubApi.debug`); the client adds how it chose the host. */

@@ -16,10 +16,18 @@ export interface InPageHub {
   /**
    * Serves one tab's control plane (Comlink) on `port`, as a SharedWorker does on connect.
    * `hubLock`: a lock held for as long as this hub serves that tab; the tab learns of the hub's
-   * end by being granted it (a leader holds one per page it serves).
+   * end by being granted it (a leader holds one per page it serves). Returns the wired port
+   * (src/hosts/deferred-link.ts): `direct` takes what its tab posts in the tab's own task (`send`),
+   * so a one-tab acknowledgement leaves with the handler that made it (README, One tab per message).
    */
-  serve(port: MessagePort, hubLock?: Promise<string>): void;
+  serve(port: MessagePort, hubLock?: Promise<string>): InPageServed;
   /** Closes the hub (its upstream with it), e.g. when a leader steps down. */
+  close(): void;
+}
+
+/** A tab served by an in-page hub (the shape of src/hosts/deferred-link.ts's WiredPort). */
+export interface InPageServed {
+  readonly send?: (data: unknown, transfer: Transferable[]) => void;
   close(): void;
 }
 

@@ -4,8 +4,8 @@
 //    leads, re-attaching tabs resume from their marks, each message is handled exactly once;
 //  - service-worker: the worker is stopped twice (ServiceWorker.stopAllWorkers) meanwhile: each
 //    message exactly once;
-//  - direct: every tab is its own hub, so each tab handles every message itself (the one host
-//    where one-tab cannot hold: the README says so).
+//  - direct (every tab its own hub, the tabs agreeing over a BroadcastChannel) is tested with the
+//    shared-worker host's scenarios: one-tab-delivery.test.ts and one-tab-visible.test.ts.
 // Every one-tab call of every tab is counted as it happens; every-tab subscriptions of the same
 // channel get every message, once, in order, in every tab that stays.
 import { test } from 'node:test';
@@ -157,28 +157,6 @@ test('service-worker: the worker is stopped twice (ServiceWorker.stopAllWorkers)
     t.diagnostic(`calls by tab: ${JSON.stringify(callsByTab(calls))}`);
     assertHandledOnceEach(calls, MESSAGES);
     await assertEveryTabGotAll(tabs);
-  } finally {
-    await context.close();
-  }
-});
-
-test('direct: every tab is its own hub, so each handles every one-tab message itself, once', { timeout: 60_000 }, async () => {
-  const channel = 'one-tab-direct';
-  const context = await browser.newContext();
-  try {
-    const observer = await openObserver(context, pages.url);
-    const tabs = await openTabs(context, 2, { server: push.url, channel, transport: 'sse', host: 'direct' });
-    const count = 20;
-    for (const n of range(count)) await push.server.publish(channel, { n });
-    const calls = await waitFor('each tab to handle every message', async () => {
-      const all = await observer.calls();
-      return all.length >= 2 * count ? all : undefined;
-    }, 15_000);
-    for (const tab of tabs) {
-      assertHandledOnceEach(calls.filter((call) => call.tab === tab.label), count);
-      assert.deepEqual(await everyTabReceived(tab.page), range(count), `${tab.label} (every-tab): every message once, in order`);
-    }
-    assert.equal(calls.length, 2 * count);
   } finally {
     await context.close();
   }

@@ -25,6 +25,10 @@ export interface OneTabPage {
   readonly pause?: number;
   /** Milliseconds each one-tab call works (a busy loop) before it counts: the tab then holds unacknowledged messages under load. */
   readonly slow?: number;
+  /** The counter's name (openObserver's): one per test where tests share a browser context. */
+  readonly counter?: string;
+  /** The client finds no SharedWorker (the counter still has one). */
+  readonly noSharedWorker?: boolean;
 }
 
 /** The URL of one-tab.html for the tab labelled `tab`. */
@@ -32,6 +36,8 @@ export function oneTabUrl(pagesUrl: string, tab: string, page: OneTabPage): stri
   const query = new URLSearchParams({ server: page.server, channel: page.channel, transport: page.transport ?? 'sse', host: page.host ?? 'auto', tab });
   if (page.pause !== undefined) query.set('pause', String(page.pause));
   if (page.slow !== undefined) query.set('slow', String(page.slow));
+  if (page.counter !== undefined) query.set('counter', page.counter);
+  if (page.noSharedWorker) query.set('nosw', '1');
   return `${pagesUrl}/pages/one-tab.html?${query}`;
 }
 
@@ -54,10 +60,10 @@ export interface Observer {
   waitForAll(count: number, ms?: number): Promise<OneTabCall[]>;
 }
 
-/** Opens the observer page in `context` (the counter is a SharedWorker of that context's pages). */
-export async function openObserver(context: BrowserContext, pagesUrl: string, page?: Page): Promise<Observer> {
+/** Opens the observer page in `context` (the counter is a SharedWorker of that context's pages, named `counter` if given). */
+export async function openObserver(context: BrowserContext, pagesUrl: string, page?: Page, counter?: string): Promise<Observer> {
   const observer = page ?? (await context.newPage());
-  await observer.goto(`${pagesUrl}/pages/one-tab-observer.html`);
+  await observer.goto(`${pagesUrl}/pages/one-tab-observer.html${counter === undefined ? '' : `?counter=${encodeURIComponent(counter)}`}`);
   const calls = () => withTimeout(observer.evaluate(() => (window as unknown as { calls(): Promise<OneTabCall[]> }).calls()), 5000, 'the one-tab counter to answer');
   return {
     page: observer,

@@ -41,6 +41,8 @@ const BUDGETS: readonly Budget[] = [
   { file: 'dist/tabmux-service-worker.js', limit: 6 * KIB },
   // SharedEventSource's engine: the hub link and the native fallback, no hub (that runs in the worker).
   { file: 'dist/tabmux-event-source.js', limit: 2 * KIB },
+  // `direct` only, on a page's first one-tab subscription: one-tab delivery across the tabs.
+  { file: 'dist/tabmux-one-tab-peers.js', limit: 4 * KIB },
 ];
 
 function built(file: string): Buffer {

@@ -1,0 +1,9 @@
+/**
+ * The modules the in-page hub imports by their built name (lazy-modules.js LAZY_MODULES), typed by
+ * their contract.
+ */
+declare module '*/tabmux-one-tab-peers.js' {
+  // An ambient module cannot `import` a relative path, so the contract is named inline.
+  // eslint-disable-next-line @typescript-eslint/consistent-type-imports
+  export const startOneTabPeers: import('./runtimes/one-tab-peers.js').OneTabPeersModule['startOneTabPeers'];
+}
