@@ -79,6 +79,17 @@ export interface MarkStore {
   write(channel: string, mark: string): void;
 }
 
+/**
+ * Whether a tab is alive, where the platform can say for sure: with Web Locks each tab holds a
+ * lock of its own until it is gone (worker/runtimes/one-tab-peers.ts). A tab asked and silent for
+ * PING_MS is then taken for gone only when its lock is free: one that is only stalled (a busy
+ * renderer on a loaded machine) is waited for, instead of having the message it was handling
+ * handled again by another tab. Without Web Locks (plain http) silence is all there is.
+ */
+export interface PeerLiveness {
+  alive(peerId: string): Promise<boolean>;
+}
+
 /** A stored mark with no mark heard over the channel counts only this long after it was written (HOLD_MS of one-tab-router.ts). */
 export const STORED_MARK_MS = 60_000;
 
@@ -141,6 +152,8 @@ interface Peer {
   asked: number | undefined;
   /** When it was last asked (answered or not): asked again only SUSPECT_MS later. */
   askedAt: number;
+  /** Silent past PING_MS, and its liveness is being looked up. */
+  checking: boolean;
 }
 
 interface Channel {
@@ -184,10 +197,12 @@ export class OneTabPeers implements OneTabPeersApi {
   #timerAt = Infinity;
 
   readonly #store: MarkStore | undefined;
+  readonly #liveness: PeerLiveness | undefined;
 
   /** `id`: this tab's, unique (a random UUID); a tie of fronts goes to the lower id. */
-  constructor(id: string, host: PeersHost, bus: PeerBus, store?: MarkStore) {
+  constructor(id: string, host: PeersHost, bus: PeerBus, store?: MarkStore, liveness?: PeerLiveness) {
     this.#id = id;
+    this.#liveness = liveness;
     this.#host = host;
     this.#bus = bus;
     this.#store = store;
@@ -437,7 +452,7 @@ export class OneTabPeers implements OneTabPeersApi {
 
   #peer(peerId: string): Peer {
     let peer = this.#peers.get(peerId);
-    if (!peer) this.#peers.set(peerId, (peer = { channels: new Set(), paused: false, asked: undefined, askedAt: -Infinity }));
+    if (!peer) this.#peers.set(peerId, (peer = { channels: new Set(), paused: false, asked: undefined, askedAt: -Infinity, checking: false }));
     return peer;
   }
 
@@ -522,8 +537,27 @@ export class OneTabPeers implements OneTabPeersApi {
       return now + PING_MS;
     }
     if (now < peer.asked + PING_MS) return peer.asked + PING_MS;
+    if (this.#liveness) {
+      if (!peer.checking) this.#check(waitedFor, peer, this.#liveness);
+      return Infinity; // the answer decides
+    }
     this.#gone(waitedFor);
     return now; // look again: the next one claims
+  }
+
+  /** A silent tab: gone if its lock is free; alive (only slow), it is waited for again. */
+  #check(peerId: string, peer: Peer, liveness: PeerLiveness): void {
+    peer.checking = true;
+    const settle = (alive: boolean): void => {
+      peer.checking = false;
+      if (this.#closed || this.#peers.get(peerId) !== peer) return;
+      if (alive) {
+        peer.asked = undefined;
+        peer.askedAt = this.#clock.now();
+      } else this.#gone(peerId);
+      this.#evaluate();
+    };
+    liveness.alive(peerId).then(settle, () => settle(false));
   }
 
   /**

@@ -74,7 +74,7 @@ interface Call {
 }
 
 /** The browser of the test: a clock, a channel, the server's messages, every handler call, and (unless `storage: false`) the origin's localStorage. */
-function browser({ storage = true } = {}) {
+function browser({ storage = true, locks = false } = {}) {
   const clock = new FakeClock();
   const bus = new FakeBus();
   const stored = new Map<string, { mark: string; at: number }>();
@@ -92,6 +92,8 @@ function browser({ storage = true } = {}) {
     /** The page's handler works this long before it acknowledges (never: it hangs). */
     workMs = 5;
     alive = true;
+    /** Its Web Lock is held (with `locks`): until its page is gone, whether it runs or not. */
+    lockHeld = true;
     /** Its upstream delivers (false: a paused or late upstream). */
     receiving = true;
     cursor: string | undefined;
@@ -119,11 +121,13 @@ function browser({ storage = true } = {}) {
         },
         cursor: () => this.cursor,
       };
-      this.peers = new OneTabPeers(name, host, this.endpoint, store);
+      const liveness = locks ? { alive: (peer: string) => Promise.resolve(tabs.some((tab) => tab.name === peer && tab.lockHeld)) } : undefined;
+      this.peers = new OneTabPeers(name, host, this.endpoint, store, liveness);
     }
     /** The page's renderer crashes: nothing more leaves it, nothing reaches it (`loseUnsent`: nor what it posted last). */
     crash(loseUnsent = false): void {
       this.alive = false;
+      this.lockHeld = false;
       this.endpoint.cut = true;
       if (loseUnsent) this.endpoint.loseUnsent();
     }
@@ -602,4 +606,39 @@ test('direct hubs, each with its own upstream: each message reaches the one-tab 
   assert.deepEqual(oneTabIds(other.page.events).at(-1), id(15));
   assert.deepEqual(oneTabIds(owner.page.events).at(-1), id(14), 'not the tab that left');
   for (const { hub } of hubs) hub.close();
+});
+
+test('with Web Locks, an owner that stalls past PING_MS but holds its lock is waited for (nothing twice); once its lock is free it is gone and the next tab takes over', async () => {
+  const { open, publish, run, assertOnceEach, handledBy, calls } = browser({ locks: true });
+  const a = open('a');
+  await run(1);
+  const b = open('b');
+  await run(JOIN_MS + CLAIM_MS + 20);
+  b.workMs = 50;
+  publish(); // 11
+  publish(); // 12
+  await run(60); // b handled 11, is on 12
+  // b's page stops running (a long task on a loaded machine), its lock still held.
+  b.endpoint.paused = true;
+  b.receiving = false;
+  b.alive = false;
+  publish(); // 13
+  await run(3 * (SUSPECT_MS + PING_MS));
+  assert.notEqual(a.snapshot()?.handler, 'this-tab', 'a did not take over from a live tab');
+  assert.deepEqual(handledBy('a'), []);
+  // b runs again: it handles 12 and goes on, nothing twice.
+  b.alive = true;
+  b.receiving = true;
+  b.endpoint.paused = false;
+  calls.push({ tab: 'b', seq: 12 });
+  b.peers.handled(CHANNEL, id(12));
+  b.peers.message({ channel: CHANNEL, id: id(13), data: 13 });
+  await run(500);
+  // Then b's page really goes (its lock is freed): a takes over.
+  b.crash();
+  publish(); // 14
+  await run(SUSPECT_MS + PING_MS + CLAIM_MS + 300);
+  assert.deepEqual(handledBy('a'), [14], 'a: what b never handled');
+  assert.deepEqual(handledBy('b'), [11, 12, 13]);
+  assertOnceEach();
 });

@@ -7,7 +7,7 @@
  */
 import type { HubConfig } from '../../src/hub-protocol/hub-api.js';
 import { hubName } from '../../src/hub-protocol/one-tab.js';
-import { OneTabPeers, type MarkStore, type OneTabPeersApi, type PeersHost } from '../one-tab-peers.js';
+import { OneTabPeers, type MarkStore, type OneTabPeersApi, type PeerLiveness, type PeersHost } from '../one-tab-peers.js';
 import type { Clock } from '../platform.js';
 
 /** What dist/tabmux-one-tab-peers.js exports (its declaration for the importer: worker/lazy-modules.d.ts). */
@@ -19,7 +19,8 @@ export interface OneTabPeersModule {
 export const startOneTabPeers: OneTabPeersModule['startOneTabPeers'] = (host, config) => {
   const name = `tabmux-one-tab:${hubName(config.transport, config.url)}`;
   const bus = new BroadcastChannel(name);
-  const peers = new OneTabPeers(randomId(), host, bus, storageMarks(name, host.clock));
+  const id = randomId();
+  const peers = new OneTabPeers(id, host, bus, storageMarks(name, host.clock), lockLiveness(name, id));
   const back = () => peers.back();
   const page = globalThis as unknown as PageScope;
   page.addEventListener?.('pagehide', () => peers.away());
@@ -28,6 +29,26 @@ export const startOneTabPeers: OneTabPeersModule['startOneTabPeers'] = (host, co
   page.document?.addEventListener('resume', back);
   return peers;
 };
+
+/**
+ * With Web Locks (secure contexts): this page holds `<name> peer <id>` until it is gone, and a tab
+ * is alive while its lock is held (navigator.locks.query). None on plain http.
+ */
+function lockLiveness(name: string, id: string): PeerLiveness | undefined {
+  const locks = (globalThis as { navigator?: { locks?: LocksLike } }).navigator?.locks;
+  if (!locks) return undefined;
+  const lockOf = (peer: string) => `${name} peer ${peer}`;
+  locks.request(lockOf(id), () => new Promise<void>(() => undefined)).catch(() => undefined);
+  return {
+    alive: async (peer) => ((await locks.query()).held ?? []).some((lock) => lock.name === lockOf(peer)),
+  };
+}
+
+/** The part of the LockManager used. */
+interface LocksLike {
+  request(name: string, callback: () => Promise<void>): Promise<unknown>;
+  query(): Promise<{ held?: readonly { name?: string }[] }>;
+}
 
 /**
  * Marks in the page's localStorage, one key per channel (`<name> <channel>`: a space occurs in
