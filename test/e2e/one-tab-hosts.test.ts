@@ -81,7 +81,7 @@ test('leader: the leader tab crashes, then the tab handling one-tab messages is 
     const gone = new Set<Tab>();
     const held: number[] = [];
     let crashedLeader = false;
-    const crashedLabels: string[] = [];
+    const goneLabels: string[] = [];
     let closedOwner = false;
     await publishSteadily(channel, async (n) => {
       // Each fault waits for a moment when the handling tab holds one-tab messages (from message
@@ -92,7 +92,7 @@ test('leader: the leader tab crashes, then the tab handling one-tab messages is 
         const count = await heldInHub(old, channel);
         if (count === 0 && n < 120) return;
         crashedLeader = true;
-        crashedLabels.push(old.label);
+        goneLabels.push(old.label);
         held.push(count);
         gone.add(old);
         const crashed = new Promise<void>((resolve) => old.page.once('crash', () => resolve()));
@@ -107,6 +107,7 @@ test('leader: the leader tab crashes, then the tab handling one-tab messages is 
         const count = await heldInHub(owner, channel);
         if (count === 0 && n < 190) return;
         closedOwner = true;
+        goneLabels.push(label);
         held.push(count);
         gone.add(owner);
         await owner.page.close();
@@ -117,7 +118,7 @@ test('leader: the leader tab crashes, then the tab handling one-tab messages is 
     assert.ok(held.every((count) => count > 0), 'each time, the handling tab held one-tab messages');
     const calls = await observer.waitForAll(MESSAGES, 60_000);
     t.diagnostic(`calls by tab: ${JSON.stringify(callsByTab(calls))}`);
-    assertHandledOnceEach(calls, MESSAGES, crashedLabels);
+    assertHandledOnceEach(calls, MESSAGES, goneLabels);
     const left = tabs.filter((tab) => !gone.has(tab));
     await assertEveryTabGotAll(left);
     const hub = await debugWithin<{ host: string; tabs: number }>(left[0]!.page, 10_000);

@@ -85,15 +85,16 @@ export async function openObserver(context: BrowserContext, pagesUrl: string, pa
 
 /**
  * Every message 0…count-1 handled exactly once across the tabs; says which were lost or twice, and
- * by whom. `crashed`: tabs whose renderer was killed. The README's one race is allowed for each of
- * them, and nothing more: a tab killed after its handler ran but before its acknowledgement left
- * the page (the call reached the observer, the acknowledgement did not reach the hub) has that
- * message, its LAST call, handled once more by the next tab.
+ * by whom. `gone`: tabs closed or crashed under the test. The README's one race is allowed for
+ * each of them, and nothing more: a tab that dies after its handler ran but before its
+ * acknowledgement reached the hub (the call reached the observer; the hub learnt of the death, by
+ * the tab's lock, before the message on its port) has that message, its LAST call, handled once
+ * more by the next tab.
  */
-export function assertHandledOnceEach(calls: readonly OneTabCall[], count: number, crashed: readonly string[] = []): void {
+export function assertHandledOnceEach(calls: readonly OneTabCall[], count: number, gone: readonly string[] = []): void {
   const byMessage = new Map<number, string[]>();
   for (const { tab, n } of calls) byMessage.set(n, [...(byMessage.get(n) ?? []), tab]);
-  const lastOf = new Map(crashed.map((tab) => [tab, calls.filter((call) => call.tab === tab).at(-1)?.n]));
+  const lastOf = new Map(gone.map((tab) => [tab, calls.filter((call) => call.tab === tab).at(-1)?.n]));
   const raced = (n: number, tabs: readonly string[]) => tabs.length === 2 && tabs.some((tab) => lastOf.get(tab) === n);
   const lost = range(count).filter((n) => !byMessage.has(n));
   const twice = [...byMessage].filter(([n, tabs]) => tabs.length > 1 && !raced(n, tabs)).map(([n, tabs]) => `${n} by ${tabs.join(' and ')}`);
