@@ -134,7 +134,7 @@ export function openWsConnection(context: ServerContext, ws: WebSocket, req: Inc
           send({ op: 'unsubscribed', channel });
           return;
         case 'publish': {
-          admitPublish(context, auth.credentials, channel, clientAddress(req, context.options.trustProxy));
+          admitPublish(context, auth.credentials, channel, () => clientAddress(req, context.options.trustProxy));
           const { id } = await publishValue(context, channel, frame.data, frame.idempotencyKey);
           send({ op: 'published', id, ...(ref !== undefined ? { ref } : {}) });
           return;

@@ -71,6 +71,7 @@ export function createMemoryBroker(options: MemoryBrokerOptions): MemoryBroker {
   /** Idempotency keys (channel NUL key) → the first message and when the key expires, in expiry order. */
   const seen = new Map<string, { message: StoredMessage; expires: number }>();
   const forgetExpired = (now: number): void => {
+    if (seen.size === 0) return;
     // Entries are added with one window per publish; with mixed windows a longer one may sit
     // before a shorter one, which then waits a little longer: only memory, never correctness.
     for (const [key, entry] of seen) {
