@@ -62,6 +62,14 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
       checks.push({ target: `${name} idle heap ≤ 6 KiB per connection`, measured: kib(m?.heapBytesPerConnection), met: m ? m.heapBytesPerConnection <= 6 * 1024 : undefined });
     }
   }
+  const single = results.publish?.rows.find((r) => r.endpoint === 'single');
+  if (results.publish) {
+    checks.push({
+      target: 'POST /publish ≥ 0.8× a minimal node:http endpoint (one message per request)',
+      measured: single ? `${ratio(single.ratio)} requests/s, ${ratio(single.cpuRatio)} by server CPU (median of ${results.publish.plan.rounds} rounds)` : '—',
+      met: single && Number.isFinite(single.ratio) ? single.ratio >= 0.8 : undefined,
+    });
+  }
   const browser = results.browser;
   if (browser) {
     const hop = browser.hop;

@@ -45,3 +45,26 @@ test('a figure that is missing is "not measured", not met', () => {
   const checks = checkTargets(run(serverResults((s) => (s === 'raw-ws' ? Number.NaN : 100), 5000, () => 4)));
   assert.equal(checks.find((c) => c.target.startsWith('tabmux-ws ≥ 0.8× raw-ws'))!.met, undefined);
 });
+
+test('the publish rate is judged from the median ratio of its rounds', () => {
+  const publish = (ratio: number): BenchResults['publish'] => ({
+    plan: { rounds: 3, seconds: 1, connections: 32, batch: 10 },
+    generator: 'node',
+    errors: [],
+    rows: (['minimal', 'single', 'batch'] as const).map((endpoint) => ({
+      endpoint,
+      messagesPerRequest: endpoint === 'batch' ? 10 : 1,
+      requestsPerSec: 1000,
+      messagesPerSec: 1000,
+      ratio: endpoint === 'single' ? ratio : 1,
+      cpuMicrosPerMessage: 10,
+      cpuRatio: 1,
+      rounds: [],
+    })),
+  });
+  const target = (ratio: number) => checkTargets({ ...run(serverResults(() => 100, 5000, () => 4)), publish: publish(ratio) }).find((c) => c.target.startsWith('POST /publish'))!;
+  assert.equal(target(0.85).met, true);
+  assert.equal(target(0.7).met, false);
+  assert.match(target(0.7).measured, /0\.70× requests\/s/);
+  assert.equal(target(Number.NaN).met, undefined);
+});
