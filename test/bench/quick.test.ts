@@ -65,6 +65,7 @@ test('npm run bench -- --quick produces every figure', { timeout: LIMIT_MS + 10_
     assert.equal(latency?.count, server.plan.latencySubscribers * server.plan.latencyMessages, `${s.name}: a latency sample per delivery`);
     finite(latency?.p99, `${s.name} p99`);
     finite(server.memory[s.name]?.heapBytesPerConnection, `${s.name} heap per connection`);
+    finite(server.memory[s.name]?.externalBytesPerConnection, `${s.name} external per connection`);
   }
   for (const name of ['tabmux-sse', 'tabmux-ws'] as const) {
     assert.equal(server.catchUp[name]?.delivered, server.plan.catchUpClients * server.plan.catchUpBehind, `${name}: every missed message replayed to every client`);
