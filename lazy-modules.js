@@ -10,6 +10,7 @@ import { dirname, resolve } from 'node:path';
 
 export const LAZY_MODULES = [
   { source: 'worker/runtimes/in-page.ts', out: 'tabmux-in-page-hub.js' },
+  { source: 'worker/transports/on-demand.ts', out: 'tabmux-transports.js' },
   { source: 'src/hosts/leader/open.ts', out: 'tabmux-leader.js' },
   { source: 'src/hosts/service-worker/link.ts', out: 'tabmux-service-worker.js' },
   { source: 'src/event-source/engine.ts', out: 'tabmux-event-source.js' },
