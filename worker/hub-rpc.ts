@@ -6,7 +6,7 @@
  * RAW values or comlink's 'throw' handler; a RELEASE is answered, then the port closed.
  *
  * Not comlink's `expose`: it also brings `wrap` (for the proxy transfer handler), property
- * get/set, construct and new endpoints, which the hub API never takes: 1.3 KiB gzipped of every
+ * get/set, construct and new endpoints, which the hub API never takes: 0.9 KiB gzipped of every
  * hub script (the worker, and the in-page hub a leader tab loads). test/unit/hub-rpc.test.ts runs
  * both halves against comlink's real `wrap` and `expose`.
  */
