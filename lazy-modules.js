@@ -10,10 +10,13 @@ import { dirname, resolve } from 'node:path';
 
 export const LAZY_MODULES = [
   { source: 'worker/runtimes/in-page.ts', out: 'tabmux-in-page-hub.js' },
+  { source: 'worker/transports/on-demand.ts', out: 'tabmux-transports.js' },
   { source: 'src/hosts/leader/open.ts', out: 'tabmux-leader.js' },
   { source: 'src/hosts/service-worker/link.ts', out: 'tabmux-service-worker.js' },
   { source: 'src/event-source/engine.ts', out: 'tabmux-event-source.js' },
-  // Imported by the in-page hub (`direct`) on a page's first one-tab subscription.
+  // Imported by the in-page hub when it starts as `direct`: what only that host needs.
+  { source: 'worker/runtimes/direct.ts', out: 'tabmux-direct-hub.js' },
+  // Imported by tabmux-direct-hub.js on a page's first one-tab subscription.
   { source: 'worker/runtimes/one-tab-peers.ts', out: 'tabmux-one-tab-peers.js' },
 ];
 

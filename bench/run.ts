@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only=server,browser,battery] [--out file.md] [--json file.json]`
+ * `npm run bench [-- --quick] [--only=server,publish,browser,battery] [--out file.md] [--json file.json]`
  *
  * Runs the sections, prints the targets met/missed, and writes RESULTS.md (full run) or a quick
  * report (to the temp folder unless --out). Never fails on a time: a missed target is a finding.
@@ -15,7 +15,9 @@ import { runBatteryBench } from './battery/run-battery.js';
 import { FULL_BROWSER_PLAN, QUICK_BROWSER_PLAN } from './browser/plan.js';
 import { runBrowserBench } from './browser/run-browser.js';
 import { canPin, machine, pinnedNode } from './lib/cpu.js';
-import { parseArgs } from './lib/args.js';
+import { parseArgs, SECTIONS } from './lib/args.js';
+import { FULL_PUBLISH_PLAN, QUICK_PUBLISH_PLAN } from './publish/plan.js';
+import { runPublishBench } from './publish/run-publish.js';
 import { table } from './report/format.js';
 import { renderResults } from './report/render.js';
 import { checkTargets, verdict } from './report/targets.js';
@@ -39,7 +41,7 @@ const args = parseArgs(process.argv.slice(2));
 const log = (line: string): void => console.error(line);
 const started = Date.now();
 const sections = new Set(args.only);
-const results: BenchResults & { server?: unknown; browser?: unknown; battery?: unknown } = {
+const results: BenchResults & { server?: unknown; publish?: unknown; browser?: unknown; battery?: unknown } = {
   mode: args.quick ? 'quick' : 'full',
   date: new Date().toISOString(),
   machine: machine(),
@@ -52,6 +54,10 @@ if (sections.has('server')) {
   log('== server');
   mutable.server = await runServerBench(args.quick ? QUICK_PLAN : FULL_PLAN, canPin(), log);
 }
+if (sections.has('publish')) {
+  log('== publish');
+  mutable.publish = await runPublishBench(args.quick ? QUICK_PUBLISH_PLAN : FULL_PUBLISH_PLAN, log);
+}
 if (sections.has('browser')) {
   log('== browser');
   mutable.browser = await runBrowserBench(args.quick ? QUICK_BROWSER_PLAN : FULL_BROWSER_PLAN, log);
@@ -63,7 +69,7 @@ if (sections.has('battery')) {
 mutable.seconds = (Date.now() - started) / 1000;
 mutable.load = { ...results.load, end: os.loadavg()[0]! };
 
-const out = args.out ?? (args.quick || sections.size < 3 ? join(os.tmpdir(), `tabmux-bench-${results.mode}.md`) : fileURLToPath(new URL('./RESULTS.md', import.meta.url)));
+const out = args.out ?? (args.quick || sections.size < SECTIONS.length ? join(os.tmpdir(), `tabmux-bench-${results.mode}.md`) : fileURLToPath(new URL('./RESULTS.md', import.meta.url)));
 writeFileSync(out, renderResults(results));
 if (args.json) writeFileSync(args.json, JSON.stringify(results, null, 1));
 console.log(table(['target', 'measured', 'verdict'], checkTargets(results).map((c) => [c.target, c.measured, verdict(c)])));

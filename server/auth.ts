@@ -144,20 +144,23 @@ export async function verifyToken(token: string, config: AuthConfig): Promise<Gr
  * publish key is the key; any other token is verified as a JWT when a JWT key is configured.
  * The publish key counts only as `Authorization: Bearer` (README, Auth and limits): in a URL it
  * ends up in proxy logs and browser history, and a cookie would send it from every page of a site.
+ * Refusals are thrown (an `await` of the call sees them the same way as a rejection).
  */
-export async function authenticate(req: IncomingMessage, query: URLSearchParams | undefined, config: AuthConfig): Promise<Credentials> {
+export function authenticate(req: IncomingMessage, query: URLSearchParams | undefined, config: AuthConfig): Promise<Credentials> | Credentials {
+  // Only a JWT needs a promise: without one, the credentials are known at once (no await per request).
   const token = findToken(req, query, config);
-  if (token === undefined) return { publishKey: false, grant: undefined };
+  if (token === undefined) return NO_CREDENTIALS;
   if (config.publishKey !== undefined && sameKey(token, config.publishKey)) {
     if (bearer(req) === undefined) throw unauthorized('the publish key is accepted only as Authorization: Bearer, never in the URL or a cookie');
-    return { publishKey: true, grant: undefined };
+    return PUBLISH_KEY;
   }
-  if (!config.jwt) {
-    // No JWT key: a Bearer value that is not the publish key proves nothing (publish says 401).
-    return { publishKey: false, grant: undefined };
-  }
-  return { publishKey: false, grant: await verifyToken(token, config) };
+  // No JWT key: a Bearer value that is not the publish key proves nothing (publish says 401).
+  if (!config.jwt) return NO_CREDENTIALS;
+  return verifyToken(token, config).then((grant) => ({ publishKey: false, grant }));
 }
+
+const NO_CREDENTIALS: Credentials = Object.freeze({ publishKey: false, grant: undefined });
+const PUBLISH_KEY: Credentials = Object.freeze({ publishKey: true, grant: undefined });
 
 /** Throws 401/403 unless `credentials` may subscribe to every one of `channels`. */
 export function checkSubscribe(config: AuthConfig, credentials: Credentials, channels: readonly string[]): void {

@@ -9,7 +9,8 @@ import type { Connection, ServerContext } from './context.js';
 
 export class ConnectionTeardown {
   private done = false;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Made with the first timer: most connections never have one. */
+  private timers: Set<NodeJS.Timeout> | undefined;
   private readonly releases: (() => void)[] = [];
   private connection: Connection | undefined;
 
@@ -29,17 +30,17 @@ export class ConnectionTeardown {
   /** A timer cleared at the end (or by `cancel`); the caller decides whether it holds the process. */
   timer(ms: number, run: () => void): NodeJS.Timeout {
     const timer = setTimeout(() => {
-      this.timers.delete(timer);
+      this.timers?.delete(timer);
       run();
     }, ms);
-    this.timers.add(timer);
+    (this.timers ??= new Set()).add(timer);
     return timer;
   }
 
   cancel(timer: NodeJS.Timeout | undefined): void {
     if (timer === undefined) return;
     clearTimeout(timer);
-    this.timers.delete(timer);
+    this.timers?.delete(timer);
   }
 
   /** Runs at the end, in the order given (e.g. close a feed: its channels are let go). */
@@ -51,8 +52,8 @@ export class ConnectionTeardown {
   end(): boolean {
     if (this.done) return false;
     this.done = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    if (this.timers) for (const timer of this.timers) clearTimeout(timer);
+    this.timers = undefined;
     for (const release of this.releases) release();
     if (this.connection) this.context.connections.delete(this.connection);
     return true;

@@ -36,9 +36,12 @@ export function originAllowed(req: IncomingMessage, allowOrigin: readonly string
   return allowOrigin.includes(origin) || isSameOrigin(req, origin);
 }
 
+/** Without an allow list: the same headers for every request, built once (callers copy, never change them). */
+const ANY_ORIGIN: Readonly<Record<string, string>> = Object.freeze({ 'Access-Control-Allow-Origin': '*' });
+
 /** Response headers for a CORS request; throws 403 for an origin outside the allow list. */
-export function corsHeaders(req: IncomingMessage, allowOrigin: readonly string[]): Record<string, string> {
-  if (allowOrigin.length === 0) return { 'Access-Control-Allow-Origin': '*' };
+export function corsHeaders(req: IncomingMessage, allowOrigin: readonly string[]): Readonly<Record<string, string>> {
+  if (allowOrigin.length === 0) return ANY_ORIGIN;
   const origin = originOf(req);
   const vary = { Vary: 'Origin' };
   if (origin === undefined) return vary;

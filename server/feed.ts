@@ -38,10 +38,18 @@ export interface FeedOptions {
 
 export class Feed implements LocalSubscriber {
   private state: FeedState = 'buffering';
-  private buffered: EncodedMessage[] = [];
+  /** Live messages held while the replay is written (made with the first one). */
+  private buffered: EncodedMessage[] | undefined;
   private bufferedBytes = 0;
-  private readonly floor = new Map<string, EventId>();
   private readonly channels: string[];
+  /**
+   * Each channel's floor (same index as `channels`), kept as two arrays updated in place: no
+   * object per delivered message, no Map per idle subscriber. The epoch is undefined until open().
+   */
+  private readonly floorEpochs: (string | undefined)[];
+  private readonly floorSeqs: number[];
+  /** channel → index, for a feed of several channels (one channel is compared directly). */
+  private readonly indexOf: Map<string, number> | undefined;
   private readonly registry: ChannelRegistry;
   private readonly broker: Broker;
   private readonly requests: readonly ReplayRequest[];
@@ -60,6 +68,9 @@ export class Feed implements LocalSubscriber {
     this.onOverflow = options.onOverflow ?? (() => {});
     this.onReset = options.onReset ?? (() => {});
     this.channels = options.requests.map((r) => r.channel);
+    this.floorEpochs = this.channels.map(() => undefined);
+    this.floorSeqs = this.channels.map(() => 0);
+    this.indexOf = this.channels.length > 1 ? new Map(this.channels.map((channel, i) => [channel, i])) : undefined;
     this.pageSize = options.pageSize;
   }
 
@@ -88,7 +99,8 @@ export class Feed implements LocalSubscriber {
       throw error;
     }
     // The replay covers every message up to the head; live messages at or below it are repeats.
-    for (const channel of this.channels) this.floor.set(channel, result.head);
+    this.floorEpochs.fill(result.head.epoch);
+    this.floorSeqs.fill(result.head.seq);
     return result;
   }
 
@@ -97,15 +109,15 @@ export class Feed implements LocalSubscriber {
     if (this.state !== 'buffering') return;
     this.state = 'live';
     const buffered = this.buffered;
-    this.buffered = [];
+    this.buffered = undefined;
     this.bufferedBytes = 0;
-    for (const message of buffered) this.pass(message);
+    if (buffered) for (const message of buffered) this.pass(message);
   }
 
   receive(message: EncodedMessage): void {
     switch (this.state) {
       case 'buffering':
-        this.buffered.push(message);
+        (this.buffered ??= []).push(message);
         this.bufferedBytes += message.message.json.length;
         if (this.bufferedBytes > this.maxBufferedBytes) {
           this.close();
@@ -127,7 +139,7 @@ export class Feed implements LocalSubscriber {
   close(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.buffered = [];
+    this.buffered = undefined;
     this.bufferedBytes = 0;
     for (const channel of this.channels) this.registry.remove(channel, this);
   }
@@ -137,17 +149,19 @@ export class Feed implements LocalSubscriber {
   }
 
   private pass(message: EncodedMessage): void {
-    const floor = this.floor.get(message.channel);
-    if (floor === undefined) return;
+    const i = this.indexOf === undefined ? (message.channel === this.channels[0] ? 0 : -1) : (this.indexOf.get(message.channel) ?? -1);
+    const floorEpoch = i === -1 ? undefined : this.floorEpochs[i];
+    if (floorEpoch === undefined) return;
     const { epoch, seq } = message.message;
-    if (epoch === floor.epoch) {
-      if (seq <= floor.seq) return;
-    } else if (isLaterEpoch(epoch, floor.epoch)) {
+    if (epoch === floorEpoch) {
+      if (seq <= this.floorSeqs[i]!) return;
+    } else if (isLaterEpoch(epoch, floorEpoch)) {
       this.onReset(message.channel);
     } else {
       return; // a straggler from the history the broker no longer has
     }
-    this.floor.set(message.channel, { epoch, seq });
+    this.floorEpochs[i] = epoch;
+    this.floorSeqs[i] = seq;
     this.deliver(message);
   }
 }

@@ -54,7 +54,7 @@ async function route(
   res: ServerResponse,
   path: string,
   query: URLSearchParams,
-  cors: Record<string, string>,
+  cors: Readonly<Record<string, string>>,
 ): Promise<void> {
   const method = req.method ?? 'GET';
   if (method === 'OPTIONS' && CORS_PATHS.has(path)) return answerPreflight(req, res, context.options.allowOrigin);
@@ -86,8 +86,10 @@ async function route(
       const call = { req, res, query, cors, credentials, requests };
       return path === '/sse' ? handleSse(context, call) : handlePoll(context, call);
     }
-    case '/publish':
-      return handlePublish(context, req, res, cors, await authenticate(req, query, context.auth));
+    case '/publish': {
+      const credentials = authenticate(req, query, context.auth);
+      return handlePublish(context, req, res, cors, credentials instanceof Promise ? await credentials : credentials);
+    }
     case '/ws':
       throw new PushError('TABMUX_ERR_BAD_REQUEST', '/ws expects a WebSocket upgrade (Upgrade: websocket)');
     case '/health': {
@@ -112,6 +114,13 @@ async function route(
 
 const DEMO_PATHS = new Set(['/', '/index.html']);
 
+/**
+ * A request target that the WHATWG URL parser would return unchanged as its pathname: no query,
+ * no percent-escapes, no dot segments, no backslashes, and not `//…` (which it reads as a host).
+ * Most requests (`POST /publish`, a WebSocket's `GET /ws`) are one; only the others pay for a parse.
+ */
+const PLAIN_PATH = /^\/(?!\/)[A-Za-z0-9_\-/]*$/;
+
 export function createRequestHandler(context: ServerContext) {
   const routes = context.status ? WITH_STATUS : ROUTES;
   return function handleRequest(req: IncomingMessage, res: ServerResponse, next?: Next): void {
@@ -123,10 +132,16 @@ export function createRequestHandler(context: ServerContext) {
       sendError(res, urlTooLong(context.options.maxUrlLength), { ...closeConnection(req) });
       return;
     }
+    const target = req.url ?? '/';
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      path = url.pathname;
-      query = url.searchParams;
+      if (PLAIN_PATH.test(target)) {
+        path = target;
+        query = new URLSearchParams();
+      } else {
+        const url = new URL(target, 'http://localhost');
+        path = url.pathname;
+        query = url.searchParams;
+      }
     } catch {
       sendError(res, new PushError('TABMUX_ERR_BAD_REQUEST', 'the request URL cannot be parsed'));
       return;
@@ -139,7 +154,7 @@ export function createRequestHandler(context: ServerContext) {
       sendError(res, new PushError('TABMUX_ERR_NOT_FOUND', `no endpoint at ${path}`));
       return;
     }
-    let cors: Record<string, string> = {};
+    let cors: Readonly<Record<string, string>> = {};
     const fail = (error: unknown): void => {
       const e = counted(context, toPushError(error));
       if (e.code === 'TABMUX_ERR_INTERNAL') context.options.logger.error('request failed', { request: describeRequest(req), error });

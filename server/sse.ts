@@ -34,7 +34,7 @@ function jittered(base: number): number {
  * EventSource comes back (to this node once restarted, or another) instead of failing for good
  * on a 503.
  */
-export function sendComeBackLater(req: IncomingMessage, res: ServerResponse, retry: number, cors: Record<string, string>): void {
+export function sendComeBackLater(req: IncomingMessage, res: ServerResponse, retry: number, cors: Readonly<Record<string, string>>): void {
   res.writeHead(200, { ...cors, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', ...closeConnection(req) });
   res.end(`retry: ${jittered(Math.min(retry, 1000))}\n\n`);
 }

@@ -36,9 +36,13 @@ export const STATIC_FILES: Readonly<Record<string, { file: string; type: string;
   // Same name in dist/ as here: `import('./tabmux-in-page-hub.js')` in /tabmux.js lands on it.
   '/tabmux-in-page-hub.js': { file: 'tabmux-in-page-hub.js', type: JS, kind: 'script' },
   '/tabmux-leader.js': { file: 'tabmux-leader.js', type: JS, kind: 'script' },
+  // The in-page hub's WebSocket and long-poll transports, imported on demand from next to it.
+  '/tabmux-transports.js': { file: 'tabmux-transports.js', type: JS, kind: 'script' },
   '/tabmux-service-worker.js': { file: 'tabmux-service-worker.js', type: JS, kind: 'script' },
   '/tabmux-event-source.js': { file: 'tabmux-event-source.js', type: JS, kind: 'script' },
-  // Imported by /tabmux-in-page-hub.js from next to itself (`direct`, one-tab delivery).
+  // Imported by /tabmux-in-page-hub.js from next to itself when it starts as `direct`.
+  '/tabmux-direct-hub.js': { file: 'tabmux-direct-hub.js', type: JS, kind: 'script' },
+  // Imported by /tabmux-direct-hub.js from next to itself (one-tab delivery across tabs).
   '/tabmux-one-tab-peers.js': { file: 'tabmux-one-tab-peers.js', type: JS, kind: 'script' },
 };
 

@@ -19,7 +19,7 @@ export interface StreamCall {
   readonly res: ServerResponse;
   readonly query: URLSearchParams;
   /** CORS headers for the answer. */
-  readonly cors: Record<string, string>;
+  readonly cors: Readonly<Record<string, string>>;
   readonly credentials: Credentials;
   readonly requests: readonly ReplayRequest[];
 }

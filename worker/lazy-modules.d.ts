@@ -7,3 +7,8 @@ declare module '*/tabmux-one-tab-peers.js' {
   // eslint-disable-next-line @typescript-eslint/consistent-type-imports
   export const startOneTabPeers: import('./runtimes/one-tab-peers.js').OneTabPeersModule['startOneTabPeers'];
 }
+
+declare module '*/tabmux-direct-hub.js' {
+  // eslint-disable-next-line @typescript-eslint/consistent-type-imports
+  export const directHooks: import('./runtimes/direct.js').DirectHubModule['directHooks'];
+}

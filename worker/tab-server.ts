@@ -1,5 +1,5 @@
 /**
- * The tab registry of a hub host: exposes the control plane (Comlink) on each tab's port, wires
+ * The tab registry of a hub host: exposes the control plane (Comlink's protocol, worker/hub-rpc.ts) on each tab's port, wires
  * the tab's data port to the hub, and watches the tab's liveness.
  *
  * Liveness: a MessagePort has no close event in most browsers (whatwg/html#1766), so a tab that
@@ -7,7 +7,8 @@
  * its hello for as long as it lives; the hub requests the same lock and is granted it exactly
  * when the tab is gone (Web Locks §"lock release" on agent termination), then drops the tab.
  */
-import { expose, type Endpoint } from 'comlink';
+import type { Endpoint } from 'comlink';
+import { expose } from './hub-rpc.js';
 import type { HubSnapshot, HelloAnswer, HelloRequest, HostKind, HubApi, HubConfig, TokenProvider } from '../src/hub-protocol/hub-api.js';
 import { publicState } from './hub-state.js';
 import type { Hub } from './hub.js';

@@ -1,6 +1,6 @@
 /** The command line of bench/run.ts; an unknown flag is refused rather than ignored. */
-export type Section = 'server' | 'browser' | 'battery';
-const SECTIONS: readonly Section[] = ['server', 'browser', 'battery'];
+export type Section = 'server' | 'publish' | 'browser' | 'battery';
+export const SECTIONS: readonly Section[] = ['server', 'publish', 'browser', 'battery'];
 
 export interface BenchArgs {
   readonly quick: boolean;
@@ -39,7 +39,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         json = value();
         break;
       default:
-        throw new Error(`unknown option ${arg} (use --quick, --only=server,browser,battery, --out <file.md>, --json <file.json>)`);
+        throw new Error(`unknown option ${arg} (use --quick, --only=server,publish,browser,battery, --out <file.md>, --json <file.json>)`);
     }
   }
   return { quick, only, out, json };

@@ -94,10 +94,11 @@ export function renderServer(server: ServerResults): string {
   out.push(`### Memory per idle connection (${num(plan.idleConnections)} connections, after a full GC)`, '');
   out.push(
     table(
-      ['system', 'heap per connection', 'heap per 1,000', 'RSS per connection', 'RSS per 1,000'],
+      ['system', 'heap per connection', 'external per connection', 'heap + external per connection', 'heap + external per 1,000', 'RSS per connection'],
       SYSTEMS.map((s) => {
         const m = server.memory[s.name];
-        return [s.name, kib(m?.heapBytesPerConnection), mib(m ? m.heapBytesPerConnection * 1000 : undefined), kib(m?.rssBytesPerConnection), mib(m ? m.rssBytesPerConnection * 1000 : undefined)];
+        const retained = m ? m.heapBytesPerConnection + m.externalBytesPerConnection : undefined;
+        return [s.name, kib(m?.heapBytesPerConnection), kib(m?.externalBytesPerConnection), kib(retained), mib(retained === undefined ? undefined : retained * 1000), kib(m?.rssBytesPerConnection)];
       }),
     ),
     '',

@@ -1,6 +1,7 @@
 /** RESULTS.md: the machine, the date, the targets met or missed, then every table. */
 import type { BenchResults } from '../results.js';
 import { renderBattery, renderBrowser } from './render-browser.js';
+import { renderPublish } from './render-publish.js';
 import { renderServer } from './render-server.js';
 import { table } from './format.js';
 import { checkTargets, verdict } from './targets.js';
@@ -18,9 +19,10 @@ export function renderResults(results: BenchResults): string {
   if (results.mode === 'quick') out.push('**Quick run**: every figure, at smaller scale. The full run is `npm run bench`.', '');
   out.push('## Targets', '', table(['target', 'measured', 'verdict'], checkTargets(results).map((c) => [c.target, c.measured, verdict(c)])), '');
   if (results.server) out.push(renderServer(results.server));
+  if (results.publish) out.push(renderPublish(results.publish));
   if (results.browser) out.push(renderBrowser(results.browser));
   if (results.battery) out.push(renderBattery(results.battery));
-  const errors = [...(results.server?.errors ?? []), ...(results.browser?.errors ?? []), ...(results.battery?.errors ?? [])];
+  const errors = [...(results.server?.errors ?? []), ...(results.publish?.errors ?? []), ...(results.browser?.errors ?? []), ...(results.battery?.errors ?? [])];
   if (errors.length > 0) out.push('## Runs that failed', '', ...errors.map((e) => `- ${e}`), '');
   const retried = results.browser?.retried ?? [];
   if (retried.length > 0) out.push('## Runs that failed once and were retried', '', ...retried.map((e) => `- ${e}`), '');

@@ -57,10 +57,19 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
       checks.push({ target: `${tabmux} p99 ≤ 1.25× ${raw} p99 (${subs} subscribers)`, measured: `${ms(a?.p99)} vs ${ms(b?.p99)} = ${ratio(r)}`, met: Number.isFinite(r) ? r <= 1.25 : undefined });
       checks.push({ target: `${tabmux} p99 ≤ 10 ms (${subs} subscribers)`, measured: ms(a?.p99), met: a && Number.isFinite(a.p99) ? a.p99 <= 10 : undefined });
     }
-    for (const name of ['tabmux-sse', 'tabmux-ws'] as const) {
+    for (const [name, bound] of [['tabmux-sse', 12], ['tabmux-ws', 8]] as const) {
       const m = server.memory[name];
-      checks.push({ target: `${name} idle heap ≤ 6 KiB per connection`, measured: kib(m?.heapBytesPerConnection), met: m ? m.heapBytesPerConnection <= 6 * 1024 : undefined });
+      const retained = m ? m.heapBytesPerConnection + m.externalBytesPerConnection : Number.NaN;
+      checks.push({ target: `${name} idle heap + external ≤ ${bound} KiB per connection`, measured: kib(retained), met: Number.isFinite(retained) ? retained <= bound * 1024 : undefined });
     }
+  }
+  const single = results.publish?.rows.find((r) => r.endpoint === 'single');
+  if (results.publish) {
+    checks.push({
+      target: 'POST /publish ≥ 0.8× a minimal node:http endpoint (one message per request)',
+      measured: single ? `${ratio(single.ratio)} requests/s, ${ratio(single.cpuRatio)} by server CPU (median of ${results.publish.plan.rounds} rounds)` : '—',
+      met: single && Number.isFinite(single.ratio) ? single.ratio >= 0.8 : undefined,
+    });
   }
   const browser = results.browser;
   if (browser) {

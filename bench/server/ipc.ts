@@ -18,6 +18,8 @@ export type Command =
 export interface Stats {
   readonly cpuMicros: number;
   readonly heapUsed: number;
+  /** Memory of C++ objects bound to JS ones (socket buffers, Buffers): per-connection memory the heap does not show. */
+  readonly external: number;
   readonly rss: number;
 }
 

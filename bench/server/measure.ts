@@ -40,6 +40,8 @@ export interface LatencyResult extends Summary {
 export interface MemoryResult {
   readonly connections: number;
   readonly heapBytesPerConnection: number;
+  /** `external` (Buffers, socket state bound to JS objects) per connection. */
+  readonly externalBytesPerConnection: number;
   readonly rssBytesPerConnection: number;
 }
 
@@ -162,6 +164,7 @@ export async function measureIdleMemory(server: ServerHandle, system: System, pl
     return {
       connections,
       heapBytesPerConnection: (after.heapUsed - before.heapUsed) / connections,
+      externalBytesPerConnection: (after.external - before.external) / connections,
       rssBytesPerConnection: (after.rss - before.rss) / connections,
     };
   } finally {

@@ -59,7 +59,7 @@ async function handle(command: Command): Promise<Reply> {
       if (command.gc) for (let i = 0; i < 3; i++) (globalThis as { gc?: () => void }).gc?.();
       const cpu = process.cpuUsage();
       const memory = process.memoryUsage();
-      return { type: 'stats', ref: command.ref, stats: { cpuMicros: cpu.user + cpu.system, heapUsed: memory.heapUsed, rss: memory.rss } };
+      return { type: 'stats', ref: command.ref, stats: { cpuMicros: cpu.user + cpu.system, heapUsed: memory.heapUsed, external: memory.external, rss: memory.rss } };
     }
     case 'close':
       await target.close();

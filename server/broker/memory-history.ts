@@ -103,6 +103,8 @@ export class HistoryStore {
   /** The highest seq dropped by the node budget or ageing, on any channel. */
   private droppedUpTo = 0;
   private readonly evicted: Record<EvictionReason, number> = { bytes: 0, channels: 0, ttl: 0 };
+  /** The last key of `channels` (the most recently published), which a publish need not move. */
+  private newest: ChannelHistory | undefined;
 
   constructor(
     private readonly limits: HistoryLimits,
@@ -112,14 +114,17 @@ export class HistoryStore {
   append(message: StoredMessage): void {
     const { channel } = message;
     let history = this.channels.get(channel);
-    if (history) {
-      this.channels.delete(channel); // re-inserted below: now the most recently published
-    } else {
+    if (!history) {
       // A channel (re)created after drops cannot prove its cursor-holders missed nothing.
       history = new ChannelHistory(channel, this.droppedUpTo);
       this.bytes += history.bytes;
+      this.channels.set(channel, history);
+    } else if (history !== this.newest) {
+      // Re-inserted: now the most recently published, the last key.
+      this.channels.delete(channel);
+      this.channels.set(channel, history);
     }
-    this.channels.set(channel, history);
+    this.newest = history;
     history.lastPublishAt = this.now();
     const before = history.bytes;
     history.push(message, this.limits.perChannel);
@@ -144,6 +149,7 @@ export class HistoryStore {
 
   private drop(channel: string, history: ChannelHistory, reason: EvictionReason): void {
     this.channels.delete(channel);
+    if (this.newest === history) this.newest = undefined;
     this.bytes -= history.bytes;
     this.droppedUpTo = Math.max(this.droppedUpTo, history.newestSeq);
     this.evicted[reason]++;

@@ -82,6 +82,7 @@ export function createMemoryBroker(options: MemoryBrokerOptions): MemoryBroker {
    */
   const seen = new Map<string, { seq: number; expires: number }>();
   const forgetExpired = (now: number): void => {
+    if (seen.size === 0) return;
     // Entries are added with one window per publish; with mixed windows a longer one may sit
     // before a shorter one, which then waits a little longer: only memory, never correctness.
     // Past MAX_IDEMPOTENCY_KEYS the oldest go first, however long they had left.

@@ -33,5 +33,6 @@ export interface InPageServed {
 
 /** What dist/tabmux-in-page-hub.js exports. */
 export interface InPageHubModule {
-  startInPageHub(options: InPageHubOptions): InPageHub;
+  /** A promise for `direct`, which loads a module of its own first (worker/runtimes/direct.ts). */
+  startInPageHub(options: InPageHubOptions): InPageHub | Promise<InPageHub>;
 }

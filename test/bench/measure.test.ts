@@ -67,9 +67,9 @@ test('reach() resolves at the goal and fails with a clear message when it is not
 });
 
 test('the command line: sections, files, and a refusal for anything unknown', () => {
-  assert.deepEqual(parseArgs([]), { quick: false, only: ['server', 'browser', 'battery'], out: undefined, json: undefined });
+  assert.deepEqual(parseArgs([]), { quick: false, only: ['server', 'publish', 'browser', 'battery'], out: undefined, json: undefined });
   assert.deepEqual(parseArgs(['--quick', '--only=battery', '--json', 'r.json']), { quick: true, only: ['battery'], out: undefined, json: 'r.json' });
-  assert.throws(() => parseArgs(['--only=gpu']), /--only takes server, browser, battery; got gpu/);
+  assert.throws(() => parseArgs(['--only=gpu']), /--only takes server, publish, browser, battery; got gpu/);
   assert.throws(() => parseArgs(['--fast']), /unknown option --fast/);
   assert.throws(() => parseArgs(['--out']), /--out needs a value/);
 });

@@ -1,6 +1,6 @@
 // `npm run bench -- --quick` runs end to end (real server processes, real Chromium) and produces
 // every figure of bench/RESULTS.md: server throughput, latency, memory, catch-up and slow
-// consumers, the browser tabs, hop and data-plane figures, and the battery table. Nothing here checks a time or a
+// consumers, the publish rate, the browser tabs, hop and data-plane figures, and the battery table. Nothing here checks a time or a
 // target: benchmarks never fail the suite on a time, only on a figure that was not produced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +13,7 @@ import type { BenchResults } from '../../bench/results.js';
 import { SYSTEMS } from '../../bench/server/systems.js';
 import type { LatencyResult, ThroughputResult } from '../../bench/server/measure.js';
 import { BATTERY_MODES } from '../../bench/battery/run-battery.js';
+import { ENDPOINTS } from '../../bench/publish/run-publish.js';
 import { assertBuilt } from '../helpers/browser.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -46,9 +47,9 @@ test('npm run bench -- --quick produces every figure', { timeout: LIMIT_MS + 10_
   assert.equal(code, 0, `bench --quick failed:\n${output.slice(-3000)}`);
 
   const results = JSON.parse(readFileSync(json, 'utf8')) as BenchResults;
-  const { server, browser, battery } = results;
-  assert.ok(server && browser && battery, 'all three sections ran');
-  assert.deepEqual([...server.errors, ...browser.errors, ...battery.errors], [], 'no run failed');
+  const { server, publish, browser, battery } = results;
+  assert.ok(server && publish && browser && battery, 'all four sections ran');
+  assert.deepEqual([...server.errors, ...publish.errors, ...browser.errors, ...battery.errors], [], 'no run failed');
 
   for (const s of SYSTEMS) {
     const points: readonly ThroughputResult[] = server.throughput[s.name] ?? [];
@@ -64,10 +65,18 @@ test('npm run bench -- --quick produces every figure', { timeout: LIMIT_MS + 10_
     assert.equal(latency?.count, server.plan.latencySubscribers * server.plan.latencyMessages, `${s.name}: a latency sample per delivery`);
     finite(latency?.p99, `${s.name} p99`);
     finite(server.memory[s.name]?.heapBytesPerConnection, `${s.name} heap per connection`);
+    finite(server.memory[s.name]?.externalBytesPerConnection, `${s.name} external per connection`);
   }
   for (const name of ['tabmux-sse', 'tabmux-ws'] as const) {
     assert.equal(server.catchUp[name]?.delivered, server.plan.catchUpClients * server.plan.catchUpBehind, `${name}: every missed message replayed to every client`);
     finite(server.slowConsumer[name]?.with.p99, `${name} p99 next to a slow consumer`);
+  }
+
+  // The publish rate: the minimal endpoint, tabmux single and batch, each with a figure per round.
+  assert.deepEqual(publish.rows.map((r) => r.endpoint), ENDPOINTS);
+  for (const row of publish.rows) {
+    assert.equal(row.rounds.length, publish.plan.rounds, `publish ${row.endpoint}: a figure per round`);
+    for (const key of ['requestsPerSec', 'messagesPerSec', 'ratio', 'cpuMicrosPerMessage', 'cpuRatio'] as const) finite(row[key], `publish ${row.endpoint} ${key}`);
   }
 
   for (const tabs of browser.plan.tabCounts) {
@@ -89,6 +98,6 @@ test('npm run bench -- --quick produces every figure', { timeout: LIMIT_MS + 10_
   }
 
   const report = readFileSync(md, 'utf8');
-  for (const heading of ['## Targets', '## Server', '## Browser', '## Battery']) assert.ok(report.includes(heading), `RESULTS has ${heading}`);
+  for (const heading of ['## Targets', '## Server', '## Publish rate', '## Browser', '## Battery']) assert.ok(report.includes(heading), `RESULTS has ${heading}`);
   assert.doesNotMatch(report.split('## Server')[0]!, /not measured/, 'every target was judged from a figure');
 });

@@ -37,10 +37,14 @@ const BUDGETS: readonly Budget[] = [
   { file: 'dist/index.js', limit: 6 * KIB },
   { file: 'dist/worker.js', limit: 16 * KIB },
   { file: 'dist/tabmux-in-page-hub.js', limit: 16 * KIB },
+  // The in-page hub's WebSocket and long-poll transports, loaded on their first use (1.9 KiB on 2026-12-07).
+  { file: 'dist/tabmux-transports.js', limit: 3 * KIB },
   { file: 'dist/tabmux-leader.js', limit: 6 * KIB },
   { file: 'dist/tabmux-service-worker.js', limit: 6 * KIB },
   // SharedEventSource's engine: the hub link and the native fallback, no hub (that runs in the worker).
   { file: 'dist/tabmux-event-source.js', limit: 2 * KIB },
+  // `direct` only, when its hub starts: the in-task endpoint and the lazy one-tab side.
+  { file: 'dist/tabmux-direct-hub.js', limit: 2 * KIB },
   // `direct` only, on a page's first one-tab subscription: one-tab delivery across the tabs.
   { file: 'dist/tabmux-one-tab-peers.js', limit: 4 * KIB },
 ];
@@ -66,6 +70,24 @@ for (const { file, limit } of BUDGETS) {
     assert.ok(gzip <= limit, over(file, gzip, limit));
   });
 }
+
+/**
+ * What a page on the leader path loads (no SharedWorker, no usable Service Worker: README, Hosts):
+ * the client, the leader module and, in the elected tab, the in-page hub — 22.5 KiB before the
+ * hub dropped comlink's `expose` and eventsource-parser for its own halves and loaded WebSocket and
+ * long-poll on demand (19.6 KiB on 2026-12-07). Streaming over SSE (the default); a hub on
+ * WebSocket or long-poll also loads dist/tabmux-transports.js, reported beside it.
+ */
+const LEADER_PATH = ['dist/index.js', 'dist/tabmux-leader.js', 'dist/tabmux-in-page-hub.js'];
+const LEADER_PATH_LIMIT = 20 * KIB;
+
+test(`the leader path (client + leader module + in-page hub) gzips to at most ${LEADER_PATH_LIMIT / KIB} KiB`, (t) => {
+  const total = LEADER_PATH.reduce((sum, file) => sum + gzipBytes(file).gzip, 0);
+  const withTransports = total + gzipBytes('dist/tabmux-transports.js').gzip;
+  t.diagnostic(`leader path: ${LEADER_PATH.map((file) => `${file} ${gzipBytes(file).gzip} B`).join(' + ')} = ${total} B gzip = ${(total / KIB).toFixed(2)} KiB (budget ${LEADER_PATH_LIMIT} B)`);
+  t.diagnostic(`leader path over WebSocket or long-poll (+ dist/tabmux-transports.js): ${withTransports} B = ${(withTransports / KIB).toFixed(2)} KiB`);
+  assert.ok(total <= LEADER_PATH_LIMIT, over('the leader path', total, LEADER_PATH_LIMIT));
+});
 
 /** The files a built module imports on demand: `import("./x.js")` as rollup writes it. */
 function lazyImports(file: string): string[] {

@@ -7,10 +7,10 @@
  *  - §9.2.2 processing model: 200 + `text/event-stream` announces the connection; any other
  *    status or type fails it for good; a network error or the end of the body reconnects after the
  *    reconnection time, sending the last event ID.
- *  - §9.2.4/§9.2.6 parsing and dispatch: done by eventsource-parser, whose `onId` reports the `id`
+ *  - §9.2.4/§9.2.6 parsing and dispatch: done by worker/sse-parser.ts, whose `onId` reports the `id`
  *    of every block — including blocks without data, which still set the last event ID.
  */
-import { createParser } from 'eventsource-parser';
+import { createSseParser } from '../sse-parser.js';
 import type { DispatchedEvent, ReadyState } from '../../src/hub-protocol/event-source.js';
 
 /** Chromium's initial reconnection time (Blink `EventSource::kDefaultReconnectDelay`). */
@@ -127,7 +127,7 @@ export class EventSourceUpstream {
 
   private async read(body: ReadableStream<Uint8Array>, abort: AbortController): Promise<void> {
     let batch: DispatchedEvent[] = [];
-    const parser = createParser({
+    const parser = createSseParser({
       onId: (id) => {
         this.lastEventId = id;
       },

@@ -1,29 +1,58 @@
 /**
  * The hub running inside a page, for the `direct` host (this tab's own upstream) and the `leader`
  * host (the elected tab's hub, which serves the other tabs too): the very Hub of the SharedWorker,
- * its transports and the SSE parser, over MessagePorts in this page. Built on its own,
+ * its transports and the SSE parser, over MessagePorts in this page (WebSocket and long-poll loaded
+ * on demand: worker/transports/on-demand.ts). Built on its own,
  * self-contained, to dist/tabmux-in-page-hub.js (rollup.config.js LAZY_MODULES), which the page
  * imports only when it actually runs a hub (src/hosts/in-page-hub.ts).
  *
- * `direct`: every tab runs its own hub, so one-tab delivery is agreed between the tabs of the
- * hub's name (worker/one-tab-peers.ts), by a module imported on the page's first one-tab
- * subscription (dist/tabmux-one-tab-peers.js); and the page's own calls reach its hub in the
- * page's own task (`send`), so a one-tab acknowledgement leaves with the handler that made it.
+ * `direct` adds a module of its own (worker/runtimes/direct.ts, below).
  */
-import type { Endpoint } from 'comlink';
 import type { InPageHub, InPageHubModule, InPageHubOptions } from '../../src/hub-protocol/in-page-hub.js';
-import type { HubConfig } from '../../src/hub-protocol/hub-api.js';
-import type { WireMessage } from '../../src/protocol/wire.js';
 import { Hub } from '../hub.js';
 import { serveTab, type HubRuntime } from '../tab-server.js';
-import { browserPlatform } from '../platform.js';
-import { realTransports } from '../transports/index.js';
-import type { OneTabPeersApi, PeersHost } from '../one-tab-peers.js';
+import { browserPlatform, type Platform } from '../platform.js';
+import type { PeersHost } from '../one-tab-peers.js';
+import type { DirectHooks } from './direct.js';
+import { deferredUpstream } from '../transports/deferred.js';
+import type * as OnDemand from '../transports/on-demand.js';
+import type { TransportOpener, UpstreamFactory } from '../transports/types.js';
+import { openSse } from '../transports/sse.js';
 
-export const startInPageHub: InPageHubModule['startInPageHub'] = (options: InPageHubOptions): InPageHub => {
+let onDemand: Promise<typeof OnDemand> | undefined;
+
+/** WebSocket and long-poll, loaded on first use; a failed load is not kept (the next attempt retries it). */
+function loadOpener(kind: 'ws' | 'poll'): Promise<TransportOpener> {
+  onDemand ??= import('../transports/on-demand.js').catch((error: unknown) => {
+    onDemand = undefined;
+    throw error;
+  });
+  return onDemand.then((module) => (kind === 'ws' ? module.openWs : module.openPoll));
+}
+
+/** SSE at once; WebSocket and long-poll from tabmux-transports.js (worker/transports/on-demand.ts). */
+function inPageTransports(platform: Platform): UpstreamFactory {
+  return (kind, request, handlers) =>
+    kind === 'sse' ? openSse(platform, request, handlers) : deferredUpstream(kind, () => loadOpener(kind), platform, request, handlers);
+}
+
+/**
+ * `leader`: this module alone. `direct`: with dist/tabmux-direct-hub.js (worker/runtimes/direct.ts),
+ * what only `direct` needs (one-tab delivery agreed between tabs, the in-task endpoint), so that
+ * the leader path does not carry it (README, Size). Not served: the hub runs without it, and each
+ * tab hands every one-tab message to its own handlers.
+ */
+export const startInPageHub: InPageHubModule['startInPageHub'] = (options) =>
+  options.kind === 'direct'
+    ? import('./tabmux-direct-hub.js').then(
+        ({ directHooks }) => inPageHub(options, directHooks()),
+        () => inPageHub(options),
+      )
+    : inPageHub(options);
+
+function inPageHub(options: InPageHubOptions, direct?: DirectHooks): InPageHub {
   const platform = browserPlatform(globalThis);
   let hub: Hub | undefined;
-  const direct = options.kind === 'direct';
   const runtime: HubRuntime = {
     kind: options.kind,
     hub: (config) =>
@@ -31,8 +60,8 @@ export const startInPageHub: InPageHubModule['startInPageHub'] = (options: InPag
         host: options.kind,
         config,
         platform,
-        openUpstream: realTransports(platform),
-        ...(direct && typeof BroadcastChannel === 'function' && { oneTabPeers: (host: PeersHost) => lazyPeers(host, config) }),
+        openUpstream: inPageTransports(platform),
+        ...(direct?.peers && { oneTabPeers: (host: PeersHost) => direct.peers!(host, config) }),
       })),
     ...(options.watchTabs && platform.locks && { locks: platform.locks }),
   };
@@ -43,83 +72,10 @@ export const startInPageHub: InPageHubModule['startInPageHub'] = (options: InPag
         serveTab(hubLock ? { ...runtime, hubLock } : runtime, port);
         return { close };
       }
-      const endpoint = inTaskEndpoint(port);
+      const endpoint = direct.endpoint(port);
       serveTab(runtime, endpoint);
       return { send: endpoint.take, close };
     },
     close: () => hub?.close(),
-  };
-};
-
-/**
- * The one-tab side of a `direct` hub, loaded on its first one-tab subscription: what the hub says
- * meanwhile is kept and said again, in order, once it is there. Not loaded (the file is not
- * served): each tab hands every one-tab message to its own handlers, as before one-tab delivery
- * across tabs existed.
- */
-function lazyPeers(host: PeersHost, config: HubConfig): OneTabPeersApi {
-  let peers: OneTabPeersApi | undefined;
-  let queued: Array<(peers: OneTabPeersApi) => void> | undefined;
-  let visible: boolean | undefined;
-  let paused = false;
-  const solo: OneTabPeersApi = { join() {}, leave() {}, message: (message) => void host.hand(message, undefined), handled() {}, visible() {}, paused() {}, mark: () => undefined, snapshot: () => undefined, close() {} };
-  const later =
-    <A extends unknown[]>(call: (peers: OneTabPeersApi, ...args: A) => void) =>
-    (...args: A): void => {
-      if (peers) call(peers, ...args);
-      else queued?.push((ready) => call(ready, ...args));
-    };
-  const ready = (loaded: OneTabPeersApi) => {
-    if (visible !== undefined) loaded.visible(visible);
-    loaded.paused(paused);
-    for (const call of queued!) call(loaded);
-    queued = undefined;
-    peers = loaded;
-  };
-  return {
-    join: (channel) => {
-      if (!peers && !queued) {
-        queued = [];
-        import('./tabmux-one-tab-peers.js').then(
-          ({ startOneTabPeers }) => ready(startOneTabPeers(host, config)),
-          () => ready(solo),
-        );
-      }
-      later((ready, joined: string) => ready.join(joined))(channel);
-    },
-    leave: later((ready, channel: string) => ready.leave(channel)),
-    message: later((ready, message: WireMessage) => ready.message(message)),
-    handled: later((ready, channel: string, id: string) => ready.handled(channel, id)),
-    visible: (value) => (peers ? peers.visible(value) : (visible = value)),
-    paused: (value) => (peers ? peers.paused(value) : (paused = value)),
-    mark: (channel) => peers?.mark(channel),
-    snapshot: (channel) => peers?.snapshot(channel),
-    close: () => peers?.close(),
-  };
-}
-
-/**
- * The hub's end of a tab's control port that also takes the tab's posts at once (`take`: the
- * link's `send`, src/hosts/deferred-link.ts), in the tab's own task. The page is this very page,
- * so the data needs no transfer: a structured clone keeps the tab's objects its own (where there is
- * none, Safari before 15.4, the hub reads them at once: a published value is serialised in the call).
- */
-function inTaskEndpoint(port: MessagePort): Endpoint & { take(data: unknown): void } {
-  const listeners = new Set<EventListenerOrEventListenerObject>();
-  return {
-    postMessage: (message: unknown, transfer?: Transferable[]) => port.postMessage(message, transfer ?? []),
-    addEventListener: (type: string, listener: EventListenerOrEventListenerObject) => {
-      listeners.add(listener);
-      port.addEventListener(type, listener);
-    },
-    removeEventListener: (type: string, listener: EventListenerOrEventListenerObject) => {
-      listeners.delete(listener);
-      port.removeEventListener(type, listener);
-    },
-    start: () => port.start(),
-    take: (data: unknown) => {
-      const event = new MessageEvent('message', { data: typeof structuredClone === 'function' ? structuredClone(data) : data });
-      for (const listener of listeners) (typeof listener === 'function' ? listener : listener.handleEvent.bind(listener))(event);
-    },
   };
 }

@@ -1,10 +1,10 @@
 /**
- * SSE read with `fetch` streaming and parsed by eventsource-parser, not with `EventSource`:
+ * SSE read with `fetch` streaming and parsed by worker/sse-parser.ts, not with `EventSource`:
  * `EventSource` cannot send an `Authorization` header, cannot be told the per-channel cursors
  * after a reconnect (it only replays its single `Last-Event-ID`), and does not exist in Service
  * Workers. Reconnection is the hub's job (backoff.ts), so this file opens exactly one request.
  */
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { createSseParser, type SseEvent } from '../sse-parser.js';
 import { SSE_EVENT_OPEN, SSE_EVENT_RESET, type ResetNotice, type SseOpenData } from '../../src/protocol/wire.js';
 import { authHeaders, failureFromResponse, isAbort, networkFailure } from './http-error.js';
 import { streamUrl } from './query.js';
@@ -23,7 +23,7 @@ export const openSse: TransportOpener = (platform, request, handlers) => {
     handlers.closed(failure);
   };
 
-  const onEvent = (event: EventSourceMessage) => {
+  const onEvent = (event: SseEvent) => {
     if (done) return;
     if (event.event === SSE_EVENT_OPEN) {
       if (openTimer !== undefined) platform.clock.clearTimeout(openTimer);
@@ -64,7 +64,7 @@ export const openSse: TransportOpener = (platform, request, handlers) => {
     if (!response.body || !(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
       return finish({ code: 'TABMUX_ERR_BAD_REQUEST', message: 'the server did not answer with text/event-stream', streamingBroken: true });
     }
-    const parser = createParser({ onEvent, onRetry: (ms) => handlers.retry(ms) });
+    const parser = createSseParser({ onEvent, onRetry: (ms) => handlers.retry(ms) });
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     for (;;) {
       const { value, done: ended } = await reader.read();

@@ -1,0 +1,50 @@
+/**
+ * Entry of a publish-rate server process: `node --import tsx publish-server.ts <minimal|tabmux>`.
+ * Says `{ port }` over IPC, then answers `cpu` with process.cpuUsage() (µs, user + system).
+ *
+ * minimal: the least a JSON publish endpoint can do on node:http — read the body, parse it, answer
+ * an id. tabmux: `createPushServer` of dist/server as users run it (embedded broker, history on),
+ * no subscriber.
+ */
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import type * as TabmuxServer from '../../server/index.js';
+
+// The built server (npm run build), as users run it: the sources under tsx carry its helpers
+// (a name set on every closure made per request) that the build does not have.
+const BUILT = process.env.TABMUX_PUBLISH_SERVER ?? fileURLToPath(new URL('../../dist/server/index.js', import.meta.url));
+
+const kind = process.argv[2];
+let port: number;
+if (kind === 'minimal') {
+  let id = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      const text = JSON.stringify({ id: String(++id) });
+      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as { port: number }).port;
+} else if (kind === 'tabmux') {
+  if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run npm run build first`);
+  const { createPushServer, silentLogger } = (await import(BUILT)) as typeof TabmuxServer;
+  // Every request comes from 127.0.0.1: lift the per-IP bound, as a deployment behind a proxy must.
+  const push = createPushServer({ logger: silentLogger, history: 1000, maxConnectionsPerIp: 1_000_000 });
+  port = (await push.listen(0, '127.0.0.1')).port;
+} else {
+  throw new Error(`unknown server ${kind}`);
+}
+process.on('message', (message: { type: string }) => {
+  if (message.type !== 'cpu') return;
+  const cpu = process.cpuUsage();
+  process.send?.({ type: 'cpu', micros: cpu.user + cpu.system });
+});
+// The load generator went away: do not linger.
+process.on('disconnect', () => process.exit(0));
+process.send?.({ type: 'ready', port });
