@@ -26,6 +26,10 @@ export default {
   files: ['test/browser/**/*.test.ts'],
   nodeResolve: true,
   concurrency: 1,
+  // One browser at a time (the default runs two at once): every browser's tests use the one push
+  // server of pushServerPlugin, its channel names and its metrics (`tabmux_connections` == 1 with
+  // three tabs), so a second browser's tabs counted as a second upstream and got its messages.
+  concurrentBrowsers: 1,
   testsFinishTimeout: 180_000,
   testFramework: { config: { timeout: 20_000 } },
   // pushServerPlugin: a real tabmux push server beside the test pages (test/browser/push-server-plugin.js);
