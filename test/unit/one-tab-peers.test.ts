@@ -418,8 +418,13 @@ test('a claim of a term that is taken already (a stale view) is answered, and th
   assertOnceEach();
 });
 
-test('an owner whose page did not run for longer than PING_MS (taken for gone) stops once it hears of the higher term: what it handled meanwhile is handled twice', async (t) => {
-  const { open, publish, run, calls } = browser();
+/**
+ * Tabs a and b of `env`, b owning the channel with 11 handled and 12 in its handler, when b's page
+ * stops running: its channel's messages, its upstream and its handler's timers all wait (its Web
+ * Lock, with `locks`, stays held). The caller lets b run again.
+ */
+async function stalledOwner(env: ReturnType<typeof browser>) {
+  const { open, publish, run } = env;
   const a = open('a');
   await run(1);
   const b = open('b');
@@ -428,17 +433,23 @@ test('an owner whose page did not run for longer than PING_MS (taken for gone) s
   publish(); // 11
   publish(); // 12
   await run(60); // b handled 11, is on 12
-  // b's page stops running (a debugger pause): its channel's messages and its upstream's wait.
   b.endpoint.paused = true;
   b.receiving = false;
-  const stalled = b.alive;
   b.alive = false;
+  return { a, b };
+}
+
+test('an owner whose page did not run for longer than PING_MS (taken for gone) stops once it hears of the higher term: what it handled meanwhile is handled twice', async (t) => {
+  const env = browser();
+  const { publish, run, calls } = env;
+  // b's page stops running (a debugger pause): its channel's messages and its upstream's wait.
+  const { a, b } = await stalledOwner(env);
   publish(); // 13
   publish(); // 14
   await run(SUSPECT_MS + PING_MS + CLAIM_MS + 200);
   assert.equal(a.snapshot()?.handler, 'this-tab', 'a took over');
   // b runs again, the worst way round: its handler's task first, then its upstream, then the channel.
-  b.alive = stalled;
+  b.alive = true;
   b.receiving = true;
   calls.push({ tab: 'b', seq: 12 });
   b.peers.handled(CHANNEL, id(12));
@@ -609,19 +620,10 @@ test('direct hubs, each with its own upstream: each message reaches the one-tab 
 });
 
 test('with Web Locks, an owner that stalls past PING_MS but holds its lock is waited for (nothing twice); once its lock is free it is gone and the next tab takes over', async () => {
-  const { open, publish, run, assertOnceEach, handledBy, calls } = browser({ locks: true });
-  const a = open('a');
-  await run(1);
-  const b = open('b');
-  await run(JOIN_MS + CLAIM_MS + 20);
-  b.workMs = 50;
-  publish(); // 11
-  publish(); // 12
-  await run(60); // b handled 11, is on 12
+  const env = browser({ locks: true });
+  const { publish, run, assertOnceEach, handledBy, calls } = env;
   // b's page stops running (a long task on a loaded machine), its lock still held.
-  b.endpoint.paused = true;
-  b.receiving = false;
-  b.alive = false;
+  const { a, b } = await stalledOwner(env);
   publish(); // 13
   await run(3 * (SUSPECT_MS + PING_MS));
   assert.notEqual(a.snapshot()?.handler, 'this-tab', 'a did not take over from a live tab');
