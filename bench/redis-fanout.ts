@@ -20,6 +20,7 @@ import { createRedisBroker } from '../server/broker/redis.js';
 import { createPushServer, silentLogger } from '../server/index.js';
 import { startRedisServer } from '../test/helpers/redis.js';
 import { spawnRedisNode } from '../test/helpers/redis-node.js';
+import { ONE_ADDRESS_LIMITS } from './lib/one-address.js';
 
 const [subscribers = 40, messages = 2000, runs = 3] = process.argv.slice(2).map(Number);
 const PUBLISH_WINDOW = 32; // publishes in flight at once: a real backend publishes concurrently
@@ -36,7 +37,7 @@ interface Setup {
 }
 
 async function inProcessNode(broker: Broker): Promise<Node & { publish: Setup['publish'] }> {
-  const push = createPushServer({ broker, logger: silentLogger, history: HISTORY, maxBufferedBytes: 64 * 1024 * 1024, connectionRate: 1_000_000, connectionBurst: 1_000_000 });
+  const push = createPushServer({ broker, logger: silentLogger, history: HISTORY, maxBufferedBytes: 64 * 1024 * 1024, ...ONE_ADDRESS_LIMITS });
   const { port } = await push.listen(0, '127.0.0.1');
   return {
     port,

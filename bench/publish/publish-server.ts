@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type * as TabmuxServer from '../../server/index.js';
+import { ONE_ADDRESS_LIMITS } from '../lib/one-address.js';
 
 // The built server (npm run build), as users run it: the sources under tsx carry its helpers
 // (a name set on every closure made per request) that the build does not have.
@@ -35,7 +36,7 @@ if (kind === 'minimal') {
   if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run npm run build first`);
   const { createPushServer, silentLogger } = (await import(BUILT)) as typeof TabmuxServer;
   // Every request comes from 127.0.0.1: lift the per-IP bound, as a deployment behind a proxy must.
-  const push = createPushServer({ logger: silentLogger, history: 1000, maxConnectionsPerIp: 1_000_000 });
+  const push = createPushServer({ logger: silentLogger, history: 1000, ...ONE_ADDRESS_LIMITS });
   port = (await push.listen(0, '127.0.0.1')).port;
 } else {
   throw new Error(`unknown server ${kind}`);

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type * as TabmuxServer from '../../../server/index.js';
 import { BENCH_CHANNEL } from './types.js';
 import type { Target } from './types.js';
+import { ONE_ADDRESS_LIMITS } from '../../lib/one-address.js';
 
 const BUILT = fileURLToPath(new URL('../../../dist/server/index.js', import.meta.url));
 
@@ -19,7 +20,7 @@ export async function startTabmux(): Promise<Target> {
   const { createPushServer, silentLogger } = (await import(BUILT)) as typeof TabmuxServer;
   // Every load-generator connection comes from 127.0.0.1: lift the per-IP bound (default 256),
   // as a deployment behind a proxy must (server/limits.ts).
-  const push = createPushServer({ logger: silentLogger, history: 1000, closeTimeout: 500, maxConnectionsPerIp: 1_000_000, connectionRate: 1_000_000, connectionBurst: 1_000_000 });
+  const push = createPushServer({ logger: silentLogger, history: 1000, closeTimeout: 500, ...ONE_ADDRESS_LIMITS });
   const { port } = await push.listen(0, '127.0.0.1');
   let last: string | undefined;
   return {
