@@ -145,9 +145,18 @@ class FetchOutgoing extends Writable {
       : null;
   }
 
-  writeHead(status: number, headers?: OutgoingHttpHeaders): this {
+  /** `headers` as an object, or as node also takes them: a flat list, name, value, name, value… */
+  writeHead(status: number, headers?: OutgoingHttpHeaders | readonly string[]): this {
     this.statusCode = status;
-    Object.assign(this.fields, headers);
+    if (Array.isArray(headers)) {
+      for (let i = 0; i + 1 < headers.length; i += 2) {
+        const name = headers[i]!;
+        const had = this.fields[name];
+        this.fields[name] = had === undefined ? headers[i + 1]! : [...(Array.isArray(had) ? had : [String(had)]), headers[i + 1]!];
+      }
+    } else {
+      Object.assign(this.fields, headers);
+    }
     this.sendHead();
     return this;
   }

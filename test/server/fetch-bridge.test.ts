@@ -47,6 +47,16 @@ test('the Response resolves at writeHead, and each write reaches the body as it 
   assert.equal((await reader.read()).done, true);
 });
 
+test('writeHead takes the head as node also does, a flat list of names and values (the publish answer is written so)', async () => {
+  const response = await serve((_req, r) => {
+    r.writeHead(200, ['Content-Type', 'application/json; charset=utf-8', 'X-Many', 'a', 'X-Many', 'b', 'Connection', 'close']).end('{"id":"1"}');
+  });
+  assert.equal(response.headers.get('content-type'), 'application/json; charset=utf-8');
+  assert.equal(response.headers.get('x-many'), 'a, b', 'a repeated name keeps every value');
+  assert.equal(response.headers.get('connection'), null);
+  assert.deepEqual(await response.json(), { id: '1' });
+});
+
 test('backpressure: write() returns false once the body is full, and drain comes when the reader pulls', async () => {
   let res!: ServerResponse;
   const response = await serve((_req, r) => {
