@@ -49,8 +49,11 @@ export class ChannelRegistry {
       const listener: MessageListener = (message) => {
         rate?.count();
         const encoded = new EncodedMessage(message);
-        // A copy: a subscriber dropped during fan-out (slow consumer) removes itself from the set.
-        for (const sub of [...subscribers]) {
+        // The live set, not a copy (10,000 subscribers: an array of 10,000 per message): a subscriber
+        // dropped during fan-out (slow consumer) deletes itself, and a Set's iteration skips what was
+        // deleted before it was reached, and does not revisit; nothing joins during the loop, as
+        // subscribers are added by requests, never by a delivery.
+        for (const sub of subscribers) {
           try {
             sub.receive(encoded);
           } catch (error) {

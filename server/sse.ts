@@ -18,6 +18,7 @@ import { ConnectionTeardown } from './connection-teardown.js';
 import { drained, replayPageSize, resetNotice, writeReplay } from './replay.js';
 import { joined, WriteBatch } from './write-batch.js';
 import type { Part } from './write-batch.js';
+import { sseBody } from './sse-socket.js';
 
 /** A `$reset` event: no `id:`, so the client's cursor stays where it was. */
 function resetEvent(channel: string): string {
@@ -54,12 +55,15 @@ export async function handleSse(context: ServerContext, { req, res, cors, creden
     'X-Accel-Buffering': 'no',
     'X-Content-Type-Options': 'nosniff',
   });
+  // The head on the socket now, and the body straight after it (sse-socket.ts).
+  const body = sseBody(res);
 
   const teardown = new ConnectionTeardown(context);
-  // Events of one turn leave as one write (write-batch.ts); what waits counts against the bound
-  // as if it were already in the response's buffer.
+  // Events of one turn leave as one write (write-batch.ts), framed once for every stream
+  // (sse-socket.ts); what waits counts against the bound as if it were already in the response's
+  // buffer, which includes its socket's.
   const batch = new WriteBatch<Part>((parts) => {
-    if (!teardown.ended && !res.destroyed) res.write(joined(parts));
+    if (!teardown.ended && !res.destroyed) body.write(joined(parts));
   });
   teardown.onEnd(() => batch.discard());
   // The token's end (exp + clock tolerance) ends the stream: the client reconnects with
@@ -120,10 +124,12 @@ export async function handleSse(context: ServerContext, { req, res, cors, creden
   await writeReplay(context, feed, result, {
     ended: () => teardown.ended,
     reset: (channel) => write(resetEvent(channel)),
-    // The replay is paced by the client: once the response's buffer is full, wait for it.
+    // The replay is paced by the client: once the buffer written to is full (the socket's, when
+    // the body goes straight to it: the response then never needs a drain), wait for it.
     write: (message) => {
       batch.push(message.sse);
-      return res.writableNeedDrain ? drained(res) : undefined;
+      const buffer = body.buffer();
+      return buffer.writableNeedDrain ? drained(buffer) : undefined;
     },
     drop,
     opened: (head) => {

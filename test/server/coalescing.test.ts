@@ -2,13 +2,14 @@
  * Coalesced writes are safe: a burst reaches a subscriber in order as fewer socket writes than
  * messages; a lone message is written in the turn it was published (before a setImmediate queued
  * ahead of the publish: no timer, no later turn); a replay interleaved with live messages stays in
- * order, never twice. SSE and WebSocket. Writes are counted with a spy on the server side of the
- * connection (the SSE response's `write`, the upgraded socket's `write`). Nothing here is timed.
+ * order, never twice. SSE and WebSocket. Writes are counted with a spy on the server's socket of
+ * the connection: a burst or a lone message is ONE socket write (node's own `res.write` would be
+ * four: chunk size, CRLF, bytes, CRLF; sse-socket.ts). Nothing here is timed.
  * A slow consumer dropped at its bound with coalescing on: slow-consumer.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { setImmediate as turn } from 'node:timers/promises';
 import { startServer } from '../helpers/server.js';
@@ -18,6 +19,7 @@ import { waitFor } from '../helpers/wait.js';
 
 /** Every write the server makes on the next stream (SSE response or WebSocket socket) it opens. */
 function spyOnNextStream(s: StartedServer, kind: 'sse' | 'ws'): { readonly log: string[] } {
+  // The socket's `write` counts what reaches the kernel's queue, one call each.
   const spy = { log: [] as string[] };
   const http = s.server.httpServer!;
   const wrap = (target: { write: (...args: never[]) => boolean }): void => {
@@ -28,10 +30,10 @@ function spyOnNextStream(s: StartedServer, kind: 'sse' | 'ws'): { readonly log: 
     }) as typeof target.write;
   };
   if (kind === 'sse') {
-    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const onRequest = (req: IncomingMessage): void => {
       if (!req.url?.startsWith('/sse')) return;
       http.off('request', onRequest);
-      wrap(res);
+      wrap(req.socket);
     };
     http.on('request', onRequest);
   } else {
