@@ -20,7 +20,7 @@ export function renderServer(server: ServerResults): string {
   out.push(
     `Load generator on core 0, each server in its own process on core 1 (${server.pinned ? 'pinned with taskset' : 'NOT pinned: taskset unavailable'}), loopback. ` +
       'Ratios compare systems measured in this same run. Each throughput point is the best of ' +
-      `${plan.repeats} bursts of ${num(plan.deliveriesPerRun)} deliveries (at least 3 messages), published back to back, one message per event-loop turn.`,
+      `${plan.repeats} bursts of ${num(plan.deliveriesPerRun)} deliveries (at least ${plan.minMessages} messages), published back to back, one message per event-loop turn.`,
     '',
   );
   out.push('### Deliveries per second, 1 channel', '');

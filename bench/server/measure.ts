@@ -75,7 +75,7 @@ export async function measureThroughput(server: ServerHandle, system: System, pl
     try {
       const points = [...plan.sizes.map((size) => ({ size, together: 1 })), ...(plan.together > 1 ? [{ size: 100, together: plan.together }] : [])];
       for (const { size, together } of points) {
-        const messages = Math.max(3, Math.ceil(plan.deliveriesPerRun / subscribers));
+        const messages = Math.max(plan.minMessages, Math.ceil(plan.deliveriesPerRun / subscribers));
         try {
           // Warm-up: JIT and socket buffers, not measured.
           tally.delivered = 0;
