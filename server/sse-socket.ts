@@ -47,6 +47,8 @@ export function sseBody(res: ServerResponse): SseBody {
   res.flushHeaders();
   return {
     write(bytes) {
+      // An empty chunk is the chunked body's END (RFC 9112 §7.1): never framed, as res.write skips it.
+      if (bytes.length === 0) return;
       const socket = directSocket(res);
       if (socket) socket.write(res.chunkedEncoding ? chunkOf(bytes) : bytes);
       else res.write(bytes);
