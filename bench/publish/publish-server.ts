@@ -6,15 +6,9 @@
  * an id. tabmux: `createPushServer` of dist/server as users run it (embedded broker, history on),
  * no subscriber.
  */
-import { existsSync } from 'node:fs';
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
-import type * as TabmuxServer from '../../server/index.js';
+import { importBuiltServer } from '../lib/built-server.js';
 import { ONE_ADDRESS_LIMITS } from '../lib/one-address.js';
-
-// The built server (npm run build), as users run it: the sources under tsx carry its helpers
-// (a name set on every closure made per request) that the build does not have.
-const BUILT = process.env.TABMUX_PUBLISH_SERVER ?? fileURLToPath(new URL('../../dist/server/index.js', import.meta.url));
 
 const kind = process.argv[2];
 let port: number;
@@ -33,8 +27,8 @@ if (kind === 'minimal') {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as { port: number }).port;
 } else if (kind === 'tabmux') {
-  if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run npm run build first`);
-  const { createPushServer, silentLogger } = (await import(BUILT)) as typeof TabmuxServer;
+  // The built server (bench/lib/built-server.ts); TABMUX_PUBLISH_SERVER points at another build.
+  const { createPushServer, silentLogger } = await importBuiltServer(process.env.TABMUX_PUBLISH_SERVER);
   // Every request comes from 127.0.0.1: lift the per-IP bound, as a deployment behind a proxy must.
   const push = createPushServer({ logger: silentLogger, history: 1000, ...ONE_ADDRESS_LIMITS });
   port = (await push.listen(0, '127.0.0.1')).port;
