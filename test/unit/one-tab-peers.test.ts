@@ -163,6 +163,15 @@ function browser({ storage = true, locks = false } = {}) {
     bus.deliver();
     return tab;
   };
+  /** Visible tabs opened 1 ms apart, in this order: the last is the one shown last, most in front. */
+  const openInTurn = async <Names extends string[]>(...names: Names): Promise<{ [K in keyof Names]: Tab }> => {
+    const opened: Tab[] = [];
+    for (const [i, name] of names.entries()) {
+      if (i > 0) await run(1);
+      opened.push(open(name));
+    }
+    return opened as { [K in keyof Names]: Tab };
+  };
   /** Every published message handled exactly once; says which were lost or twice. */
   const assertOnceEach = () => {
     const bySeq = new Map<number, string[]>();
@@ -172,18 +181,14 @@ function browser({ storage = true, locks = false } = {}) {
     assert.deepEqual({ lost, twice }, { lost: [], twice: [] });
   };
   const handledBy = (name: string) => calls.filter((call) => call.tab === name).map((call) => call.seq);
-  return { clock, bus, calls, published, stored, open, publish, run, assertOnceEach, handledBy };
+  return { clock, bus, calls, published, stored, open, openInTurn, publish, run, assertOnceEach, handledBy };
 }
 
 const seqOf = (eventId: string) => parseInt(eventId.split('-')[1]!, 36);
 
 test('one tab hands each message out, one at a time, once claimed; the others keep what is past the mark until it moves', async () => {
-  const { open, publish, run, assertOnceEach, handledBy } = browser();
-  const a = open('a');
-  await run(1);
-  const b = open('b');
-  await run(1);
-  const c = open('c');
+  const { openInTurn, publish, run, assertOnceEach, handledBy } = browser();
+  const [a, b, c] = await openInTurn('a', 'b', 'c');
   assert.equal(a.snapshot()?.handler, 'none', 'nobody claims before JOIN_MS');
   await run(JOIN_MS + CLAIM_MS + 20);
   // All visible: the one shown (here: opened) last is most in front.
@@ -200,12 +205,8 @@ test('one tab hands each message out, one at a time, once claimed; the others ke
 });
 
 test('the owner closes while it holds messages (pagehide: release and bye): the next most in front hands out the rest, from the mark, in order', async () => {
-  const { open, publish, run, assertOnceEach, handledBy } = browser();
-  const a = open('a');
-  await run(1);
-  const b = open('b');
-  await run(1);
-  const c = open('c');
+  const { openInTurn, publish, run, assertOnceEach, handledBy } = browser();
+  const [a, b, c] = await openInTurn('a', 'b', 'c');
   await run(JOIN_MS + CLAIM_MS + 20);
   c.workMs = 20;
   for (let i = 0; i < 10; i++) publish(); // 11…20
@@ -221,10 +222,8 @@ test('the owner closes while it holds messages (pagehide: release and bye): the 
 });
 
 test('the owner is frozen (Page Lifecycle freeze) while its page has a message to run: that one is its own (it runs on resume), the next tab goes on after it', async () => {
-  const { open, publish, run, assertOnceEach, handledBy } = browser();
-  open('a');
-  await run(1);
-  const b = open('b');
+  const { openInTurn, publish, run, assertOnceEach, handledBy } = browser();
+  const [, b] = await openInTurn('a', 'b');
   await run(JOIN_MS + CLAIM_MS + 20);
   b.workMs = 1000; // the handlers of 11 have not run when the page freezes
   for (let i = 0; i < 4; i++) publish(); // 11…14
@@ -244,10 +243,8 @@ test('the owner is frozen (Page Lifecycle freeze) while its page has a message t
 });
 
 test('the owner crashes (no word): after SUSPECT_MS without progress it is asked, PING_MS later it is gone, and the next tab takes over from the mark', async () => {
-  const { clock, open, publish, run, assertOnceEach, handledBy } = browser();
-  const a = open('a');
-  await run(1);
-  const b = open('b');
+  const { clock, openInTurn, publish, run, assertOnceEach, handledBy } = browser();
+  const [a, b] = await openInTurn('a', 'b');
   await run(JOIN_MS + CLAIM_MS + 20);
   b.workMs = 20;
   for (let i = 0; i < 6; i++) publish(); // 11…16
@@ -271,10 +268,8 @@ test('the owner crashes (no word): after SUSPECT_MS without progress it is asked
 
 test('the owner crashes right after a handler ran, its last mark not sent over the channel yet: the next owner reads it from the storage, nothing twice', async () => {
   for (const storage of [true, false]) {
-    const { bus, stored, open, publish, run, handledBy, calls } = browser({ storage });
-    open('a');
-    await run(1);
-    const b = open('b');
+    const { bus, stored, openInTurn, publish, run, handledBy, calls } = browser({ storage });
+    const [, b] = await openInTurn('a', 'b');
     await run(JOIN_MS + CLAIM_MS + 20);
     b.workMs = 20;
     for (let i = 0; i < 5; i++) publish(); // 11…15
@@ -333,10 +328,8 @@ test('the only one-tab tab reloads: the next one, within STORED_MARK_MS, goes on
 });
 
 test('an owner that is asked and answers is not taken for gone, however long its handler takes', async () => {
-  const { open, publish, run, calls } = browser();
-  const a = open('a');
-  await run(1);
-  const b = open('b');
+  const { openInTurn, publish, run, calls } = browser();
+  const [a, b] = await openInTurn('a', 'b');
   await run(JOIN_MS + CLAIM_MS + 20);
   b.workMs = Infinity; // its page hangs in a handler, but its events still run (another task source)
   publish();
@@ -424,10 +417,8 @@ test('a claim of a term that is taken already (a stale view) is answered, and th
  * Lock, with `locks`, stays held). The caller lets b run again.
  */
 async function stalledOwner(env: ReturnType<typeof browser>) {
-  const { open, publish, run } = env;
-  const a = open('a');
-  await run(1);
-  const b = open('b');
+  const { openInTurn, publish, run } = env;
+  const [a, b] = await openInTurn('a', 'b');
   await run(JOIN_MS + CLAIM_MS + 20);
   b.workMs = 50;
   publish(); // 11
@@ -471,10 +462,8 @@ test('an owner whose page did not run for longer than PING_MS (taken for gone) s
 });
 
 test('a tab keeps at most KEEP_MAX messages past the mark (the owner all it is to hand out); taking over beyond them, it has its upstream replay from the mark', async () => {
-  const { open, publish, run, assertOnceEach, handledBy } = browser();
-  const a = open('a');
-  await run(1);
-  const b = open('b');
+  const { openInTurn, publish, run, assertOnceEach, handledBy } = browser();
+  const [a, b] = await openInTurn('a', 'b');
   await run(JOIN_MS + CLAIM_MS + 20);
   b.workMs = Infinity; // b hangs on 11 and answers every ping
   const count = KEEP_MAX + 50;
