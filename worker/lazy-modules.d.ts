@@ -1,6 +1,6 @@
 /**
- * The modules the in-page hub imports by their built name (lazy-modules.js LAZY_MODULES), typed by
- * their contract.
+ * The modules the in-page hub and the `direct` hub import by their built name (lazy-modules.js
+ * LAZY_MODULES), typed by their contract.
  */
 declare module '*/tabmux-one-tab-peers.js' {
   // An ambient module cannot `import` a relative path, so the contract is named inline.

@@ -6,7 +6,7 @@
  * self-contained, to dist/tabmux-in-page-hub.js (rollup.config.js LAZY_MODULES), which the page
  * imports only when it actually runs a hub (src/hosts/in-page-hub.ts).
  *
- * `direct` adds a module of its own (worker/runtimes/direct.ts, below).
+ * `direct` adds a module of its own (worker/runtimes/direct.ts: see startInPageHub).
  */
 import type { InPageHub, InPageHubModule, InPageHubOptions } from '../../src/hub-protocol/in-page-hub.js';
 import { Hub } from '../hub.js';

@@ -2,7 +2,7 @@
  * One-tab delivery across the tabs of the `direct` host, in a page (README, One tab per message):
  * the BroadcastChannel of the hub's name and the page's lifecycle, around the logic of
  * worker/one-tab-peers.ts. Built on its own to dist/tabmux-one-tab-peers.js (rollup.config.js
- * LAZY_MODULES), which the in-page hub (worker/runtimes/in-page.ts) imports on the page's first
+ * LAZY_MODULES), which the `direct` hub (worker/runtimes/direct.ts) imports on the page's first
  * one-tab subscription: pages without one are not paying for it, nor are the other hosts.
  */
 import type { HubConfig } from '../../src/hub-protocol/hub-api.js';
