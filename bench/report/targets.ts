@@ -62,7 +62,7 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
     checks.push(gridCheck(results, 'tabmux-ws', 'raw-ws', 0.8));
     checks.push(gridCheck(results, 'tabmux-ws', 'socket.io', 1.5));
     checks.push(gridCheck(results, 'tabmux-sse', 'socket.io', 1.5));
-    // Issue 19's: beat the raw loops at the largest count, and socket.io at 1,000 (100 B messages).
+    // Coalescing's own: beat the raw loops at the largest count, and socket.io at 1,000 (100 B messages).
     const most = Math.max(...server.plan.subscriberCounts);
     for (const [tabmux, raw] of [['tabmux-sse', 'raw-sse'], ['tabmux-ws', 'raw-ws']] as const) {
       checks.push(pointCheck(results, tabmux, raw, most, 1, 1.15));

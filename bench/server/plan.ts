@@ -31,8 +31,9 @@ export const FULL_PLAN: ServerPlan = {
   repeats: 2,
   together: 10,
   latencySubscribers: 1000,
-  // 50 messages/s (issue 19's paced check of the coalescing path): 50,000 deliveries/s, under every
-  // system's throughput here on a quiet run, so latency is mostly not queueing; 3 s of them.
+  // 50 messages/s (the paced check of the coalescing path: README, Performance): 50,000
+  // deliveries/s, under every system's throughput here on a quiet run, so latency is mostly not
+  // queueing; 3 s of them.
   latencyRate: 50,
   latencyMessages: 150,
   idleConnections: 2000,
