@@ -84,7 +84,8 @@ for (const transport of ['sse', 'ws', 'poll'] as const) {
     t.after(() => context.close());
     const tabs = await openTabs(context, TABS, () => `${nginx.url}/pages/tab.html?server=${encodeURIComponent(nginx.url)}&channels=${channel}&transport=${transport}`);
     const streams = async () => (await Promise.all(nodes.map((n) => readMetric(n.url, 'tabmux_connections', `{transport="${transport}"}`)))).reduce((a, b) => a + b, 0);
-    assert.equal(await waitFor('one upstream stream for the browser', async () => ((await streams()) === 1 ? 1 : 0), 10_000), 1, `${TABS} tabs, one upstream stream`);
+    let seen = 0; // said on a timeout: none (the hub never reached a node) is not two (the tabs did not share one)
+    assert.equal(await waitFor(() => `one upstream stream for the browser (streams: ${seen})`, async () => ((seen = await streams()) === 1 ? 1 : 0), 10_000), 1, `${TABS} tabs, one upstream stream`);
 
     let n = 0;
     let publishing = true;
