@@ -72,7 +72,13 @@ export async function openTabs(context: BrowserContext, count: number, url: (ind
   await Promise.all(
     pages.map(async (page, i) => {
       try {
-        await withTimeout(page.evaluate(() => (window as unknown as { tabReady: Promise<void> }).tabReady), 20_000, `tab ${i} to subscribe`);
+        // A page that did not load (a 403, say) has no tabReady: awaiting undefined would pass.
+        const ready = page.evaluate(() => {
+          const { tabReady } = window as unknown as { tabReady?: Promise<void> };
+          if (!tabReady) throw new Error(`${location.href} has no tabReady: the page or its script did not load`);
+          return tabReady;
+        });
+        await withTimeout(ready, 20_000, `tab ${i} to subscribe`);
       } catch (error) {
         // Say where it stuck: the hub's own view is the quickest diagnosis.
         const debug = await withTimeout(page.evaluate(() => (window as unknown as { mux?: { debug(): Promise<unknown> } }).mux?.debug()), 2000, 'debug()').catch((e: Error) => e.message);

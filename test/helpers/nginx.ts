@@ -1,11 +1,11 @@
 /**
  * Debian's nginx in front of tabmux nodes, for the deployment test: examples/deploy/nginx.conf
  * itself, with only its addresses, certificate and log paths swapped for a loopback port, a
- * throwaway self-signed certificate and a temp directory; plus /pages/ served from test/e2e/pages
- * so a test page shares the origin of the hub script. Missing nginx is a failure, never a skip.
+ * throwaway self-signed certificate and a temp directory; plus /pages/ served from a copy of
+ * test/e2e/pages so a test page shares the origin of the hub script. Missing nginx is a failure, never a skip.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,12 @@ export interface Nginx {
 export async function startNginx(upstreamPorts: readonly number[]): Promise<Nginx> {
   if (!existsSync(NGINX)) throw new Error(`nginx not found at ${NGINX}: install it (apt-get install -y nginx)`);
   const dir = mkdtempSync(join(tmpdir(), 'tabmux-nginx-'));
+  // The pages are served by nginx's workers, which run as another user (`nobody`) when nginx is
+  // started as root, as in CI: a copy they can reach, not the checkout, which may sit in a 0700
+  // directory (CI clones into `mktemp -d`), where every page was a 403. The key stays 0600.
+  chmodSync(dir, 0o711);
+  const pages = join(dir, 'pages');
+  cpSync(PAGES, pages, { recursive: true });
   const cert = selfSignedCert();
   writeFileSync(join(dir, 'cert.pem'), cert.cert);
   writeFileSync(join(dir, 'key.pem'), cert.key, { mode: 0o600 });
@@ -47,7 +53,7 @@ export async function startNginx(upstreamPorts: readonly number[]): Promise<Ngin
   swap(/\/etc\/ssl\/certs\/realtime\.example\.com\.pem/, join(dir, 'cert.pem'));
   swap(/\/etc\/ssl\/private\/realtime\.example\.com\.key/, join(dir, 'key.pem'));
   swap(/\/var\/log\/nginx\/tabmux\.access\.log/, join(dir, 'access.log'));
-  swap(/^(\s*)location \/ \{/m, `$1location /pages/ { alias ${PAGES}; }\n$1location / {`);
+  swap(/^(\s*)location \/ \{/m, `$1location /pages/ { alias ${pages}/; }\n$1location / {`);
   writeFileSync(join(dir, 'site.conf'), site);
   writeFileSync(
     join(dir, 'nginx.conf'),
