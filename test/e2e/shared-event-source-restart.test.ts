@@ -36,6 +36,11 @@ after(async () => {
   await server?.close();
 });
 
+/** Both tabs' logs, the hubs running and the requests seen: what a timed-out wait reports. */
+let lastLogs: unknown[][] = [];
+const logs = async (): Promise<unknown[][]> => (lastLogs = await Promise.all(tabs.map((tab) => logOf(tab, 'live'))));
+const state = (what: string) => () => `${what}; logs ${JSON.stringify(lastLogs)}; requests ${JSON.stringify(server.liveRequests().map((r) => r.lastEventIdHex))}`;
+
 async function hubWorkers(): Promise<string[]> {
   return (await sharedWorkers(cdp)).filter((target) => target.url.startsWith(server.origin)).map((target) => target.targetId);
 }
@@ -59,9 +64,9 @@ test('the hub is killed twice while two tabs stream: error, open, the missed eve
     await waitFor('the killed hub to be gone', async () => !(await hubWorkers()).includes(worker), 10_000);
     server.sendLive(`id: ${missed}\ndata: missed ${round}\n\n`); // while no hub runs: replayed from Last-Event-ID
     await waitFor(`round ${round}: the fresh hub's request`, () => server.liveRequests().length > requestsBefore, 20_000);
-    await waitFor(`round ${round}: both tabs open again`, async () => (await Promise.all(tabs.map((tab) => logOf(tab, 'live')))).every((log) => (log.at(-1) as { type?: string; data?: string })?.data === `missed ${round}`), 20_000);
+    await waitFor(state(`round ${round}: both tabs open again`), async () => (await logs()).every((log) => (log.at(-1) as { data?: string })?.data === `missed ${round}`), 20_000);
     server.sendLive(`id: ${Number(missed) + 1}\ndata: after ${round}\n\n`);
-    await waitFor(`round ${round}: both tabs to have the next event`, async () => (await Promise.all(tabs.map((tab) => logOf(tab, 'live')))).every((log) => (log.at(-1) as { data?: string })?.data === `after ${round}`), 10_000);
+    await waitFor(state(`round ${round}: both tabs to have the next event`), async () => (await logs()).every((log) => (log.at(-1) as { data?: string })?.data === `after ${round}`), 10_000);
   }
 
   const message = (data: string, lastEventId: string) => ({ type: 'message', readyState: 1, data, lastEventId, origin: server.origin });

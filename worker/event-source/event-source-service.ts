@@ -19,7 +19,10 @@ export class EventSourceRegistry {
     return this.upstreams.size;
   }
 
-  /** `lastEventId`: sent by a new upstream as `Last-Event-ID` (a source coming back from a dead hub). */
+  /**
+   * `lastEventId`: a source coming back from a dead hub. A new upstream sends it as
+   * `Last-Event-ID`; an open one first gives the source what it dispatched after it.
+   */
   attach(url: string, withCredentials: boolean, sink: UpstreamSink, lastEventId = ''): EventSourceUpstream {
     const key = `${withCredentials ? 'include' : 'same-origin'} ${url}`;
     let upstream = this.upstreams.get(key);
@@ -29,7 +32,7 @@ export class EventSourceRegistry {
       }, lastEventId);
       this.upstreams.set(key, upstream);
     }
-    upstream.attach(sink);
+    upstream.attach(sink, lastEventId);
     return upstream;
   }
 }

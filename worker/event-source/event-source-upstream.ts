@@ -11,6 +11,7 @@
  *    of every block — including blocks without data, which still set the last event ID.
  */
 import { createSseParser } from '../sse-parser.js';
+import { RejoinBuffer, REJOIN_WINDOW_MS } from './rejoin-buffer.js';
 import type { DispatchedEvent, ReadyState } from '../../src/hub-protocol/event-source.js';
 
 /** Chromium's initial reconnection time (Blink `EventSource::kDefaultReconnectDelay`). */
@@ -54,6 +55,11 @@ export class EventSourceUpstream {
   private readonly sinks = new Set<UpstreamSink>();
   private abort: AbortController | undefined;
   private timer: unknown;
+  /** What this young upstream dispatched, for sources that re-attach late (rejoin-buffer.ts). */
+  private readonly rejoin: RejoinBuffer;
+  private rejoinTimer: unknown;
+  /** Sources that re-attached while this upstream was reconnecting: given their missed events at open. */
+  private readonly rejoining = new Map<UpstreamSink, string>();
 
   constructor(
     readonly url: string,
@@ -63,7 +69,13 @@ export class EventSourceUpstream {
     private readonly onDone: (upstream: EventSourceUpstream) => void,
     /** The last event ID to start from (sources back from a hub that died); '' for a new stream. */
     private lastEventId = '',
-  ) {}
+  ) {
+    this.rejoin = new RejoinBuffer(lastEventId);
+    this.rejoinTimer = platform.setTimeout(() => {
+      this.rejoinTimer = undefined;
+      this.rejoin.close();
+    }, REJOIN_WINDOW_MS);
+  }
 
   get size(): number {
     return this.sinks.size;
@@ -72,15 +84,25 @@ export class EventSourceUpstream {
   /**
    * Attaches a tab's source. A source attached while the stream is open is told `open` at once
    * and then receives every later event, as a native EventSource created at that moment would.
+   * `lastEventId`: a source re-attaching after its hub died; it is first given the events this
+   * upstream dispatched after that id (rejoin-buffer.ts), as its own reconnect would have been.
    */
-  attach(sink: UpstreamSink): void {
+  attach(sink: UpstreamSink, lastEventId?: string): void {
     this.sinks.add(sink);
     if (this.sinks.size === 1 && this.abort === undefined && this.timer === undefined) void this.connect();
-    else if (this.readyState === OPEN) sink.open();
+    else if (this.readyState === OPEN) this.opened(sink, lastEventId);
+    else if (lastEventId !== undefined) this.rejoining.set(sink, lastEventId);
+  }
+
+  private opened(sink: UpstreamSink, lastEventId: string | undefined): void {
+    sink.open();
+    const missed = this.rejoin.after(lastEventId);
+    if (missed.length > 0) sink.events(missed);
   }
 
   detach(sink: UpstreamSink): void {
     this.sinks.delete(sink);
+    this.rejoining.delete(sink);
     if (this.sinks.size === 0) this.shutdown();
   }
 
@@ -90,7 +112,15 @@ export class EventSourceUpstream {
     this.abort = undefined;
     if (this.timer !== undefined) this.platform.clearTimeout(this.timer);
     this.timer = undefined;
+    this.endRejoin();
     this.onDone(this);
+  }
+
+  private endRejoin(): void {
+    if (this.rejoinTimer !== undefined) this.platform.clearTimeout(this.rejoinTimer);
+    this.rejoinTimer = undefined;
+    this.rejoin.close();
+    this.rejoining.clear();
   }
 
   private async connect(): Promise<void> {
@@ -121,7 +151,12 @@ export class EventSourceUpstream {
     }
     this.origin = new URL(response.url || this.url).origin;
     this.readyState = OPEN;
-    for (const sink of this.sinks) sink.open();
+    const rejoining = new Map(this.rejoining);
+    this.rejoining.clear();
+    for (const sink of this.sinks) {
+      if (rejoining.has(sink)) this.opened(sink, rejoining.get(sink));
+      else sink.open();
+    }
     await this.read(response.body, abort);
   }
 
@@ -154,6 +189,7 @@ export class EventSourceUpstream {
         if (batch.length > 0) {
           const events = batch;
           batch = [];
+          this.rejoin.push(events);
           for (const sink of this.sinks) sink.events(events);
         }
       }
@@ -182,6 +218,7 @@ export class EventSourceUpstream {
     const sinks = [...this.sinks];
     this.sinks.clear();
     for (const sink of sinks) sink.error(CLOSED);
+    this.endRejoin();
     this.onDone(this);
   }
 }
