@@ -59,11 +59,11 @@ export async function handleSse(context: ServerContext, { req, res, cors, creden
   const body = sseBody(res);
 
   const teardown = new ConnectionTeardown(context);
-  // Events of one turn leave as one write (write-batch.ts), framed once for every stream
-  // (sse-socket.ts); what waits counts against the bound as if it were already in the response's
-  // buffer, which includes its socket's.
-  const batch = new WriteBatch<Part>((parts) => {
-    if (!teardown.ended && !res.destroyed) body.write(joined(parts));
+  // Events of one event-loop iteration leave as one write (write-batch.ts), framed once for every
+  // stream (sse-socket.ts); what waits counts against the bound as if it were already in the
+  // response's buffer, which includes its socket's.
+  const batch = new WriteBatch<Part>((first, rest) => {
+    if (!teardown.ended && !res.destroyed) body.write(joined(first, rest));
   });
   teardown.onEnd(() => batch.discard());
   // The token's end (exp + clock tolerance) ends the stream: the client reconnects with

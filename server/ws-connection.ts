@@ -40,13 +40,14 @@ export function openWsConnection(context: ServerContext, ws: WebSocket, req: Inc
   // for the life of the socket: ~1.5 KiB per idle connection.
   const address = clientAddress(req, context.options.trustProxy);
 
-  // Frames of one turn leave as one socket write beside `ws` when that is safe (ws-frame.ts),
-  // else one `ws.send` each; what waits counts against the bound as if `ws` held it already.
-  const batch = new WriteBatch<WsFramePart>((parts) => {
+  // Frames of one event-loop iteration leave as one socket write beside `ws` when that is safe
+  // (ws-frame.ts), else one `ws.send` each; what waits counts against the bound as if `ws` held
+  // it already.
+  const batch = new WriteBatch<WsFramePart>((first, rest) => {
     if (teardown.ended || ws.readyState !== ws.OPEN) return;
     const socket = rawSocket(ws);
-    if (socket) socket.write(joined(parts));
-    else for (const part of parts) ws.send(part.payload, { binary: false });
+    if (socket) socket.write(joined(first, rest));
+    else for (const part of [first, ...(rest ?? [])]) ws.send(part.payload, { binary: false });
   });
   teardown.onEnd(() => batch.discard());
   const send = (frame: WsServerFrame | WsFramePart): void => {

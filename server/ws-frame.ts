@@ -2,7 +2,8 @@
  * WebSocket frames built once and written straight to the socket, beside `ws`. A server's frame
  * is unmasked (RFC 6455 §5.1), so a message's frame is the same bytes for every client: it is
  * built once per message (with `ws`'s own `Sender.frame`) instead of once per client by
- * `ws.send`, and the frames of one turn go out in one socket write (write-batch.ts).
+ * `ws.send`, and the frames of one event-loop iteration go out in one socket write
+ * (write-batch.ts).
  *
  * Writing beside `ws` is safe only while its sender is idle: no permessage-deflate (our server
  * never negotiates it, see ws.ts), nothing queued in the sender (a compression or Blob read in
@@ -55,6 +56,12 @@ export function rawSocket(ws: { readonly readyState: number; readonly OPEN: numb
   const sender = internals._sender;
   if (ws.readyState !== ws.OPEN || !socket || !sender || socket.destroyed) return undefined;
   if (sender._state !== SENDER_IDLE || sender._queue.length > 0 || !sender._firstFragment) return undefined;
-  if (Object.keys(internals._extensions).length > 0) return undefined;
+  if (hasKey(internals._extensions)) return undefined;
   return socket;
+}
+
+/** Whether `object` has an own key: Object.keys would allocate an array on every flush. */
+function hasKey(object: Record<string, unknown>): boolean {
+  for (const key in object) if (Object.hasOwn(object, key)) return true;
+  return false;
 }

@@ -20,7 +20,7 @@ export function renderServer(server: ServerResults): string {
   out.push(
     `Load generator on core 0, each server in its own process on core 1 (${server.pinned ? 'pinned with taskset' : 'NOT pinned: taskset unavailable'}), loopback. ` +
       'Ratios compare systems measured in this same run. Each throughput point is the best of ' +
-      `${plan.repeats} bursts of ${num(plan.deliveriesPerRun)} deliveries (at least ${plan.minMessages} messages), published back to back, one message per event-loop turn.`,
+      `${plan.repeats} bursts of ${num(plan.deliveriesPerRun)} deliveries (at least ${plan.minMessages} messages), published back to back, one message per event-loop iteration.`,
     '',
   );
   out.push('### Deliveries per second, 1 channel', '');
@@ -46,31 +46,39 @@ export function renderServer(server: ServerResults): string {
   out.push(table(['subscribers', 'message', 'system', 'deliveries/s', '× raw loop (same transport)', '× socket.io', 'server CPU ms per 1,000 deliveries'], rows), '');
 
   if (plan.together > 1) {
-    out.push(
-      `### Deliveries per second, ${plan.together} messages of 100 B published per event-loop turn`,
-      '',
-      'The same bursts, arriving together (a batch publish, a broker read): the raw loops write each message to each socket; ' +
-        'tabmux writes what is ready for a socket in one turn as one write.',
-      '',
-    );
-    const together: string[][] = [];
-    for (const subscribers of plan.subscriberCounts) {
-      for (const s of SYSTEMS) {
-        const find = (name: SystemName) => server.throughput[name]?.find((t) => t.subscribers === subscribers && t.together === plan.together);
-        const r = find(s.name);
-        const raw = find(RAW[s.name]);
-        const sio = find('socket.io');
-        together.push([
-          num(subscribers),
-          s.name,
-          num(r?.deliveriesPerSec),
-          ratio(r && raw ? r.deliveriesPerSec / raw.deliveriesPerSec : undefined),
-          ratio(r && sio ? r.deliveriesPerSec / sio.deliveriesPerSec : undefined),
-          num(r?.cpuMsPer1000, 2),
-        ]);
+    const loads = [
+      {
+        apart: false,
+        title: `### Deliveries per second, ${plan.together} messages of 100 B published in one callback per event-loop iteration`,
+        text: 'The same bursts, arriving together in one callback (a batch publish, a broker read): the raw loops write each message to each socket; tabmux writes what is ready for a socket in one iteration as one write.',
+      },
+      {
+        apart: true,
+        title: `### Deliveries per second, ${plan.together} messages of 100 B from ${plan.together} separate callbacks per event-loop iteration`,
+        text: `The same bursts, each message published by a callback of its own in one iteration (${plan.together} timers armed together), as ${plan.together} \`POST /publish\` read in one poll phase are: process.nextTick runs between them, so only a flush at the end of the iteration writes them together.`,
+      },
+    ];
+    for (const load of loads) {
+      out.push(load.title, '', load.text, '');
+      const together: string[][] = [];
+      for (const subscribers of plan.subscriberCounts) {
+        for (const s of SYSTEMS) {
+          const find = (name: SystemName) => server.throughput[name]?.find((t) => t.subscribers === subscribers && t.together === plan.together && (t.apart ?? false) === load.apart);
+          const r = find(s.name);
+          const raw = find(RAW[s.name]);
+          const sio = find('socket.io');
+          together.push([
+            num(subscribers),
+            s.name,
+            num(r?.deliveriesPerSec),
+            ratio(r && raw ? r.deliveriesPerSec / raw.deliveriesPerSec : undefined),
+            ratio(r && sio ? r.deliveriesPerSec / sio.deliveriesPerSec : undefined),
+            num(r?.cpuMsPer1000, 2),
+          ]);
+        }
       }
+      out.push(table(['subscribers', 'system', 'deliveries/s', '× raw loop (same transport)', '× socket.io', 'server CPU ms per 1,000 deliveries'], together), '');
     }
-    out.push(table(['subscribers', 'system', 'deliveries/s', '× raw loop (same transport)', '× socket.io', 'server CPU ms per 1,000 deliveries'], together), '');
   }
 
   out.push(

@@ -7,8 +7,11 @@ import type { TargetName } from './targets/types.js';
 export type Command =
   /** Answers the server's wallMs(), for the clock offset. */
   | { readonly type: 'clock'; readonly ref: number }
-  /** Publishes `count` messages back to back, `together` per event-loop turn (1 unless given). */
-  | { readonly type: 'burst'; readonly ref: number; readonly count: number; readonly size: number; readonly together?: number }
+  /**
+   * Publishes `count` messages back to back, `together` per event-loop iteration (1 unless
+   * given): from one callback, or with `apart` each from its own callback of that iteration.
+   */
+  | { readonly type: 'burst'; readonly ref: number; readonly count: number; readonly size: number; readonly together?: number; readonly apart?: boolean }
   /** Publishes `count` messages at `rate` per second; each carries its SCHEDULED send time. */
   | { readonly type: 'rate'; readonly ref: number; readonly count: number; readonly size: number; readonly rate: number }
   /** CPU time used so far and memory (after a full GC when `gc`). */

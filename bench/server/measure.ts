@@ -19,8 +19,10 @@ export interface ThroughputResult {
   readonly subscribers: number;
   readonly size: number;
   readonly messages: number;
-  /** Messages published in one event-loop turn (absent: 1). */
+  /** Messages published in one event-loop iteration (absent: 1). */
   readonly together?: number;
+  /** The `together` messages each from its own callback of the iteration (as POSTs read together), not from one. */
+  readonly apart?: boolean;
   /** NaN when the run did not complete in time. */
   readonly deliveriesPerSec: number;
   readonly cpuMsPer1000: number;
@@ -64,8 +66,9 @@ export async function withServer<T>(system: System, run: (server: ServerHandle) 
 }
 
 /**
- * Deliveries/s at each subscriber count: every message size published one per turn, then (when
- * `together` > 1) 100 B messages published `together` per turn.
+ * Deliveries/s at each subscriber count: every message size published one per iteration, then
+ * (when `together` > 1) 100 B messages published `together` per iteration, from one callback and
+ * from `together` callbacks.
  */
 export async function measureThroughput(server: ServerHandle, system: System, plan: ServerPlan): Promise<ThroughputResult[]> {
   const results: ThroughputResult[] = [];
@@ -73,8 +76,11 @@ export async function measureThroughput(server: ServerHandle, system: System, pl
     const tally = createTally(server.offsetMs);
     const subs = await openSubscribers(system.client, server.port, subscribers, tally, { timeoutMs: plan.timeoutMs * 2 });
     try {
-      const points = [...plan.sizes.map((size) => ({ size, together: 1 })), ...(plan.together > 1 ? [{ size: 100, together: plan.together }] : [])];
-      for (const { size, together } of points) {
+      const points = [
+        ...plan.sizes.map((size) => ({ size, together: 1, apart: false })),
+        ...(plan.together > 1 ? [{ size: 100, together: plan.together, apart: false }, { size: 100, together: plan.together, apart: true }] : []),
+      ];
+      for (const { size, together, apart } of points) {
         const messages = Math.max(plan.minMessages, Math.ceil(plan.deliveriesPerRun / subscribers));
         try {
           // Warm-up: JIT and socket buffers, not measured.
@@ -83,12 +89,12 @@ export async function measureThroughput(server: ServerHandle, system: System, pl
           await reach(tally, 3 * subscribers, plan.timeoutMs, `${system.name} warm-up`);
           let best: ThroughputResult | undefined;
           for (let round = 0; round < plan.repeats; round++) {
-            const run = await burstOnce(server, tally, { subscribers, size, messages, together }, plan.timeoutMs, system.name);
+            const run = await burstOnce(server, tally, { subscribers, size, messages, together, apart }, plan.timeoutMs, system.name);
             if (!best || run.deliveriesPerSec > best.deliveriesPerSec) best = run;
           }
           results.push(best!);
         } catch (error) {
-          results.push({ subscribers, size, messages, together, deliveriesPerSec: Number.NaN, cpuMsPer1000: Number.NaN, error: String(error) });
+          results.push({ subscribers, size, messages, together, apart, deliveriesPerSec: Number.NaN, cpuMsPer1000: Number.NaN, error: String(error) });
         }
       }
     } finally {
@@ -103,14 +109,15 @@ interface BurstPoint {
   readonly size: number;
   readonly messages: number;
   readonly together: number;
+  readonly apart: boolean;
 }
 
 async function burstOnce(server: ServerHandle, tally: Tally, point: BurstPoint, timeoutMs: number, name: string): Promise<ThroughputResult> {
-  const { subscribers, size, messages, together } = point;
+  const { subscribers, size, messages, together, apart } = point;
   tally.delivered = 0;
   const before = await server.stats(false);
   const start = wallMs();
-  const published = server.burst(messages, size, timeoutMs, together);
+  const published = server.burst(messages, size, timeoutMs, together, apart);
   const end = await reach(tally, messages * subscribers, timeoutMs, `${name} ${subscribers}×${size} B`);
   await published;
   const after = await server.stats(false);
@@ -120,6 +127,7 @@ async function burstOnce(server: ServerHandle, tally: Tally, point: BurstPoint, 
     size,
     messages,
     together,
+    apart,
     deliveriesPerSec: deliveries / ((end - start) / 1000),
     cpuMsPer1000: (after.cpuMicros - before.cpuMicros) / 1000 / (deliveries / 1000),
   };

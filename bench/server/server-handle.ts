@@ -18,7 +18,7 @@ export interface ServerHandle {
   readonly port: number;
   /** Server clock minus ours (ms). */
   readonly offsetMs: number;
-  burst(count: number, size: number, timeoutMs: number, together?: number): Promise<Reply & { type: 'done' }>;
+  burst(count: number, size: number, timeoutMs: number, together?: number, apart?: boolean): Promise<Reply & { type: 'done' }>;
   rate(count: number, size: number, rate: number, timeoutMs: number): Promise<Reply & { type: 'done' }>;
   stats(gc: boolean): Promise<Stats>;
   close(): Promise<void>;
@@ -66,7 +66,7 @@ export async function startServerProcess(target: TargetName): Promise<ServerHand
   return {
     port: ready.port,
     offsetMs,
-    burst: (count, size, timeoutMs, together = 1) => send({ type: 'burst', count, size, together }, timeoutMs) as Promise<Reply & { type: 'done' }>,
+    burst: (count, size, timeoutMs, together = 1, apart = false) => send({ type: 'burst', count, size, together, apart }, timeoutMs) as Promise<Reply & { type: 'done' }>,
     rate: (count, size, rate, timeoutMs) => send({ type: 'rate', count, size, rate }, timeoutMs) as Promise<Reply & { type: 'done' }>,
     async stats(gc) {
       const reply = await send({ type: 'stats', gc }, 30_000);

@@ -21,6 +21,15 @@ async function publishOne(size: number, n: number, t: number): Promise<void> {
   await target.publish(JSON.parse(json), json);
 }
 
+/**
+ * One message from a callback of its own: timers armed together expire together and run in one
+ * timers phase, each its own callback with process.nextTick's queue drained in between, as the
+ * requests a server reads in one poll phase are.
+ */
+function publishApart(size: number, n: number): Promise<void> {
+  return new Promise((resolve, reject) => setTimeout(() => publishOne(size, n, wallMs()).then(resolve, reject), 0));
+}
+
 /** Paced publishing: message i is due at start + i/rate; a late one still carries its due time. */
 async function publishAtRate(count: number, size: number, rate: number): Promise<number> {
   const start = wallMs() + 5;
@@ -40,12 +49,14 @@ async function handle(command: Command): Promise<Reply> {
     case 'clock':
       return { type: 'clock', ref: command.ref, now: wallMs() };
     case 'burst': {
-      // `together` messages in one turn, as a burst that arrives at once (a batch publish, a
-      // broker read): each system handles them as it would, then sockets flush before the next.
+      // `together` messages in one iteration, as a burst that arrives at once: from one callback
+      // (a batch publish, a broker read), or with `apart` each from its own callback (several
+      // POSTs read in one poll phase). Each system handles them as it would, then sockets flush
+      // before the next group.
       const together = command.together ?? 1;
       for (let i = 0; i < command.count; i += together) {
         const group: Promise<void>[] = [];
-        for (let k = i; k < Math.min(command.count, i + together); k++) group.push(publishOne(command.size, k, wallMs()));
+        for (let k = i; k < Math.min(command.count, i + together); k++) group.push(command.apart ? publishApart(command.size, k) : publishOne(command.size, k, wallMs()));
         await Promise.all(group);
         await turn();
       }

@@ -53,10 +53,15 @@ test('npm run bench -- --quick produces every figure', { timeout: LIMIT_MS + 10_
 
   for (const s of SYSTEMS) {
     const points: readonly ThroughputResult[] = server.throughput[s.name] ?? [];
-    // One point per subscribers × size, plus per subscriber count the burst point (`together` messages a turn).
-    const perCount: number = server.plan.sizes.length + (server.plan.together > 1 ? 1 : 0);
-    assert.equal(points.length, server.plan.subscriberCounts.length * perCount, `${s.name}: a throughput point per subscribers × size, and a burst point per subscriber count`);
-    if (server.plan.together > 1) assert.equal(points.filter((p) => p.together === server.plan.together).length, server.plan.subscriberCounts.length, `${s.name}: the burst points`);
+    // One point per subscribers × size, plus per subscriber count the two burst points (`together`
+    // messages an iteration, from one callback and from as many).
+    const perCount: number = server.plan.sizes.length + (server.plan.together > 1 ? 2 : 0);
+    assert.equal(points.length, server.plan.subscriberCounts.length * perCount, `${s.name}: a throughput point per subscribers × size, and two burst points per subscriber count`);
+    if (server.plan.together > 1) {
+      for (const apart of [false, true]) {
+        assert.equal(points.filter((p) => p.together === server.plan.together && (p.apart ?? false) === apart).length, server.plan.subscriberCounts.length, `${s.name}: the burst points, apart: ${apart}`);
+      }
+    }
     for (const p of points) {
       finite(p.deliveriesPerSec, `${s.name} ${p.subscribers}×${p.size} deliveries/s`);
       finite(p.cpuMsPer1000, `${s.name} ${p.subscribers}×${p.size} CPU per 1,000`);

@@ -1,14 +1,16 @@
 /**
  * Coalesced writes are safe: a burst reaches a subscriber in order as fewer socket writes than
- * messages; a lone message is written in the turn it was published (before a setImmediate queued
- * ahead of the publish: no timer, no later turn); a replay interleaved with live messages stays in
- * order, never twice. SSE and WebSocket. Writes are counted with a spy on the server's socket of
+ * messages, whether published in one callback or from separate callbacks of one event-loop
+ * iteration (as POSTs arriving together); a lone message is written in the iteration it was
+ * published (before a timer armed with the publish: no timer, no later iteration); a replay
+ * interleaved with live messages stays in order, never twice. SSE and WebSocket. Writes are counted with a spy on the server's socket of
  * the connection: a burst or a lone message is ONE socket write (node's own `res.write` would be
  * four: chunk size, CRLF, bytes, CRLF; sse-socket.ts). Nothing here is timed.
  * A slow consumer dropped at its bound with coalescing on: slow-consumer.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { setImmediate as turn } from 'node:timers/promises';
@@ -77,7 +79,24 @@ for (const kind of ['sse', 'ws'] as const) {
     assert.ok(writes >= 1 && writes <= 3, `${writes} writes for ${BURST} messages`);
   });
 
-  test(`${kind}: a lone message is written in the turn it was published (no timer, no later turn)`, async (t) => {
+  test(`${kind}: ${BURST} messages published from ${BURST} separate callbacks of one event-loop iteration (POSTs arriving together) leave as fewer writes than messages, in order`, async (t) => {
+    const s = await startServer();
+    t.after(() => s.close());
+    const sub = await open(s, 'apart');
+    t.after(() => sub.close());
+    const before = sub.spy.log.length;
+    // Timers armed together expire together and run in one timers phase, each its own callback,
+    // with process.nextTick's queue drained between them: as the requests of one poll phase.
+    await Promise.all(Array.from({ length: BURST }, (_, i) => new Promise((resolve, reject) => setTimeout(() => s.server.publish('apart', i).then(resolve, reject), 0))));
+    const { messages } = sub;
+    await waitFor(`${BURST} messages`, () => messages().length >= BURST, 15_000, 5);
+    assert.deepEqual(messages(), Array.from({ length: BURST }, (_, i) => i));
+    const writes = sub.spy.log.length - before;
+    // Flushed per callback (process.nextTick), this would be 200 writes (ws: 400).
+    assert.ok(writes >= 1 && writes <= 3, `${writes} writes for ${BURST} messages from ${BURST} callbacks`);
+  });
+
+  test(`${kind}: a lone message is written in the event-loop iteration it was published (no timer, no later iteration)`, async (t) => {
     const s = await startServer();
     t.after(() => s.close());
     const sub = await open(s, 'lone');
@@ -85,16 +104,21 @@ for (const kind of ['sse', 'ws'] as const) {
     for (let round = 0; round < 3; round++) {
       const log = sub.spy.log;
       log.length = 0;
-      // Queued BEFORE the publish: a flush on a timer or a later setImmediate would come after it.
-      const next = new Promise<void>((resolve) =>
-        setImmediate(() => {
-          log.push('next turn');
-          resolve();
+      // From an I/O callback, as a request or a broker read publishes: a timer armed with the
+      // publish fires in the NEXT iteration's timers phase; the write must come before it.
+      const written = new Promise<void>((resolve, reject) =>
+        fs.stat(import.meta.filename, () => {
+          const timer = new Promise<void>((fired) =>
+            setTimeout(() => {
+              log.push('timer');
+              fired();
+            }, 0),
+          );
+          s.server.publish('lone', round).then(() => timer, reject).then(resolve, reject);
         }),
       );
-      await s.server.publish('lone', round);
-      await next;
-      assert.deepEqual(log, ['write', 'next turn'], `round ${round}`);
+      await written;
+      assert.deepEqual(log, ['write', 'timer'], `round ${round}`);
     }
     await waitFor('3 messages', () => sub.messages().length === 3, 15_000, 5);
     assert.deepEqual(sub.messages(), [0, 1, 2]);
