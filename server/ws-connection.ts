@@ -20,7 +20,7 @@ import type { BadClientFrame, ClientFrame, Ref } from './ws-client-frame.js';
 import { WsSubscriptions } from './ws-subscriptions.js';
 import { CONTROL_FRAMES_BURST, CONTROL_FRAMES_PER_SECOND, ControlFrameRate } from './ws-control-rate.js';
 import { drained } from './replay.js';
-import { rawSocket, textFrame } from './ws-frame.js';
+import { hasExtensions, rawSocket, textFrame } from './ws-frame.js';
 import type { WsFramePart } from './ws-frame.js';
 import { joined, WriteBatch } from './write-batch.js';
 
@@ -43,9 +43,10 @@ export function openWsConnection(context: ServerContext, ws: WebSocket, req: Inc
   // Frames of one event-loop iteration leave as one socket write beside `ws` when that is safe
   // (ws-frame.ts), else one `ws.send` each; what waits counts against the bound as if `ws` held
   // it already.
+  const direct = !hasExtensions(ws);
   const batch = new WriteBatch<WsFramePart>((first, rest) => {
     if (teardown.ended || ws.readyState !== ws.OPEN) return;
-    const socket = rawSocket(ws);
+    const socket = direct ? rawSocket(ws) : undefined;
     if (socket) socket.write(joined(first, rest));
     else for (const part of [first, ...(rest ?? [])]) ws.send(part.payload, { binary: false });
   });
@@ -68,7 +69,7 @@ export function openWsConnection(context: ServerContext, ws: WebSocket, req: Inc
     batch.push(part);
     if (ws.bufferedAmount + batch.pendingBytes < backlog) return undefined;
     batch.flush();
-    const socket = rawSocket(ws);
+    const socket = direct ? rawSocket(ws) : undefined;
     return socket?.writableNeedDrain ? drained(socket) : undefined;
   };
   const sendError = (error: unknown, ref?: Ref, channel?: string): void => {

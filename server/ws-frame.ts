@@ -45,23 +45,30 @@ export function textFrame(payload: Buffer): WsFramePart {
   return { bytes: data ? Buffer.concat([header!, data]) : header!, payload };
 }
 
+/** `ws` typed by shape, not as ws's WebSocket: this module's declarations are reachable from
+ * `tabmux/server`'s, which must compile without @types/ws (test/package/pack-install.test.ts). */
+type WsLike = { readonly readyState: number; readonly OPEN: number };
+
 /**
- * The socket `ws` writes to, when writing frames beside it cannot interleave with its own. `ws`
- * is typed by shape, not as ws's WebSocket: this module's declarations are reachable from
- * `tabmux/server`'s, which must compile without @types/ws (test/package/pack-install.test.ts).
+ * Whether the connection negotiated an extension (permessage-deflate): its frames are then
+ * never written beside `ws`. Fixed by the handshake, so asked once per connection, not per
+ * write (at 10,000 sockets, one more object read per write is one more cache miss).
  */
-export function rawSocket(ws: { readonly readyState: number; readonly OPEN: number }): Duplex | undefined {
+export function hasExtensions(ws: WsLike): boolean {
+  const extensions = (ws as unknown as WsInternals)._extensions;
+  for (const key in extensions) if (Object.hasOwn(extensions, key)) return true;
+  return false;
+}
+
+/**
+ * The socket `ws` writes to, when writing frames beside it cannot interleave with its own; for a
+ * connection without extensions (hasExtensions, asked once by the caller).
+ */
+export function rawSocket(ws: WsLike): Duplex | undefined {
   const internals = ws as unknown as WsInternals;
   const socket = internals._socket;
   const sender = internals._sender;
   if (ws.readyState !== ws.OPEN || !socket || !sender || socket.destroyed) return undefined;
   if (sender._state !== SENDER_IDLE || sender._queue.length > 0 || !sender._firstFragment) return undefined;
-  if (hasKey(internals._extensions)) return undefined;
   return socket;
-}
-
-/** Whether `object` has an own key: Object.keys would allocate an array on every flush. */
-function hasKey(object: Record<string, unknown>): boolean {
-  for (const key in object) if (Object.hasOwn(object, key)) return true;
-  return false;
 }
