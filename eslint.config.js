@@ -18,4 +18,5 @@ export default tseslint.config(
   { files: ['src/**', 'test/browser/**', 'test/helpers/iframe-tabs.ts', 'test/helpers/in-page-assert.ts', 'server/demo/**'], languageOptions: { globals: { ...globals.browser } } },
   { files: ['examples/**/*.{js,mjs,jsx}'], languageOptions: { globals: { ...globals.browser, ...globals.node } } },
   { files: ['worker/**'], languageOptions: { globals: { ...globals.worker, ...globals.serviceworker } } },
+  { files: ['bench/browser/pages/*.js'], languageOptions: { globals: { ...globals.sharedWorker } } },
 );

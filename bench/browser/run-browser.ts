@@ -18,6 +18,8 @@ export interface BrowserResults {
   readonly tabs: TabsResult[];
   /** The hub's added hop (ms), measured on one page clock (measure-hop.ts). */
   readonly hop: Summary | undefined;
+  /** The same hop through a bare SharedWorker relaying the stream: the platform's floor (ms). */
+  readonly hopFloor?: Summary | undefined;
   readonly dataPlane: DataPlaneFigures[];
   readonly errors: string[];
   /** Runs that failed once and were retried (their figure comes from the retry). */
@@ -47,7 +49,8 @@ export async function runBrowserBench(plan: BrowserPlan, log: (line: string) => 
       }
     }
     try {
-      (results as { hop: Summary | undefined }).hop = await measureHop(browser, server, pages.url, plan);
+      const { hub, floor } = await measureHop(browser, server, pages.url, plan);
+      Object.assign(results, { hop: hub, hopFloor: floor });
     } catch (error) {
       results.errors.push(`hop: ${String(error)}`);
     }

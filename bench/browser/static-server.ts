@@ -16,6 +16,7 @@ const FILES: Record<string, string> = {
   '/tabmux.js': `${root}dist/index.js`,
   '/tabmux-worker.js': `${root}dist/worker.js`,
   '/bench/tab.html': `${here}pages/tab.html`,
+  '/bench/relay-worker.js': `${here}pages/relay-worker.js`,
   '/bench/dataplane.html': `${here}pages/dataplane.html`,
   '/bench/battery.html': `${here}../battery/battery.html`,
 };

@@ -27,13 +27,22 @@ export function renderBrowser(browser: BrowserResults): string {
   });
   out.push(table(['tabs', 'mode', 'upstream connections', 'tabs served', 'aggregate deliveries/s', '× best per-tab socket', 'latency p50', 'latency p99'], rows), '');
   const hop = browser.hop;
+  const floor = browser.hopFloor;
   out.push(
     "### The hub's added hop",
     '',
-    'One page receives each message twice: through the tabmux hub (SharedWorker) and through a native EventSource, both written by the same publish; ' +
-      'hop = arrival via hub − arrival via EventSource, on that page\'s own clock (Chromium coarsens it to 0.1 ms).',
+    'One page receives each message three times: through the tabmux hub (SharedWorker) and through two native EventSources, one subscribed before the hub and one after ' +
+      '(the server writes to its streams in subscription order, and the first written arrives first); ' +
+      "hop = arrival via hub − the mean of the two native arrivals, on that page's own clock. " +
+      'The floor: the same with a bare SharedWorker that relays the stream to the page (no parser, no hub): what a SharedWorker hop costs on this machine.',
     '',
-    table(['samples', 'p50', 'p99', 'max'], [[num(hop?.count), ms(hop?.p50), ms(hop?.p99), ms(hop?.max)]]),
+    table(
+      ['path', 'samples', 'p50', 'p99', 'max'],
+      [
+        ['tabmux hub', num(hop?.count), ms(hop?.p50), ms(hop?.p99), ms(hop?.max)],
+        ['bare SharedWorker relay (floor)', num(floor?.count), ms(floor?.p50), ms(floor?.p99), ms(floor?.max)],
+      ],
+    ),
     '',
   );
   out.push(

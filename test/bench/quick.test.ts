@@ -93,6 +93,7 @@ test('npm run bench -- --quick produces every figure', { timeout: LIMIT_MS + 10_
     assert.equal(browser.tabs.find((r) => r.tabs === tabs && r.mode === 'tabmux')?.upstreamConnections, 1, `tabmux × ${tabs} tabs: one upstream`);
   }
   finite(browser.hop?.p50, 'hop p50');
+  finite(browser.hopFloor?.p50, 'hop floor p50');
   assert.deepEqual(browser.dataPlane.map((d) => d.mode), ['port-batches', 'comlink-per-event']);
   for (const d of browser.dataPlane) finite(d.eventsPerSec, `${d.mode} events/s`);
 
