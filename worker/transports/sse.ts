@@ -65,16 +65,12 @@ export const openSse: TransportOpener = (platform, request, handlers) => {
       return finish({ code: 'TABMUX_ERR_BAD_REQUEST', message: 'the server did not answer with text/event-stream', streamingBroken: true });
     }
     const parser = createSseParser({ onEvent, onRetry: (ms) => handlers.retry(ms) });
-    // The bytes decoded in the read loop, not by a TextDecoderStream piped in front: one stream
-    // stage less between the network and the tabs on every chunk (the hub's hop, README,
-    // Performance). `stream: true` keeps a character split between two chunks whole.
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     for (;;) {
       const { value, done: ended } = await reader.read();
       if (ended || done) break;
       handlers.activity?.(); // a `:` heartbeat comment is no event: the parser would hide it
-      parser.feed(decoder.decode(value, { stream: true }));
+      parser.feed(value);
     }
     finish({ code: 'TABMUX_ERR_UNAVAILABLE', message: 'the event stream ended' });
   };
