@@ -12,11 +12,11 @@ import { waitFor } from '../helpers/wait.js';
 const event = (data: string, lastEventId: string): DispatchedEvent => ({ type: 'message', data, lastEventId, origin: 'http://sse.test' });
 const datas = (events: readonly DispatchedEvent[]) => events.map((e) => e.data);
 
-test('rejoin buffer: the events after the last one carrying the id; all of them for the id the upstream started from', () => {
+test('rejoin buffer: the events after the one that set the id; all of them for the id the upstream started from', () => {
   const buffer = new RejoinBuffer('1');
   buffer.push([event('a', '2'), event('b', '2'), event('c', '3')]); // b has no id: it repeats a's
   assert.deepEqual(datas(buffer.after('1')), ['a', 'b', 'c'], 'the start id: everything kept');
-  assert.deepEqual(datas(buffer.after('2')), ['c'], 'after the LAST event carrying 2');
+  assert.deepEqual(datas(buffer.after('2')), ['b', 'c'], 'after a, the event that set 2: b, without an id, is new to the source');
   assert.deepEqual(datas(buffer.after('3')), [], 'seen them all');
   assert.deepEqual(datas(buffer.after('99')), [], 'an id never kept: nothing to give');
   assert.deepEqual(datas(buffer.after(undefined)), [], 'a new source gets what comes next only');
@@ -25,6 +25,13 @@ test('rejoin buffer: the events after the last one carrying the id; all of them 
   assert.deepEqual(datas(buffer.after('1')), [], 'the window is over');
   buffer.push([event('d', '4')]);
   assert.deepEqual(datas(buffer.after('3')), [], 'nothing is kept once closed');
+});
+
+test('rejoin buffer: events without an id at the start carry the start id, and a source at that id gets them (a $reset before the replay)', () => {
+  const buffer = new RejoinBuffer('5');
+  buffer.push([event('$reset', '5'), event('$open', '9'), event('m', '10'), event('note', '10')]);
+  assert.deepEqual(datas(buffer.after('5')), ['$reset', '$open', 'm', 'note'], 'the gap notice too');
+  assert.deepEqual(datas(buffer.after('10')), ['note'], 'after m, which set 10');
 });
 
 test('rejoin buffer: bounded in count and characters; a source at the last dropped id gets all that is kept', () => {

@@ -57,10 +57,17 @@ export class RejoinBuffer {
    */
   after(lastEventId: string | undefined): DispatchedEvent[] {
     if (!this.open || lastEventId === undefined || lastEventId === '') return [];
-    // The last event that carries the id: events without an `id:` field repeat the one before.
-    for (let i = this.events.length - 1; i >= 0; i--) {
-      if (this.events[i]!.lastEventId === lastEventId) return this.events.slice(i + 1);
-    }
-    return lastEventId === this.startId ? [...this.events] : [];
+    // The source has seen the event that SET its id, and none of this upstream's events (it comes
+    // from the hub that died). Events without an `id:` field repeat the id before them, so the
+    // one that set it is the first of the last run that carries it; the id-less events after it
+    // (a `$reset` notice, say) are new to the source.
+    let last = this.events.length - 1;
+    while (last >= 0 && this.events[last]!.lastEventId !== lastEventId) last--;
+    if (last < 0) return lastEventId === this.startId ? [...this.events] : [];
+    let first = last;
+    while (first > 0 && this.events[first - 1]!.lastEventId === lastEventId) first--;
+    // A run from the very start carries the id the upstream started from: set before it.
+    if (first === 0 && lastEventId === this.startId) return [...this.events];
+    return this.events.slice(first + 1);
   }
 }
