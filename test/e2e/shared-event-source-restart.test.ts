@@ -62,7 +62,12 @@ test('the hub is killed twice while two tabs stream: error, open, the missed eve
     const requestsBefore = server.liveRequests().length;
     await cdp.send('Target.closeTarget', { targetId: worker });
     await waitFor('the killed hub to be gone', async () => !(await hubWorkers()).includes(worker), 10_000);
-    server.sendLive(`id: ${missed}\ndata: missed ${round}\n\n`); // while no hub runs: replayed from Last-Event-ID
+    // Gone from the target list is not yet dead: its thread can still read its upstream for a
+    // moment. Both tabs dispatching `error` means the hub's life lock was released, so it is dead,
+    // and the next event can only reach them through a fresh hub (live, or replayed from
+    // Last-Event-ID if that hub's request comes after it).
+    await waitFor(state(`round ${round}: both tabs to see the drop`), async () => (await logs()).every((log) => log.filter((entry) => (entry as { type?: string }).type === 'error').length === round), 20_000);
+    server.sendLive(`id: ${missed}\ndata: missed ${round}\n\n`);
     await waitFor(`round ${round}: the fresh hub's request`, () => server.liveRequests().length > requestsBefore, 20_000);
     await waitFor(state(`round ${round}: both tabs open again`), async () => (await logs()).every((log) => (log.at(-1) as { data?: string })?.data === `missed ${round}`), 20_000);
     server.sendLive(`id: ${Number(missed) + 1}\ndata: after ${round}\n\n`);
