@@ -134,8 +134,10 @@ test('03-chat: a message published from one tab reaches both; published markup s
 
 /** Examples 04 and 10: tabmux under /realtime of an app whose POST /api/orders publishes to `orders`. */
 async function ordersReachBothTabs(pages: Page[], url: string, example: string): Promise<void> {
-  // The page subscribes at load; wait until the upstream carries the channel before posting.
-  await waitFor('the upstream to subscribe to orders', async () => (await readMetric(`${url}/realtime`, 'tabmux_subscriptions')) >= 1);
+  // Each page subscribes at load and says so once its subscription is ready: an order posted
+  // before a tab's subscription is ready is, rightly, not that tab's.
+  await waitFor('both tabs to be listening for orders', async () => (await Promise.all(pages.map((p) => p.locator('#state').textContent()))).every((s) => s === 'listening for orders'));
+  assert.ok((await readMetric(`${url}/realtime`, 'tabmux_subscriptions')) >= 1, 'the upstream carries orders');
   const answer = await fetch(`${url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ item: 'tea' }) });
   assert.equal(answer.status, 200);
   for (const [i, page] of pages.entries()) await waitFor(`tab ${i} to list the order`, async () => (await items(page, '#orders li')).some((t) => t.includes('tea')));
