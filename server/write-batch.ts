@@ -61,9 +61,7 @@ export function joined(first: Part, rest: readonly Part[] | undefined): Buffer {
   if (lastJoined && first === lastFirst && rest.length === lastRest.length && rest.every((part, i) => part === lastRest[i])) return lastJoined;
   lastFirst = first;
   lastRest = rest;
-  let length = first.bytes.length;
-  for (const part of rest) length += part.bytes.length;
-  lastJoined = Buffer.concat([first.bytes, ...rest.map((part) => part.bytes)], length);
+  lastJoined = Buffer.concat([first.bytes, ...rest.map((part) => part.bytes)]);
   return lastJoined;
 }
 

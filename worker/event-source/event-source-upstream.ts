@@ -71,10 +71,7 @@ export class EventSourceUpstream {
     private lastEventId = '',
   ) {
     this.rejoin = new RejoinBuffer(lastEventId);
-    this.rejoinTimer = platform.setTimeout(() => {
-      this.rejoinTimer = undefined;
-      this.rejoin.close();
-    }, REJOIN_WINDOW_MS);
+    this.rejoinTimer = platform.setTimeout(() => this.endRejoin(), REJOIN_WINDOW_MS);
   }
 
   get size(): number {
@@ -151,12 +148,9 @@ export class EventSourceUpstream {
     }
     this.origin = new URL(response.url || this.url).origin;
     this.readyState = OPEN;
-    const rejoining = new Map(this.rejoining);
+    // opened() with no id is a plain open; sinks that re-attached while reconnecting get theirs.
+    for (const sink of this.sinks) this.opened(sink, this.rejoining.get(sink));
     this.rejoining.clear();
-    for (const sink of this.sinks) {
-      if (rejoining.has(sink)) this.opened(sink, rejoining.get(sink));
-      else sink.open();
-    }
     await this.read(response.body, abort);
   }
 
