@@ -8,7 +8,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SSE_EVENT_OPEN, SSE_EVENT_RESET } from '../src/protocol/wire.js';
 import type { SseOpenData } from '../src/protocol/wire.js';
 import type { Connection, ServerContext } from './context.js';
-import { overBufferBound } from './context.js';
 import { sseEvent } from './encode.js';
 import { Feed } from './feed.js';
 import type { StreamCall } from './stream-request.js';
@@ -16,9 +15,8 @@ import { msUntilExpiry } from './auth.js';
 import { closeConnection } from './connection-close.js';
 import { ConnectionTeardown } from './connection-teardown.js';
 import { drained, replayPageSize, resetNotice, writeReplay } from './replay.js';
-import { joined, WriteBatch } from './write-batch.js';
 import type { Part } from './write-batch.js';
-import { sseBody } from './sse-socket.js';
+import { SseWriter } from './sse-socket.js';
 
 /** A `$reset` event: no `id:`, so the client's cursor stays where it was. */
 function resetEvent(channel: string): string {
@@ -55,17 +53,18 @@ export async function handleSse(context: ServerContext, { req, res, cors, creden
     'X-Accel-Buffering': 'no',
     'X-Content-Type-Options': 'nosniff',
   });
-  // The head on the socket now, and the body straight after it (sse-socket.ts).
-  const body = sseBody(res);
-
   const teardown = new ConnectionTeardown(context);
-  // Events of one event-loop iteration leave as one write (write-batch.ts), framed once for every
-  // stream (sse-socket.ts); what waits counts against the bound as if it were already in the
-  // response's buffer, which includes its socket's.
-  const batch = new WriteBatch<Part>((first, rest) => {
-    if (!teardown.ended && !res.destroyed) body.write(joined(first, rest));
-  });
-  teardown.onEnd(() => batch.discard());
+  // The head on the socket now, and the body straight after it (sse-socket.ts). Events of one
+  // event-loop iteration leave as one write (write-batch.ts), framed once for every stream; what
+  // waits counts against the bound as if it were already in the response's buffer, which
+  // includes its socket's.
+  const drop = (): void => {
+    // A client that stopped reading: cut it, or its queue grows without bound.
+    teardown.end();
+    res.destroy();
+  };
+  const batch = new SseWriter(res, context, drop);
+  teardown.onEnd(() => batch.end());
   // The token's end (exp + clock tolerance) ends the stream: the client reconnects with
   // Last-Event-ID and, if it has one, a fresh token — losing nothing, since the cursor resumes.
   const expiresIn = msUntilExpiry(credentials.grant);
@@ -74,22 +73,13 @@ export async function handleSse(context: ServerContext, { req, res, cors, creden
     batch.flush();
     if (teardown.end() && !res.writableEnded) res.end();
   };
-  const drop = (): void => {
-    // A client that stopped reading: cut it, or its queue grows without bound.
-    teardown.end();
-    res.destroy();
-  };
-  const write = (chunk: Part | string): void => {
-    if (teardown.ended) return;
-    batch.push(typeof chunk === 'string' ? { bytes: Buffer.from(chunk) } : chunk);
-    if (overBufferBound(context, res.writableLength + batch.pendingBytes)) drop();
-  };
+  const write = (chunk: Part | string): void => batch.send(typeof chunk === 'string' ? { bytes: Buffer.from(chunk) } : chunk);
   const feed = new Feed({
     registry: context.registry,
     broker: context.broker,
     requests,
     deliver: (message) => {
-      write(message.sse);
+      batch.send(message.sse);
       metrics.delivered++;
     },
     maxBufferedBytes: options.maxBufferedBytes,
@@ -128,7 +118,7 @@ export async function handleSse(context: ServerContext, { req, res, cors, creden
     // the body goes straight to it: the response then never needs a drain), wait for it.
     write: (message) => {
       batch.push(message.sse);
-      const buffer = body.buffer();
+      const buffer = batch.buffer();
       return buffer.writableNeedDrain ? drained(buffer) : undefined;
     },
     drop,

@@ -18,6 +18,9 @@
  * handed to every socket whose batch is identical (joined once per burst, not once per socket).
  */
 
+import type { ServerContext } from './context.js';
+import { overBufferBound } from './context.js';
+
 /** A batch this large is written without waiting for the check phase. */
 export const FLUSH_AT = 64 * 1024;
 
@@ -27,12 +30,14 @@ export interface Part {
 }
 
 /**
- * The batches waiting for the flush. Two arrays swapped and emptied in place, not a new array per
- * iteration: at 10,000 subscribers and one message per iteration, that array was 10,000 slots of
+ * The batches waiting for the flush, in `pending[0..count)`. Two arrays swapped and reused, each
+ * slot cleared as it is flushed, never emptied by `length = 0` (which gives V8's backing store
+ * back): at 10,000 subscribers and one message per iteration, regrowing it was 10,000 slots of
  * garbage per message.
  */
-let pending: { flush(): void }[] = [];
-let flushing: { flush(): void }[] = [];
+let pending: ({ flush(): void } | undefined)[] = [];
+let pendingCount = 0;
+let flushing: ({ flush(): void } | undefined)[] = [];
 let scheduled = false;
 let lastFirst: Part | undefined;
 let lastRest: readonly Part[] = [];
@@ -40,16 +45,30 @@ let lastJoined: Buffer | undefined;
 
 function flushAll(): void {
   scheduled = false;
-  while (pending.length > 0) {
+  // A flush may queue more (a write that ends a connection, a sink that sends): loop until none.
+  while (pendingCount > 0) {
     const batches = pending;
+    const count = pendingCount;
     pending = flushing;
+    pendingCount = 0;
     flushing = batches;
-    for (let i = 0; i < batches.length; i++) batches[i]!.flush();
-    batches.length = 0;
+    for (let i = 0; i < count; i++) {
+      const batch = batches[i]!;
+      batches[i] = undefined;
+      batch.flush();
+    }
   }
   lastFirst = undefined;
   lastRest = [];
   lastJoined = undefined;
+}
+
+function enqueue(batch: { flush(): void }): void {
+  pending[pendingCount++] = batch;
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(flushAll);
+  }
 }
 
 /**
@@ -66,39 +85,82 @@ export function joined(first: Part, rest: readonly Part[] | undefined): Buffer {
 }
 
 /**
- * One socket's parts waiting for the check phase. `write` gets them all, in order — the
- * first, and the others (undefined when there is one: a lone message, the common case at one
- * message per iteration, allocates no array) — and writes them (with `joined`, as one write) unless
- * the connection has ended.
+ * One connection's writer: the parts waiting for the check phase, and the transport's `write`,
+ * which gets them all, in order — the first, and the others (undefined when there is one: a lone
+ * message, the common case at one message per iteration, allocates no array) — and writes them
+ * (with `joined`, as one write). A subclass, not a callback: its state (the socket, whether it
+ * ended) is in this one object, and at 10,000 connections each object a write touches is one more
+ * cache miss per connection.
  */
-export class WriteBatch<T extends Part> {
+export abstract class WriteBatch<T extends Part> {
   private first: T | undefined;
   private rest: T[] | undefined;
   private bytes = 0;
   private queued = false;
+  /** True once the connection ended: nothing is taken or written any more. */
+  protected ended = false;
+  /**
+   * What the connection's own buffers held right after our last write. Until the next write they
+   * only drain (save a transport's own few control bytes, e.g. a WebSocket ping), so this plus
+   * `pendingBytes` bounds what the connection holds without reading its socket on each part.
+   */
+  protected heldAfterWrite = 0;
 
-  constructor(private readonly write: (first: T, rest: readonly T[] | undefined) => void) {}
+  /**
+   * `overflow`: the client stopped reading (the bound of `context.options.maxBufferedBytes` is
+   * passed): the transport cuts it, or its queue would grow without bound.
+   */
+  constructor(
+    private readonly context: ServerContext,
+    private readonly overflow: () => void,
+  ) {}
+
+  /** Writes a batch (one part, or `first` then `rest`); called only while not ended. */
+  protected abstract write(first: T, rest: readonly T[] | undefined): void;
+
+  /** What the connection's own buffers (socket, response, `ws`) hold now. */
+  protected abstract held(): number;
 
   /** Bytes taken and not yet written: they count against the client's send-buffer bound. */
   get pendingBytes(): number {
     return this.bytes;
   }
 
-  push(part: T): void {
+  /**
+   * What the connection holds, waiting here and in its buffers, for the send-buffer bound: an
+   * upper bound from the last write while it stays under `limit`, else read afresh (exact).
+   */
+  private heldBytes(limit: number): number {
+    const estimate = this.heldAfterWrite + this.bytes;
+    if (estimate <= limit) return estimate;
+    this.heldAfterWrite = this.held();
+    return this.heldAfterWrite + this.bytes;
+  }
+
+  /**
+   * Takes a part (`push`), then holds the connection to the send-buffer bound: past it, `overflow`.
+   * The exact figure is read only when the estimate passes the peak seen so far (the metric) or
+   * the bound, so that the peak stays exact and the bound is never passed unseen.
+   */
+  send(part: T): void {
+    if (!this.push(part)) return;
+    const { context } = this;
+    const limit = Math.min(context.metrics.sendBufferPeakBytes, context.options.maxBufferedBytes);
+    if (overBufferBound(context, this.heldBytes(limit))) this.overflow();
+  }
+
+  /** Takes a part to write in this iteration's flush; false (not taken) once the connection ended. */
+  push(part: T): boolean {
+    if (this.ended) return false;
     if (this.first === undefined) this.first = part;
     else (this.rest ??= []).push(part);
     this.bytes += part.bytes.length;
-    if (this.bytes >= FLUSH_AT) {
-      this.flush();
-      return;
+    if (this.bytes >= FLUSH_AT) this.flush();
+    else if (!this.queued) {
+      this.queued = true;
+      enqueue(this);
     }
-    if (this.queued) return;
-    this.queued = true;
-    pending.push(this);
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(flushAll);
-    }
+    return true;
   }
 
   /** Writes what is waiting now (e.g. before a paced replay write or a close frame). */
@@ -110,11 +172,14 @@ export class WriteBatch<T extends Part> {
     this.first = undefined;
     this.rest = undefined;
     this.bytes = 0;
+    if (this.ended) return;
     this.write(first, rest);
+    this.heldAfterWrite = this.held();
   }
 
-  /** The connection ended: what waits is dropped. */
-  discard(): void {
+  /** The connection ended: what waits is dropped and nothing more is written. */
+  end(): void {
+    this.ended = true;
     this.first = undefined;
     this.rest = undefined;
     this.bytes = 0;

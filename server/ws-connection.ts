@@ -11,7 +11,7 @@ import type { Credentials } from './auth.js';
 import { clientAddress } from './client-address.js';
 import { ConnectionTeardown } from './connection-teardown.js';
 import type { Connection, ServerContext } from './context.js';
-import { counted, overBufferBound } from './context.js';
+import { counted } from './context.js';
 import { toPushError } from './errors.js';
 import { admitPublish, publishValue } from './publish.js';
 import { WsAuth } from './ws-auth.js';
@@ -20,9 +20,8 @@ import type { BadClientFrame, ClientFrame, Ref } from './ws-client-frame.js';
 import { WsSubscriptions } from './ws-subscriptions.js';
 import { CONTROL_FRAMES_BURST, CONTROL_FRAMES_PER_SECOND, ControlFrameRate } from './ws-control-rate.js';
 import { drained } from './replay.js';
-import { hasExtensions, rawSocket, textFrame } from './ws-frame.js';
+import { textFrame, WsWriter } from './ws-frame.js';
 import type { WsFramePart } from './ws-frame.js';
-import { joined, WriteBatch } from './write-batch.js';
 
 function isFramePart(frame: WsServerFrame | WsFramePart): frame is WsFramePart {
   return Buffer.isBuffer((frame as Partial<WsFramePart>).bytes);
@@ -43,33 +42,22 @@ export function openWsConnection(context: ServerContext, ws: WebSocket, req: Inc
   // Frames of one event-loop iteration leave as one socket write beside `ws` when that is safe
   // (ws-frame.ts), else one `ws.send` each; what waits counts against the bound as if `ws` held
   // it already.
-  const direct = !hasExtensions(ws);
-  const batch = new WriteBatch<WsFramePart>((first, rest) => {
-    if (teardown.ended || ws.readyState !== ws.OPEN) return;
-    const socket = direct ? rawSocket(ws) : undefined;
-    if (socket) socket.write(joined(first, rest));
-    else for (const part of [first, ...(rest ?? [])]) ws.send(part.payload, { binary: false });
+  const batch = new WsWriter(ws, context, () => {
+    // A reader that stopped reading: cut it (a close frame would queue behind the backlog).
+    teardown.end();
+    ws.terminate();
   });
-  teardown.onEnd(() => batch.discard());
-  const send = (frame: WsServerFrame | WsFramePart): void => {
-    if (teardown.ended || ws.readyState !== ws.OPEN) return;
-    batch.push(isFramePart(frame) ? frame : textFrame(Buffer.from(JSON.stringify(frame))));
-    if (overBufferBound(context, ws.bufferedAmount + batch.pendingBytes)) {
-      // A reader that stopped reading: cut it (a close frame would queue behind the backlog).
-      teardown.end();
-      ws.terminate();
-    }
-  };
+  teardown.onEnd(() => batch.end());
+  const send = (frame: WsServerFrame | WsFramePart): void => batch.send(isFramePart(frame) ? frame : textFrame(Buffer.from(JSON.stringify(frame))));
   const close = (code: number, reason: string): void => {
     batch.flush(); // what was sent before the close frame goes before it (RFC 6455 §5.5.1)
     ws.close(code, reason);
   };
   const sendPaced = (part: WsFramePart, backlog: number): Promise<void> | undefined => {
-    if (teardown.ended || ws.readyState !== ws.OPEN) return undefined;
-    batch.push(part);
+    if (ws.readyState !== ws.OPEN || !batch.push(part)) return undefined;
     if (ws.bufferedAmount + batch.pendingBytes < backlog) return undefined;
     batch.flush();
-    const socket = direct ? rawSocket(ws) : undefined;
+    const socket = batch.directNow();
     return socket?.writableNeedDrain ? drained(socket) : undefined;
   };
   const sendError = (error: unknown, ref?: Ref, channel?: string): void => {
@@ -88,7 +76,7 @@ export function openWsConnection(context: ServerContext, ws: WebSocket, req: Inc
     },
   };
   teardown.track(connection);
-  const subscriptions = new WsSubscriptions(context, { teardown, send, sendPaced, drop: connection.destroy });
+  const subscriptions = new WsSubscriptions(context, { teardown, send, frames: batch, sendPaced, drop: connection.destroy });
   teardown.onEnd(() => alive.delete(ws));
   alive.set(ws, true);
   ws.on('pong', () => alive.set(ws, true));

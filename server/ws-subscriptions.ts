@@ -19,6 +19,8 @@ import { parseCursor } from './stream-request.js';
 export interface WsSubscriptionsLink {
   readonly teardown: ConnectionTeardown;
   send(frame: WsServerFrame | WsFramePart): void;
+  /** The connection's writer: live messages go straight to it (`send` with one indirection less per delivery). */
+  readonly frames: { send(frame: WsFramePart): void };
   /** Sends a replayed frame; once the socket holds `backlog` bytes, a promise for its drain. */
   sendPaced(frame: WsFramePart, backlog: number): Promise<void> | undefined;
   /** The client reads slower than its channels publish: cut it. */
@@ -51,12 +53,13 @@ export class WsSubscriptions {
     if (!this.feeds.has(channel) && this.feeds.size >= options.maxChannelsPerStream) {
       throw new PushError('TABMUX_ERR_TOO_MANY_CHANNELS', `a connection may hold at most ${options.maxChannelsPerStream} channels`);
     }
+    const { frames } = link;
     const feed = new Feed({
       registry: context.registry,
       broker: context.broker,
       requests: [{ channel, after }],
       deliver: (message) => {
-        link.send(message.ws);
+        frames.send(message.ws);
         context.metrics.delivered++;
       },
       maxBufferedBytes: options.maxBufferedBytes,

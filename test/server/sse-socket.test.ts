@@ -8,23 +8,26 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { ServerResponse } from 'node:http';
 import net from 'node:net';
-import { chunkOf, sseBody } from '../../server/sse-socket.js';
+import { chunkOf, SseWriter } from '../../server/sse-socket.js';
 import { withTimeout } from '../helpers/wait.js';
 import { WAIT_MS } from '../helpers/server-clients.js';
 
-/** A server whose one handler writes `parts` through sseBody, then ends; counts its socket's writes. */
+/** A server whose one handler writes `parts` through an SseWriter, each flushed alone, then ends; counts its socket's writes. */
 async function serve(parts: readonly Buffer[]): Promise<{ url: URL; port: number; writes: () => number; close(): Promise<void> }> {
   let writes = 0;
   const server = http.createServer((_req, res: ServerResponse) => {
     res.writeHead(200, { 'Content-Type': 'text/event-stream' });
-    const body = sseBody(res);
+    const body = new SseWriter(res);
     const socket = res.socket!;
     const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
     socket.write = ((...args: unknown[]) => {
       writes++;
       return write(...args);
     }) as typeof socket.write;
-    for (const part of parts) body.write(part);
+    for (const part of parts) {
+      body.push({ bytes: part });
+      body.flush();
+    }
     res.end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -65,4 +68,6 @@ test("a message's chunk is framed once, whatever the number of streams", () => {
   const chunk = chunkOf(event);
   assert.equal(chunk.toString('latin1'), `${event.length.toString(16)}\r\n${event.toString('latin1')}\r\n`);
   assert.equal(chunkOf(event), chunk, 'the same Buffer for the same message');
+  chunkOf(Buffer.from('data: other\n\n'));
+  assert.equal(chunkOf(event), chunk, 'still the same Buffer once another message was framed');
 });
