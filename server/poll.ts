@@ -77,13 +77,15 @@ export async function handlePoll(context: ServerContext, { req, res, query, cors
     registry: context.registry,
     broker: context.broker,
     requests,
-    deliver: (message) => {
-      pending.push(message);
-      // Answer on the next turn, so messages published together travel in one answer.
-      if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(answer);
-      }
+    sink: {
+      deliver: (message) => {
+        pending.push(message);
+        // Answer on the next turn, so messages published together travel in one answer.
+        if (!flushScheduled) {
+          flushScheduled = true;
+          setImmediate(answer);
+        }
+      },
     },
     onReset: (channel) => resets.push(resetNotice(channel)),
   });

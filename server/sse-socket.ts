@@ -18,6 +18,7 @@ import { Socket } from 'node:net';
 import { joined, WriteBatch } from './write-batch.js';
 import type { Part } from './write-batch.js';
 import type { ServerContext } from './context.js';
+import type { EncodedMessage } from './encode.js';
 
 const CRLF = Buffer.from('\r\n', 'latin1');
 
@@ -71,6 +72,12 @@ export class SseWriter extends WriteBatch<Part> {
     const socket = res.socket;
     this.chunked = res.chunkedEncoding;
     if (socket instanceof Socket && res.writableLength === socket.writableLength) this.direct = socket;
+  }
+
+  /** A live message (feed.ts): its event, counted as delivered. */
+  deliver(message: EncodedMessage): void {
+    this.send(message.sse);
+    this.context.metrics.delivered++;
   }
 
   protected write(first: Part, rest: readonly Part[] | undefined): void {

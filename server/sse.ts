@@ -78,10 +78,7 @@ export async function handleSse(context: ServerContext, { req, res, cors, creden
     registry: context.registry,
     broker: context.broker,
     requests,
-    deliver: (message) => {
-      batch.send(message.sse);
-      metrics.delivered++;
-    },
+    sink: batch,
     maxBufferedBytes: options.maxBufferedBytes,
     onOverflow: () => {
       metrics.slowConsumersDropped++;

@@ -111,7 +111,7 @@ export abstract class WriteBatch<T extends Part> {
    * passed): the transport cuts it, or its queue would grow without bound.
    */
   constructor(
-    private readonly context: ServerContext,
+    protected readonly context: ServerContext,
     private readonly overflow: () => void,
   ) {}
 

@@ -14,6 +14,7 @@ import * as wsModule from 'ws';
 import { joined, WriteBatch } from './write-batch.js';
 import type { Part } from './write-batch.js';
 import type { ServerContext } from './context.js';
+import type { EncodedMessage } from './encode.js';
 
 /** A text frame: its wire bytes, and the payload for `ws.send` when the socket is not ours to write. */
 export interface WsFramePart extends Part {
@@ -82,6 +83,12 @@ export class WsWriter extends WriteBatch<WsFramePart> {
       this.socket = internals._socket;
       this.sender = internals._sender;
     }
+  }
+
+  /** A live message (feed.ts): its frame, counted as delivered. */
+  deliver(message: EncodedMessage): void {
+    this.send(message.ws);
+    this.context.metrics.delivered++;
   }
 
   protected write(first: WsFramePart, rest: readonly WsFramePart[] | undefined): void {

@@ -12,6 +12,7 @@ import type { ConnectionTeardown } from './connection-teardown.js';
 import type { ServerContext } from './context.js';
 import { PushError } from './errors.js';
 import { Feed } from './feed.js';
+import type { FeedSink } from './feed.js';
 import { replayPageSize, resetNotice, writeReplay } from './replay.js';
 import type { WsFramePart } from './ws-frame.js';
 import { parseCursor } from './stream-request.js';
@@ -19,8 +20,8 @@ import { parseCursor } from './stream-request.js';
 export interface WsSubscriptionsLink {
   readonly teardown: ConnectionTeardown;
   send(frame: WsServerFrame | WsFramePart): void;
-  /** The connection's writer: live messages go straight to it (`send` with one indirection less per delivery). */
-  readonly frames: { send(frame: WsFramePart): void };
+  /** The connection's writer: live messages go straight to it, one indirection less per delivery. */
+  readonly frames: FeedSink;
   /** Sends a replayed frame; once the socket holds `backlog` bytes, a promise for its drain. */
   sendPaced(frame: WsFramePart, backlog: number): Promise<void> | undefined;
   /** The client reads slower than its channels publish: cut it. */
@@ -53,15 +54,11 @@ export class WsSubscriptions {
     if (!this.feeds.has(channel) && this.feeds.size >= options.maxChannelsPerStream) {
       throw new PushError('TABMUX_ERR_TOO_MANY_CHANNELS', `a connection may hold at most ${options.maxChannelsPerStream} channels`);
     }
-    const { frames } = link;
     const feed = new Feed({
       registry: context.registry,
       broker: context.broker,
       requests: [{ channel, after }],
-      deliver: (message) => {
-        frames.send(message.ws);
-        context.metrics.delivered++;
-      },
+      sink: link.frames,
       maxBufferedBytes: options.maxBufferedBytes,
       onOverflow: () => {
         context.metrics.slowConsumersDropped++;

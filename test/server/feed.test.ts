@@ -43,7 +43,7 @@ test('replay + buffered live messages: every message once, in seq order, across 
       { channel: 'a', after: cursor },
       { channel: 'b', after: cursor },
     ],
-    deliver: (m: EncodedMessage) => written.push(`${m.channel}${m.message.json}`),
+    sink: { deliver: (m: EncodedMessage) => written.push(`${m.channel}${m.message.json}`) },
   });
   const result = await feed.open();
   for (const m of result.messages) written.push(`${m.channel}${m.json}`);
@@ -68,7 +68,7 @@ test('a feed whose replay is slow and whose buffered live messages pass the boun
     registry,
     broker,
     requests: [{ channel: 'a', after: undefined }],
-    deliver: () => {},
+    sink: { deliver: () => {} },
     maxBufferedBytes: 100,
     onOverflow: () => overflowed++,
   });
@@ -98,7 +98,7 @@ test('a live message of a later epoch (history lost, seqs restarted) comes after
     registry: new ChannelRegistry(broker, serverLog(silentLogger)),
     broker,
     requests: [{ channel: 'a', after: undefined }],
-    deliver: (m) => out.push(m.message.json),
+    sink: { deliver: (m) => out.push(m.message.json) },
     onReset: (channel) => out.push(`reset ${channel}`),
   });
   await feed.open();

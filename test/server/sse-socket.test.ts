@@ -9,6 +9,7 @@ import http from 'node:http';
 import type { ServerResponse } from 'node:http';
 import net from 'node:net';
 import { chunkOf, SseWriter } from '../../server/sse-socket.js';
+import type { ServerContext } from '../../server/context.js';
 import { withTimeout } from '../helpers/wait.js';
 import { WAIT_MS } from '../helpers/server-clients.js';
 
@@ -17,7 +18,8 @@ async function serve(parts: readonly Buffer[]): Promise<{ url: URL; port: number
   let writes = 0;
   const server = http.createServer((_req, res: ServerResponse) => {
     res.writeHead(200, { 'Content-Type': 'text/event-stream' });
-    const body = new SseWriter(res);
+    // push() and flush() read no context: only send() does (the bound), which this test does not use.
+    const body = new SseWriter(res, {} as ServerContext, () => assert.fail('no send-buffer bound here'));
     const socket = res.socket!;
     const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
     socket.write = ((...args: unknown[]) => {
