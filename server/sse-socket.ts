@@ -72,6 +72,7 @@ export class SseWriter extends WriteBatch<Part> {
     const socket = res.socket;
     this.chunked = res.chunkedEncoding;
     if (socket instanceof Socket && res.writableLength === socket.writableLength) this.direct = socket;
+    this.heldAfterWrite = this.held(); // the head, if the socket still holds it
   }
 
   /** A live message (feed.ts): its event, counted as delivered. */

@@ -55,7 +55,17 @@ function flushAll(): void {
     for (let i = 0; i < count; i++) {
       const batch = batches[i]!;
       batches[i] = undefined;
-      batch.flush();
+      try {
+        batch.flush();
+      } catch (error) {
+        // Not expected (a transport's write does not throw), but if one did, the connections
+        // after it must not stall with `queued` set: they go out in the next round.
+        for (let k = i + 1; k < count; k++) {
+          enqueue(batches[k]!);
+          batches[k] = undefined;
+        }
+        throw error;
+      }
     }
   }
   lastFirst = undefined;
@@ -100,9 +110,11 @@ export abstract class WriteBatch<T extends Part> {
   /** True once the connection ended: nothing is taken or written any more. */
   protected ended = false;
   /**
-   * What the connection's own buffers held right after our last write. Until the next write they
-   * only drain (save a transport's own few control bytes, e.g. a WebSocket ping), so this plus
-   * `pendingBytes` bounds what the connection holds without reading its socket on each part.
+   * What the connection's own buffers held right after our last write (or when the writer was
+   * made: a subclass reads it then). Until the next write they only drain, save a transport's own
+   * few control bytes (a WebSocket ping or `ws`'s automatic pongs, at most ~60 of them before
+   * `ws` cuts the peer), so this plus `pendingBytes` bounds what the connection holds without
+   * reading its socket on each part; the next write's figure corrects it.
    */
   protected heldAfterWrite = 0;
 

@@ -51,6 +51,9 @@ export function openWsConnection(context: ServerContext, ws: WebSocket, req: Inc
   const send = (frame: WsServerFrame | WsFramePart): void => batch.send(isFramePart(frame) ? frame : textFrame(Buffer.from(JSON.stringify(frame))));
   const close = (code: number, reason: string): void => {
     batch.flush(); // what was sent before the close frame goes before it (RFC 6455 §5.5.1)
+    // Nothing may follow the close frame: later frames are not taken (nor counted against the
+    // bound of a client that is closing) rather than taken and dropped at the flush.
+    batch.end();
     ws.close(code, reason);
   };
   const sendPaced = (part: WsFramePart, backlog: number): Promise<void> | undefined => {

@@ -83,6 +83,7 @@ export class WsWriter extends WriteBatch<WsFramePart> {
       this.socket = internals._socket;
       this.sender = internals._sender;
     }
+    this.heldAfterWrite = this.held(); // the upgrade's 101 answer, if the socket still holds it
   }
 
   /** A live message (feed.ts): its frame, counted as delivered. */
