@@ -54,15 +54,15 @@ export async function handleSse(context: ServerContext, { req, res, cors, creden
     'X-Content-Type-Options': 'nosniff',
   });
   const teardown = new ConnectionTeardown(context);
-  // The head on the socket now, and the body straight after it (sse-socket.ts). Events of one
-  // event-loop iteration leave as one write (write-batch.ts), framed once for every stream; what
-  // waits counts against the bound as if it were already in the response's buffer, which
-  // includes its socket's.
   const drop = (): void => {
     // A client that stopped reading: cut it, or its queue grows without bound.
     teardown.end();
     res.destroy();
   };
+  // The head on the socket now, and the body straight after it (sse-socket.ts). Events of one
+  // event-loop iteration leave as one write (write-batch.ts), framed once for every stream; what
+  // waits counts against the bound as if it were already in the response's buffer, which
+  // includes its socket's.
   const batch = new SseWriter(res, context, drop);
   teardown.onEnd(() => batch.end());
   // The token's end (exp + clock tolerance) ends the stream: the client reconnects with
