@@ -58,8 +58,9 @@ export class Feed implements LocalSubscriber {
   private firstEpoch: string | undefined;
   private firstSeq = 0;
   /**
-   * The other channels' floors (same index as `channels`; slot 0 unused), kept as two arrays
-   * updated in place: no object per delivered message, no Map per idle subscriber.
+   * The other channels' floors of a feed of several (same index as `channels`; slot 0 unused),
+   * kept as two arrays updated in place: no object per delivered message, no Map per idle
+   * subscriber. Empty for a one-channel feed.
    */
   private readonly floorEpochs: (string | undefined)[];
   private readonly floorSeqs: number[];
@@ -84,9 +85,10 @@ export class Feed implements LocalSubscriber {
     this.onReset = options.onReset ?? (() => {});
     this.channels = options.requests.map((r) => r.channel);
     this.firstChannel = this.channels[0] ?? '';
-    this.floorEpochs = this.channels.map(() => undefined);
-    this.floorSeqs = this.channels.map(() => 0);
     this.indexOf = this.channels.length > 1 ? new Map(this.channels.map((channel, i) => [channel, i])) : undefined;
+    // Read only through indexOf: a one-channel feed (every WebSocket subscription) keeps none.
+    this.floorEpochs = this.indexOf ? this.channels.map(() => undefined) : [];
+    this.floorSeqs = this.indexOf ? this.channels.map(() => 0) : [];
     this.pageSize = options.pageSize;
   }
 
