@@ -12,6 +12,7 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { pinnedNode } from '../lib/cpu.js';
+import { median } from '../lib/stats.js';
 import { bounded } from '../server/server-handle.js';
 import { generator, load } from './load.js';
 import type { Generator } from './load.js';
@@ -86,12 +87,6 @@ async function startServer(kind: 'minimal' | 'tabmux'): Promise<PublishServer> {
     throw error;
   }
 }
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length === 0 ? Number.NaN : sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 export async function runPublishBench(plan: PublishPlan, log: (line: string) => void): Promise<PublishResults> {
   const kind = generator();

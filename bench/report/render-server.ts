@@ -2,7 +2,9 @@
 import type { ServerResults } from '../server/run-server.js';
 import { SYSTEMS } from '../server/systems.js';
 import type { SystemName } from '../server/systems.js';
+import { median } from '../lib/stats.js';
 import { kib, mib, ms, num, ratio, table } from './format.js';
+import { pairedRatio } from './paired-ratio.js';
 
 const RAW: Record<SystemName, SystemName> = {
   'raw-sse': 'raw-sse',
@@ -44,6 +46,26 @@ export function renderServer(server: ServerResults): string {
     }
   }
   out.push(table(['subscribers', 'message', 'system', 'deliveries/s', '× raw loop (same transport)', '× socket.io', 'server CPU ms per 1,000 deliveries'], rows), '');
+
+  if (server.paired.length > 0) {
+    out.push(
+      '### One message per turn, in alternating rounds',
+      '',
+      `The targets' points of the table above, measured again: in each of ${plan.pairedRounds} rounds every system of a point runs one burst of 100 B messages in a fresh ` +
+        'server process, seconds apart, a different system first each round; each ratio is taken within a round, and the median over rounds is what the targets read. ' +
+        'The table above measures each system a minute or more after the one before it, and this machine\'s load drifts by more than that between such windows.',
+      '',
+    );
+    const paired: string[][] = [];
+    for (const p of server.paired) {
+      const [base] = p.systems;
+      p.systems.forEach((name, i) => {
+        const against = i === 0 ? undefined : pairedRatio(server.paired, name, base!, p.subscribers);
+        paired.push([num(p.subscribers), name, p.rounds.map((rates) => num(rates[i])).join(' / '), num(median(p.rounds.map((rates) => rates[i]!).filter(Number.isFinite))), i === 0 ? 'baseline' : `${ratio(against?.median)} ${base}`]);
+      });
+    }
+    out.push(table(['subscribers', 'system', 'deliveries/s, each round', 'median', 'median of the rounds\' ratios'], paired), '');
+  }
 
   if (plan.together > 1) {
     const loads = [

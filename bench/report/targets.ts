@@ -6,6 +6,7 @@ import type { BenchResults } from '../results.js';
 import type { ThroughputResult } from '../server/measure.js';
 import type { SystemName } from '../server/systems.js';
 import { kib, ms, ratio } from './format.js';
+import { pairedRatio } from './paired-ratio.js';
 
 export interface TargetCheck {
   readonly target: string;
@@ -26,8 +27,23 @@ function pointCheck(results: BenchResults, tabmux: SystemName, other: SystemName
   const b = point(results, other, subscribers, 100, together, apart)?.deliveriesPerSec;
   const r = a !== undefined && b !== undefined ? a / b : Number.NaN;
   const turn = together === 1 ? 'one message per turn' : apart ? `${together} messages per turn from ${together} callbacks (POSTs together)` : `${together} messages per turn`;
+  const target = `${tabmux} ≥ ${floor}× ${other} deliveries/s at ${subscribers.toLocaleString('en-US')} subscribers, ${turn}`;
+  // One message per turn is judged from the alternating rounds where the run has them: the
+  // table's two figures were measured a minute or more apart.
+  const paired = together === 1 ? pairedRatio(results.server?.paired, tabmux, other, subscribers) : undefined;
+  if (paired) {
+    const rounds = paired.rounds.map((x) => ratio(x)).join(', ');
+    // Against socket.io, the raw loop of the same rounds is the most that one write per message can reach.
+    const raw = other === 'socket.io' ? pairedRatio(results.server?.paired, 'raw-ws', other, subscribers) : undefined;
+    const ceiling = raw && Number.isFinite(raw.median) ? `; the raw ws loop: ${ratio(raw.median)}` : '';
+    return {
+      target,
+      measured: Number.isFinite(paired.median) ? `median ${ratio(paired.median)} over ${paired.rounds.length} alternating rounds (${rounds})${ceiling}` : 'not measured',
+      met: Number.isFinite(paired.median) ? paired.median >= floor : undefined,
+    };
+  }
   return {
-    target: `${tabmux} ≥ ${floor}× ${other} deliveries/s at ${subscribers.toLocaleString('en-US')} subscribers, ${turn}`,
+    target,
     measured: Number.isFinite(r) ? `${Math.round(a!).toLocaleString('en-US')} vs ${Math.round(b!).toLocaleString('en-US')} = ${ratio(r)}` : 'not measured',
     met: Number.isFinite(r) ? r >= floor : undefined,
   };

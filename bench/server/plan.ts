@@ -3,6 +3,8 @@
  * runs it); the full run is what RESULTS.md reports. Every loop below is bounded by these counts
  * and by the timeouts.
  */
+import type { SystemName } from './systems.js';
+
 export interface ServerPlan {
   readonly subscriberCounts: readonly number[];
   readonly sizes: readonly number[];
@@ -21,6 +23,18 @@ export interface ServerPlan {
   readonly catchUpClients: number;
   readonly catchUpBehind: number;
   readonly timeoutMs: number;
+  /**
+   * One message per turn, measured again in alternating rounds (paired.ts): the systems compared
+   * at each of these points, and how many rounds. An odd count gives a true median.
+   */
+  readonly paired: readonly PairedPoint[];
+  readonly pairedRounds: number;
+}
+
+/** Systems whose ratio a target reads at one subscriber count; the first is the baseline. */
+export interface PairedPoint {
+  readonly subscribers: number;
+  readonly systems: readonly SystemName[];
 }
 
 export const FULL_PLAN: ServerPlan = {
@@ -40,6 +54,14 @@ export const FULL_PLAN: ServerPlan = {
   catchUpClients: 1000,
   catchUpBehind: 100,
   timeoutMs: 60_000,
+  // The targets' one-message-per-turn points; at 1,000 the raw ws loop is measured beside
+  // socket.io too: the most any WebSocket server could beat socket.io by with one write per message.
+  paired: [
+    { subscribers: 10_000, systems: ['raw-sse', 'tabmux-sse'] },
+    { subscribers: 10_000, systems: ['raw-ws', 'tabmux-ws'] },
+    { subscribers: 1000, systems: ['socket.io', 'raw-ws', 'tabmux-ws'] },
+  ],
+  pairedRounds: 3,
 };
 
 export const QUICK_PLAN: ServerPlan = {
@@ -56,4 +78,9 @@ export const QUICK_PLAN: ServerPlan = {
   catchUpClients: 100,
   catchUpBehind: 100,
   timeoutMs: 20_000,
+  paired: [
+    { subscribers: 200, systems: ['raw-sse', 'tabmux-sse'] },
+    { subscribers: 200, systems: ['socket.io', 'raw-ws', 'tabmux-ws'] },
+  ],
+  pairedRounds: 1,
 };

@@ -1,9 +1,12 @@
 /**
  * The server section: every system through every measurement, one server process at a time
- * (so no two servers compete for the server core).
+ * (so no two servers compete for the server core), then the targets' one-message-per-turn points
+ * again in alternating rounds (paired.ts).
  */
 import type { CatchUpResult, LatencyResult, MemoryResult, ThroughputResult } from './measure.js';
 import { measureCatchUp, measureIdleMemory, measureLatency, measureThroughput, withServer } from './measure.js';
+import { measurePaired } from './paired.js';
+import type { PairedResult } from './paired.js';
 import type { ServerPlan } from './plan.js';
 import { SYSTEMS, system } from './systems.js';
 import type { SystemName } from './systems.js';
@@ -21,13 +24,15 @@ export interface ServerResults {
   readonly memory: Partial<Record<SystemName, MemoryResult>>;
   readonly catchUp: Partial<Record<SystemName, CatchUpResult>>;
   readonly slowConsumer: Partial<Record<SystemName, SlowConsumerResult>>;
+  /** One message per turn in alternating rounds, for the targets (paired.ts). */
+  readonly paired: PairedResult[];
   readonly errors: string[];
 }
 
 const SLOW_CONSUMER_SIZE = 1024;
 
 export async function runServerBench(plan: ServerPlan, pinned: boolean, log: (line: string) => void): Promise<ServerResults> {
-  const results: ServerResults = { plan, pinned, throughput: {}, latency: {}, memory: {}, catchUp: {}, slowConsumer: {}, errors: [] };
+  const results: ServerResults = { plan, pinned, throughput: {}, latency: {}, memory: {}, catchUp: {}, slowConsumer: {}, paired: [], errors: [] };
   const attempt = async <T>(what: string, run: () => Promise<T>): Promise<T | undefined> => {
     const start = Date.now();
     try {
@@ -49,6 +54,12 @@ export async function runServerBench(plan: ServerPlan, pinned: boolean, log: (li
         results.latency[s.name] = await measureLatency(server, s, plan, 100, false);
       }),
     );
+  }
+  for (const point of plan.paired) {
+    const what = `${point.systems.join(' / ')} at ${point.subscribers.toLocaleString('en-US')} subscribers, ${plan.pairedRounds} alternating rounds`;
+    log(`server: ${what}`);
+    const result = await attempt(what, () => measurePaired(point, plan, log));
+    if (result) results.paired.push(result);
   }
   for (const name of ['tabmux-sse', 'tabmux-ws'] as const) {
     log(`server: ${name} catch-up and slow consumer`);

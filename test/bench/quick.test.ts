@@ -1,5 +1,5 @@
 // `npm run bench -- --quick` runs end to end (real server processes, real Chromium) and produces
-// every figure of bench/RESULTS.md: server throughput, latency, memory, catch-up and slow
+// every figure of bench/RESULTS.md: server throughput (also in alternating rounds), latency, memory, catch-up and slow
 // consumers, the publish rate, the browser tabs, hop and data-plane figures, and the battery table. Nothing here checks a time or a
 // target: benchmarks never fail the suite on a time, only on a figure that was not produced.
 import { test } from 'node:test';
@@ -71,6 +71,12 @@ test('npm run bench -- --quick produces every figure', { timeout: LIMIT_MS + 10_
     finite(latency?.p99, `${s.name} p99`);
     finite(server.memory[s.name]?.heapBytesPerConnection, `${s.name} heap per connection`);
     finite(server.memory[s.name]?.externalBytesPerConnection, `${s.name} external per connection`);
+  }
+  // The targets' one-message-per-turn points again, in alternating rounds: a figure per system per round.
+  assert.deepEqual(server.paired.map((p) => p.systems), server.plan.paired.map((p) => p.systems), 'every alternating point ran');
+  for (const p of server.paired) {
+    assert.equal(p.rounds.length, server.plan.pairedRounds, `${p.systems.join(' / ')}: every round`);
+    for (const rates of p.rounds) p.systems.forEach((name, i) => finite(rates[i], `${name} at ${p.subscribers}, alternating round`));
   }
   for (const name of ['tabmux-sse', 'tabmux-ws'] as const) {
     assert.equal(server.catchUp[name]?.delivered, server.plan.catchUpClients * server.plan.catchUpBehind, `${name}: every missed message replayed to every client`);

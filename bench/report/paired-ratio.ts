@@ -1,0 +1,17 @@
+/** Ratios of the alternating rounds (server/paired.ts), as the targets and tables read them. */
+import { median } from '../lib/stats.js';
+import type { PairedResult } from '../server/paired.js';
+import type { SystemName } from '../server/systems.js';
+
+/** `a` ÷ `b` deliveries/s at `subscribers`: the median over rounds and each round's, or undefined where not paired. */
+export function pairedRatio(paired: readonly PairedResult[] | undefined, a: SystemName, b: SystemName, subscribers: number): { median: number; rounds: number[] } | undefined {
+  for (const p of paired ?? []) {
+    const i = p.systems.indexOf(a);
+    const j = p.systems.indexOf(b);
+    if (p.subscribers !== subscribers || i < 0 || j < 0) continue;
+    const rounds = p.rounds.map((rates) => rates[i]! / rates[j]!);
+    // A failed run is no figure: the median of what is left, NaN when nothing is.
+    return { median: median(rounds.filter(Number.isFinite)), rounds };
+  }
+  return undefined;
+}
