@@ -4,7 +4,7 @@ import { SYSTEMS } from '../server/systems.js';
 import type { SystemName } from '../server/systems.js';
 import { median } from '../lib/stats.js';
 import { kib, mib, ms, num, ratio, table } from './format.js';
-import { pairedRatio } from './paired-ratio.js';
+import { pairedLatencyDifference, pairedRatio } from './paired-ratio.js';
 
 const RAW: Record<SystemName, SystemName> = {
   'raw-sse': 'raw-sse',
@@ -120,6 +120,29 @@ export function renderServer(server: ServerResults): string {
     ),
     '',
   );
+
+  if (server.pairedLatency.length > 0) {
+    out.push(
+      '#### The same, in alternating rounds',
+      '',
+      `${plan.pairedRounds} rounds, each system in a fresh server process, seconds apart, a different one first each round; the p50 target reads the median of the rounds' differences.`,
+      '',
+    );
+    const rows: string[][] = [];
+    for (const p of server.pairedLatency) {
+      const [base] = p.systems;
+      p.systems.forEach((name, i) => {
+        const difference = i === 0 ? undefined : pairedLatencyDifference(server.pairedLatency, name, base!);
+        rows.push([
+          name,
+          p.rounds.map((round) => ms(round[i]!.p50)).join(' / '),
+          p.rounds.map((round) => ms(round[i]!.p99)).join(' / '),
+          i === 0 ? 'baseline' : `${ms(difference?.median)} vs ${base}`,
+        ]);
+      });
+    }
+    out.push(table(['system', 'p50, each round', 'p99, each round', "median of the rounds' p50 differences"], rows), '');
+  }
 
   out.push(`### Memory per idle connection (${num(plan.idleConnections)} connections, after a full GC)`, '');
   out.push(

@@ -6,7 +6,7 @@ import type { BenchResults } from '../results.js';
 import type { ThroughputResult } from '../server/measure.js';
 import type { SystemName } from '../server/systems.js';
 import { kib, ms, ratio } from './format.js';
-import { pairedRatio } from './paired-ratio.js';
+import { pairedLatencyDifference, pairedRatio } from './paired-ratio.js';
 
 export interface TargetCheck {
   readonly target: string;
@@ -47,6 +47,11 @@ function pointCheck(results: BenchResults, tabmux: SystemName, other: SystemName
     measured: Number.isFinite(r) ? `${Math.round(a!).toLocaleString('en-US')} vs ${Math.round(b!).toLocaleString('en-US')} = ${ratio(r)}` : 'not measured',
     met: Number.isFinite(r) ? r >= floor : undefined,
   };
+}
+
+/** A latency difference with its sign: `+0.40 ms`, `-0.20 ms`, `—`. */
+function signedMs(value: number): string {
+  return Number.isFinite(value) ? `${value >= 0 ? '+' : '-'}${ms(Math.abs(value))}` : '—';
 }
 
 /** tabmux/other deliveries/s at every point of the grid. */
@@ -102,13 +107,22 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
       const r = a && b ? a.p99 / b.p99 : Number.NaN;
       checks.push({ target: `${tabmux} p99 ≤ 1.25× ${raw} p99 (${subs} subscribers)`, measured: `${ms(a?.p99)} vs ${ms(b?.p99)} = ${ratio(r)}`, met: Number.isFinite(r) ? r <= 1.25 : undefined });
       checks.push({ target: `${tabmux} p99 ≤ 10 ms (${subs} subscribers)`, measured: ms(a?.p99), met: a && Number.isFinite(a.p99) ? a.p99 <= 10 : undefined });
-      // Coalescing holds nothing back: at a paced rate, the median is the raw loop's, give or take a millisecond.
-      const late = a && b ? a.p50 - b.p50 : Number.NaN;
-      checks.push({
-        target: `${tabmux} p50 ≤ ${raw} p50 + 1 ms (${subs} subscribers, ${server.plan.latencyRate} messages/s)`,
-        measured: `${ms(a?.p50)} vs ${ms(b?.p50)}`,
-        met: Number.isFinite(late) ? late <= 1 : undefined,
-      });
+      // Coalescing holds nothing back: at a paced rate, the median is the raw loop's, give or take
+      // a millisecond. Judged from the alternating rounds where the run has them (the two figures
+      // above were measured minutes apart): the median of the rounds' differences.
+      const target = `${tabmux} p50 ≤ ${raw} p50 + 1 ms (${subs} subscribers, ${server.plan.latencyRate} messages/s)`;
+      const paired = pairedLatencyDifference(server.pairedLatency, tabmux, raw);
+      if (paired) {
+        const rounds = paired.rounds.map(signedMs).join(', ');
+        checks.push({
+          target,
+          measured: Number.isFinite(paired.median) ? `median ${signedMs(paired.median)} over ${paired.rounds.length} alternating rounds (${rounds})` : 'not measured',
+          met: Number.isFinite(paired.median) ? paired.median <= 1 : undefined,
+        });
+      } else {
+        const late = a && b ? a.p50 - b.p50 : Number.NaN;
+        checks.push({ target, measured: `${ms(a?.p50)} vs ${ms(b?.p50)}`, met: Number.isFinite(late) ? late <= 1 : undefined });
+      }
     }
     for (const [name, bound] of [['tabmux-sse', 12], ['tabmux-ws', 8]] as const) {
       const m = server.memory[name];

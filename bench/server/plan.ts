@@ -28,6 +28,8 @@ export interface ServerPlan {
    * at each of these points, and how many rounds. An odd count gives a true median.
    */
   readonly paired: readonly PairedPoint[];
+  /** The paced latency check in alternating rounds: a raw loop and tabmux on its transport. */
+  readonly pairedLatency: readonly (readonly SystemName[])[];
   readonly pairedRounds: number;
 }
 
@@ -61,6 +63,10 @@ export const FULL_PLAN: ServerPlan = {
     { subscribers: 10_000, systems: ['raw-ws', 'tabmux-ws'] },
     { subscribers: 1000, systems: ['socket.io', 'raw-ws', 'tabmux-ws'] },
   ],
+  pairedLatency: [
+    ['raw-sse', 'tabmux-sse'],
+    ['raw-ws', 'tabmux-ws'],
+  ],
   pairedRounds: 3,
 };
 
@@ -81,6 +87,10 @@ export const QUICK_PLAN: ServerPlan = {
   paired: [
     { subscribers: 200, systems: ['raw-sse', 'tabmux-sse'] },
     { subscribers: 200, systems: ['socket.io', 'raw-ws', 'tabmux-ws'] },
+  ],
+  pairedLatency: [
+    ['raw-sse', 'tabmux-sse'],
+    ['raw-ws', 'tabmux-ws'],
   ],
   pairedRounds: 1,
 };

@@ -5,8 +5,8 @@
  */
 import type { CatchUpResult, LatencyResult, MemoryResult, ThroughputResult } from './measure.js';
 import { measureCatchUp, measureIdleMemory, measureLatency, measureThroughput, withServer } from './measure.js';
-import { measurePaired } from './paired.js';
-import type { PairedResult } from './paired.js';
+import { measurePaired, measurePairedLatency } from './paired.js';
+import type { PairedLatencyResult, PairedResult } from './paired.js';
 import type { ServerPlan } from './plan.js';
 import { SYSTEMS, system } from './systems.js';
 import type { SystemName } from './systems.js';
@@ -26,13 +26,15 @@ export interface ServerResults {
   readonly slowConsumer: Partial<Record<SystemName, SlowConsumerResult>>;
   /** One message per turn in alternating rounds, for the targets (paired.ts). */
   readonly paired: PairedResult[];
+  /** The paced latency check in alternating rounds, for the targets (paired.ts). */
+  readonly pairedLatency: PairedLatencyResult[];
   readonly errors: string[];
 }
 
 const SLOW_CONSUMER_SIZE = 1024;
 
 export async function runServerBench(plan: ServerPlan, pinned: boolean, log: (line: string) => void): Promise<ServerResults> {
-  const results: ServerResults = { plan, pinned, throughput: {}, latency: {}, memory: {}, catchUp: {}, slowConsumer: {}, paired: [], errors: [] };
+  const results: ServerResults = { plan, pinned, throughput: {}, latency: {}, memory: {}, catchUp: {}, slowConsumer: {}, paired: [], pairedLatency: [], errors: [] };
   const attempt = async <T>(what: string, run: () => Promise<T>): Promise<T | undefined> => {
     const start = Date.now();
     try {
@@ -60,6 +62,12 @@ export async function runServerBench(plan: ServerPlan, pinned: boolean, log: (li
     log(`server: ${what}`);
     const result = await attempt(what, () => measurePaired(point, plan, log));
     if (result) results.paired.push(result);
+  }
+  for (const systems of plan.pairedLatency) {
+    const what = `${systems.join(' / ')} paced latency, ${plan.pairedRounds} alternating rounds`;
+    log(`server: ${what}`);
+    const result = await attempt(what, () => measurePairedLatency(systems, plan, log));
+    if (result) results.pairedLatency.push(result);
   }
   for (const name of ['tabmux-sse', 'tabmux-ws'] as const) {
     log(`server: ${name} catch-up and slow consumer`);

@@ -78,6 +78,11 @@ test('npm run bench -- --quick produces every figure', { timeout: LIMIT_MS + 10_
     assert.equal(p.rounds.length, server.plan.pairedRounds, `${p.systems.join(' / ')}: every round`);
     for (const rates of p.rounds) p.systems.forEach((name, i) => finite(rates[i], `${name} at ${p.subscribers}, alternating round`));
   }
+  assert.deepEqual(server.pairedLatency.map((p) => p.systems), server.plan.pairedLatency, 'every alternating latency check ran');
+  for (const p of server.pairedLatency) {
+    assert.equal(p.rounds.length, server.plan.pairedRounds, `${p.systems.join(' / ')} latency: every round`);
+    for (const round of p.rounds) p.systems.forEach((name, i) => finite(round[i]?.p50, `${name} p50, alternating round`));
+  }
   for (const name of ['tabmux-sse', 'tabmux-ws'] as const) {
     assert.equal(server.catchUp[name]?.delivered, server.plan.catchUpClients * server.plan.catchUpBehind, `${name}: every missed message replayed to every client`);
     finite(server.slowConsumer[name]?.with.p99, `${name} p99 next to a slow consumer`);

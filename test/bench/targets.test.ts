@@ -22,7 +22,7 @@ function serverResults(rate: (system: string, together: number, apart: boolean) 
     latency[s.name] = { subscribers: 10, size: 100, rate: 50, slowConsumer: false, count: 10, p50: 1, p99: p99(s.name), max: 9, publisherLateMs: 0 };
     memory[s.name] = { connections: 10, heapBytesPerConnection: heap, externalBytesPerConnection: 100, rssBytesPerConnection: heap };
   }
-  return { plan, pinned: true, throughput, latency, memory, catchUp: {}, slowConsumer: {}, paired: [], errors: [] };
+  return { plan, pinned: true, throughput, latency, memory, catchUp: {}, slowConsumer: {}, paired: [], pairedLatency: [], errors: [] };
 }
 
 const run = (server: ServerResults): BenchResults => ({ mode: 'quick', date: '2026-01-01T00:00:00Z', machine: 'test', pinned: true, seconds: 1, load: { start: 1, end: 1, cores: 2 }, server });
@@ -86,6 +86,26 @@ test('at 1,000 subscribers, socket.io is compared in alternating rounds with the
   // (1.40 + 1.55) / 2: under 1.5, missed, while the raw loop of the same rounds reached 1.55×.
   assert.equal(sio.met, false);
   assert.match(sio.measured, /^median 1\.48× over 3 alternating rounds \(1\.40×, —, 1\.55×\); the raw ws loop: 1\.55×$/);
+});
+
+test('the paced p50 is judged from the median of the rounds\' differences when the run has them', () => {
+  // The single figures (p50 1 ms for everyone) say level; the rounds say tabmux-WS is 1.5 ms later
+  // in two rounds of three (a miss), and tabmux-SSE within a millisecond.
+  const server: ServerResults = {
+    ...serverResults(() => 100, 5000, () => 4),
+    pairedLatency: [
+      { systems: ['raw-sse', 'tabmux-sse'], rounds: [[{ p50: 8, p99: 20 }, { p50: 8.5, p99: 21 }], [{ p50: 9, p99: 20 }, { p50: 8, p99: 19 }], [{ p50: 8, p99: 20 }, { p50: 10, p99: 22 }]] },
+      { systems: ['raw-ws', 'tabmux-ws'], rounds: [[{ p50: 7, p99: 18 }, { p50: 8.5, p99: 18 }], [{ p50: 7, p99: 18 }, { p50: 7.2, p99: 18 }], [{ p50: 7, p99: 18 }, { p50: 8.5, p99: 18 }]] },
+    ],
+  };
+  const checks = checkTargets(run(server));
+  const sse = checks.find((c) => c.target === 'tabmux-sse p50 ≤ raw-sse p50 + 1 ms (100 subscribers, 20 messages/s)')!;
+  assert.equal(sse.met, true);
+  assert.equal(sse.measured, 'median +0.50 ms over 3 alternating rounds (+0.50 ms, -1.00 ms, +2.00 ms)');
+  const ws = checks.find((c) => c.target === 'tabmux-ws p50 ≤ raw-ws p50 + 1 ms (100 subscribers, 20 messages/s)')!;
+  assert.equal(ws.met, false);
+  assert.match(ws.measured, /^median \+1\.50 ms/);
+  assert.match(renderResults(run(server)), /\| tabmux-ws \| 8\.50 ms \/ 7\.20 ms \/ 8\.50 ms \| 18\.00 ms \/ 18\.00 ms \/ 18\.00 ms \| 1\.50 ms vs raw-ws \|/);
 });
 
 test('a miss is reported as missed, with the measured ratio', () => {
