@@ -106,7 +106,8 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
       const b = server.latency[raw];
       const r = a && b ? a.p99 / b.p99 : Number.NaN;
       checks.push({ target: `${tabmux} p99 ≤ 1.25× ${raw} p99 (${subs} subscribers)`, measured: `${ms(a?.p99)} vs ${ms(b?.p99)} = ${ratio(r)}`, met: Number.isFinite(r) ? r <= 1.25 : undefined });
-      checks.push({ target: `${tabmux} p99 ≤ 10 ms (${subs} subscribers)`, measured: ms(a?.p99), met: a && Number.isFinite(a.p99) ? a.p99 <= 10 : undefined });
+      // The raw loop's figure beside it: writing to every subscriber alone takes most of 10 ms here.
+      checks.push({ target: `${tabmux} p99 ≤ 10 ms (${subs} subscribers)`, measured: `${ms(a?.p99)} (${raw}: ${ms(b?.p99)})`, met: a && Number.isFinite(a.p99) ? a.p99 <= 10 : undefined });
       // Coalescing holds nothing back: at a paced rate, the median is the raw loop's, give or take
       // a millisecond. Judged from the alternating rounds where the run has them (the two figures
       // above were measured minutes apart): the median of the rounds' differences.

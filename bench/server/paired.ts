@@ -1,10 +1,11 @@
 /**
- * One message per turn, and the paced latency check, measured in alternating rounds. The throughput tables measure each system
- * in a window of its own, a minute or more apart; on a shared machine the load of other work
- * drifts between windows by more than the margins the targets judge (the raw SSE loop ran at 8 to
- * 17 µs per delivery in one day's runs). Here each round measures every system of a point in
- * turn, a fresh server process each, seconds apart, starting with a different one each round, and
- * a ratio (or a latency difference) is taken within each round: the targets read the median.
+ * One message per turn, and the paced latency check, measured in alternating rounds. The tables
+ * measure each system in a window of its own, a minute or more apart; on a shared machine the
+ * load of other work drifts between windows by more than the margins the targets judge (the raw
+ * SSE loop ran at 8 to 17 µs per delivery in one day's runs). Here each round measures every
+ * system of a point in turn, a fresh server process each, seconds apart, starting with a
+ * different one each round, and a ratio (or a latency difference) is taken within each round: the
+ * targets read the median.
  */
 import { measureLatency, measureThroughput, withServer } from './measure.js';
 import type { PairedPoint, ServerPlan } from './plan.js';

@@ -1,7 +1,7 @@
 /**
  * The server section: every system through every measurement, one server process at a time
  * (so no two servers compete for the server core), then the targets' one-message-per-turn points
- * again in alternating rounds (paired.ts).
+ * and paced latency check again in alternating rounds (paired.ts).
  */
 import type { CatchUpResult, LatencyResult, MemoryResult, ThroughputResult } from './measure.js';
 import { measureCatchUp, measureIdleMemory, measureLatency, measureThroughput, withServer } from './measure.js';
