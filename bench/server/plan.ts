@@ -39,6 +39,12 @@ export interface PairedPoint {
   readonly systems: readonly SystemName[];
 }
 
+/** Each transport's raw loop and tabmux: the pairs of the alternating rounds (raw loop first, the baseline). */
+const RAW_AND_TABMUX: readonly (readonly SystemName[])[] = [
+  ['raw-sse', 'tabmux-sse'],
+  ['raw-ws', 'tabmux-ws'],
+];
+
 export const FULL_PLAN: ServerPlan = {
   subscriberCounts: [100, 1000, 10_000],
   sizes: [100, 1024],
@@ -58,15 +64,8 @@ export const FULL_PLAN: ServerPlan = {
   timeoutMs: 60_000,
   // The targets' one-message-per-turn points; at 1,000 the raw ws loop is measured beside
   // socket.io too: the most any WebSocket server could beat socket.io by with one write per message.
-  paired: [
-    { subscribers: 10_000, systems: ['raw-sse', 'tabmux-sse'] },
-    { subscribers: 10_000, systems: ['raw-ws', 'tabmux-ws'] },
-    { subscribers: 1000, systems: ['socket.io', 'raw-ws', 'tabmux-ws'] },
-  ],
-  pairedLatency: [
-    ['raw-sse', 'tabmux-sse'],
-    ['raw-ws', 'tabmux-ws'],
-  ],
+  paired: [...RAW_AND_TABMUX.map((systems) => ({ subscribers: 10_000, systems })), { subscribers: 1000, systems: ['socket.io', 'raw-ws', 'tabmux-ws'] }],
+  pairedLatency: RAW_AND_TABMUX,
   pairedRounds: 3,
 };
 
@@ -88,9 +87,6 @@ export const QUICK_PLAN: ServerPlan = {
     { subscribers: 200, systems: ['raw-sse', 'tabmux-sse'] },
     { subscribers: 200, systems: ['socket.io', 'raw-ws', 'tabmux-ws'] },
   ],
-  pairedLatency: [
-    ['raw-sse', 'tabmux-sse'],
-    ['raw-ws', 'tabmux-ws'],
-  ],
+  pairedLatency: RAW_AND_TABMUX,
   pairedRounds: 1,
 };
